@@ -1,0 +1,30 @@
+// StocksRebuild: the stocks_research disaster-recovery runbook (../SCHEMA_REBUILD.md) as Cake targets.
+// Thin on purpose: the runbook's logic is the StocksRebuild library, which build.sh builds first.
+#r "./.build/lib/StocksRebuild.dll"
+#load "./build/parameters.cake"
+#load "./build/restore.cake"
+#load "./build/sandbox.cake"
+#load "./build/tests.cake"
+
+using StocksRebuild;
+
+// Parsed before anything runs (and even on --dryrun): an unknown flag stops here.
+var parameters = new RunbookParameters(Context);
+
+// ------------------------------------------------------------------- Setup / Teardown
+Setup<RunbookParameters>(ctx =>
+{
+    parameters.StartSandbox();
+    if (parameters.Target != "Test")
+        parameters.Log.Info($"Target {parameters.Target} on {parameters.Server.Describe(parameters.Database)}");
+    return parameters;
+});
+
+Teardown<RunbookParameters>((ctx, p) => p.StopSandbox());
+
+// ------------------------------------------------------------------- Targets
+Task("Default")
+    .Description("Lists the targets")
+    .Does(ctx => Information("Targets: VerifyBackup, DropCreate, Restore, Validate, Backup, Demo (--sandbox), Test. See README.md."));
+
+RunTarget(parameters.Target);

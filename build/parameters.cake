@@ -1,0 +1,83 @@
+#nullable enable
+// Arguments parsed once into one typed object that every task reads (Cake's Setup<T> pattern).
+using StocksRebuild;
+using StocksRebuild.Backups;
+using StocksRebuild.Connection;
+using StocksRebuild.Database;
+using StocksRebuild.Sandbox;
+
+public sealed class RunbookParameters
+{
+    public string Target { get; }
+    public string Database { get; }
+    public string MaintenanceDatabase { get; }
+    public string? BackupFile { get; }
+    public string BackupDirectory { get; }
+    public string? ExpectBackup { get; }
+    public TimeSpan? MaxBackupAge { get; }
+    public string? Confirm { get; }
+    public int Jobs { get; }
+    public bool UseSandbox { get; }
+    public bool KeepSandbox { get; }
+    public IRunbookLog Log { get; }
+
+    // Set during the run.
+    public ServerConnection Server { get; private set; }
+    public SandboxServer? Sandbox { get; private set; }
+    public VerifiedBackup? VerifiedBackup { get; set; }
+
+    public RunbookParameters(ICakeContext context)
+    {
+        var given = context.Arguments.GetArguments();
+        Flags.RefuseUnknown(given.Keys);
+        // A flag given twice is ambiguous on a destructive run: the last one wins, as in Cake.
+        string? Text(string flag) => given.TryGetValue(flag, out var values) ? values.LastOrDefault() : null;
+        bool Switch(string flag) => given.ContainsKey(flag) && !string.Equals(Text(flag), "false", StringComparison.OrdinalIgnoreCase);
+
+        Log = new CakeRunbookLog(context);
+        Target = Text("target") ?? "Default";
+        UseSandbox = Switch("sandbox");
+        KeepSandbox = Switch("keep-sandbox");
+        Database = DatabaseName.Check(Text("database") ?? NonEmpty(context.EnvironmentVariable("PGDATABASE")) ?? "stocks_research");
+        MaintenanceDatabase = DatabaseName.Check(Text("maintenance-db") ?? "postgres", "maintenance-db");
+        BackupFile = Text("backup");
+        // A sandbox's backups stay with the sandbox unless a folder is named.
+        BackupDirectory = Text("backup-dir") ?? (UseSandbox ? ".sandbox/backups" : "backups");
+        ExpectBackup = Text("expect-backup");
+        MaxBackupAge = Text("max-backup-age") is { } age ? Durations.Parse(age, "max-backup-age") : null;
+        Confirm = Text("confirm");
+        Jobs = Text("jobs") is { } jobs ? Flags.PositiveInt(jobs, "jobs") : Environment.ProcessorCount;
+        if (KeepSandbox && !UseSandbox) throw new RunbookException("--keep-sandbox goes with --sandbox.");
+        Server = UseSandbox ? null! : ServerConnection.FromEnvironment(); // a sandbox's comes with StartSandbox
+    }
+
+    public VerifyBackupOptions VerifyOptions => new()
+    {
+        BackupFile = BackupFile,
+        BackupDirectory = BackupDirectory,
+        ExpectTimestamp = ExpectBackup,
+        MaxAge = MaxBackupAge,
+    };
+
+    public DatabaseAdmin Admin => new DatabaseAdmin(Server, MaintenanceDatabase);
+
+    public void StartSandbox()
+    {
+        if (!UseSandbox) return;
+        Sandbox = SandboxServer.Start(".sandbox", Log);
+        Server = Sandbox.Connection;
+    }
+
+    public void StopSandbox() => Sandbox?.Stop(KeepSandbox);
+
+    static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}
+
+// The library reports through IRunbookLog and knows nothing of Cake; this is the one adapter.
+public sealed class CakeRunbookLog : IRunbookLog
+{
+    readonly ICakeContext context;
+    public CakeRunbookLog(ICakeContext context) => this.context = context;
+    public void Info(string message) => context.Log.Information("{0}", message);
+    public void Warning(string message) => context.Log.Warning("{0}", message);
+}

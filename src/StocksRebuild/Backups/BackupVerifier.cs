@@ -1,0 +1,128 @@
+using System.Text.RegularExpressions;
+using StocksRebuild.Tools;
+
+namespace StocksRebuild.Backups;
+
+public sealed record VerifyBackupOptions
+{
+    /// <summary>--backup=FILE; null picks the newest in <see cref="BackupDirectory"/>.</summary>
+    public string? BackupFile { get; init; }
+    public string BackupDirectory { get; init; } = "backups";
+    /// <summary>--expect-backup=YYYYMMDD_HHMM: the runbook's "filename timestamp matches expectation".</summary>
+    public string? ExpectTimestamp { get; init; }
+    public TimeSpan? MaxAge { get; init; }
+    public DateTime NowUtc { get; init; } = DateTime.UtcNow;
+}
+
+public sealed record VerifiedBackup(
+    string Path,
+    long SizeBytes,
+    DateTime TimestampUtc,
+    TimeSpan Age,
+    string PgDumpVersion,
+    string SourceServerVersion,
+    string SourceDatabase,
+    int TableCount,
+    string Sha256,
+    BackupManifest? Manifest)
+{
+    public IEnumerable<string> Describe()
+    {
+        yield return $"Backup:          {Path}";
+        yield return $"Size:            {SizeBytes:N0} bytes";
+        yield return $"Timestamp:       {TimestampUtc:yyyy-MM-dd HH:mm} UTC (age {Durations.Format(Age)})";
+        yield return $"pg_dump version: {PgDumpVersion} (source server {SourceServerVersion})";
+        yield return $"Source database: {SourceDatabase}";
+        yield return $"Tables:          {TableCount}";
+        yield return $"sha256:          {Sha256}";
+        yield return Manifest is null
+            ? "Manifest:        none (size and checksum not compared; backups made by --target=Backup have one)"
+            : $"Manifest:        size and sha256 match {BackupName.ManifestPathFor(Path)}";
+    }
+}
+
+/// <summary>
+/// Runbook step 1, done as a careful DBA would: everything about the file is proven before anything is
+/// destroyed, including a full read of every data block (pg_restore --list alone accepts a truncated file).
+/// </summary>
+public static partial class BackupVerifier
+{
+    public static VerifiedBackup Verify(VerifyBackupOptions options, IRunbookLog log)
+    {
+        var path = BackupSelection.Pick(options.BackupFile, options.BackupDirectory);
+        var name = System.IO.Path.GetFileName(path);
+        BackupName.TryParse(name, out var timestamp);
+        log.Info($"VerifyBackup: checking {path}");
+
+        var size = new FileInfo(path).Length;
+        if (size == 0) throw Refuse(path, "the file is empty (0 bytes)");
+
+        ArchiveHeader? header;
+        try { header = ArchiveHeader.Read(path); }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw Refuse(path, $"cannot be read: {e.Message}");
+        }
+        if (header is null) throw Refuse(path, "not a pg_dump archive (no PGDMP header): a plain SQL dump or another file renamed .dump?");
+        if (!header.IsCustomFormat) throw Refuse(path, "a pg_dump archive, but not custom format (-Fc); the runbook restores one custom-format file");
+
+        if (options.ExpectTimestamp is { } expected)
+        {
+            if (!BackupName.TryParseTimestamp(expected, out var expectedUtc))
+                throw new RunbookException($"--expect-backup={expected} is not a timestamp YYYYMMDD_HHMM.");
+            if (expectedUtc != timestamp)
+                throw Refuse(path, $"its timestamp {timestamp:yyyyMMdd_HHmm} is not the expected {expected} (--expect-backup)");
+        }
+
+        var age = options.NowUtc - timestamp;
+        if (options.MaxAge is { } maxAge && age > maxAge)
+            throw Refuse(path, $"it is {Durations.Format(age)} old, older than --max-backup-age={Durations.Format(maxAge)}");
+
+        var pgRestore = PgTools.Find("pg_restore");
+        var list = ToolRun.Run(pgRestore, ["--list", path]);
+        if (!list.Succeeded)
+        {
+            if (list.ErrorText.Contains("unsupported version", StringComparison.OrdinalIgnoreCase))
+                throw Refuse(path, $"archive format {header.ArchiveVersion.ToString(2)} was written by a pg_dump newer than the local pg_restore {PgTools.VersionOf("pg_restore")} reads; restore with a newer pg_restore");
+            throw Refuse(path, $"pg_restore cannot read its table of contents: {list.ErrorText}");
+        }
+        var toc = string.Join("\n", list.StdOut);
+
+        // Reading every data block is what exposes a truncated or corrupt archive.
+        var fullRead = ToolRun.Run(pgRestore, ["--file=/dev/null", path]);
+        if (!fullRead.Succeeded) throw Refuse(path, $"truncated or corrupt: pg_restore failed reading its data: {fullRead.ErrorText}");
+
+        var sha256 = BackupManifest.Sha256Of(path);
+        var manifest = BackupManifest.ReadFor(path);
+        if (manifest is not null)
+        {
+            if (manifest.SizeBytes != size)
+                throw Refuse(path, $"its size {size:N0} bytes differs from its manifest's {manifest.SizeBytes:N0}");
+            if (!string.Equals(manifest.Sha256, sha256, StringComparison.OrdinalIgnoreCase))
+                throw Refuse(path, $"its sha256 {sha256} differs from its manifest's {manifest.Sha256}");
+        }
+
+        var verified = new VerifiedBackup(
+            path, size, timestamp, age,
+            PgDumpVersion: TocField(toc, "Dumped by pg_dump version") ?? "unknown",
+            SourceServerVersion: TocField(toc, "Dumped from database version") ?? "unknown",
+            SourceDatabase: TocField(toc, "dbname") ?? "unknown",
+            TableCount: TableEntry().Matches(toc).Count,
+            sha256, manifest);
+        foreach (var line in verified.Describe()) log.Info(line);
+        return verified;
+    }
+
+    static RunbookException Refuse(string path, string reason) =>
+        new($"VerifyBackup refused {path}: {reason}. Nothing was changed.");
+
+    static string? TocField(string toc, string field)
+    {
+        var match = Regex.Match(toc, @"^;\s+" + Regex.Escape(field) + @":\s*(.+?)\s*$", RegexOptions.Multiline);
+        return match.Success ? match.Groups[1].Value : null;
+    }
+
+    // "218; 1259 16390 TABLE stocks_research securities owner" (a TABLE DATA line is the data, not the table)
+    [GeneratedRegex(@"^\d+; \d+ \d+ TABLE (?!DATA )", RegexOptions.Multiline)]
+    private static partial Regex TableEntry();
+}

@@ -1,0 +1,119 @@
+using Npgsql;
+using StocksRebuild.Connection;
+using StocksRebuild.Database;
+using StocksRebuild.Tools;
+
+namespace StocksRebuild.Backups;
+
+/// <summary>
+/// Takes a full backup the way the runbook's backups are meant to be: append-only, complete, and never
+/// carrying its final name until it is whole and on disk.
+/// </summary>
+public static class BackupWriter
+{
+    const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    public static string Backup(ServerConnection server, string database, string backupDirectory, IRunbookLog log,
+        DateTime? nowUtc = null, CancellationToken cancellation = default)
+    {
+        var now = nowUtc ?? DateTime.UtcNow;
+        if (!Directory.Exists(backupDirectory))
+        {
+            Directory.CreateDirectory(backupDirectory);
+            // Backups hold every row of the database: other local users have no business reading them.
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(backupDirectory, OwnerOnly | UnixFileMode.UserExecute);
+        }
+        var finalPath = Path.Combine(backupDirectory, BackupName.For(now));
+        var manifestPath = BackupName.ManifestPathFor(finalPath);
+        if (File.Exists(finalPath))
+            throw new RunbookException($"Backup refused: {finalPath} exists and backups are append-only; wait a minute or use another --backup-dir.");
+
+        var pgDump = PgTools.Find("pg_dump");
+        var pgDumpVersion = PgTools.VersionOf("pg_dump");
+
+        // The snapshot is exported from an open transaction: pg_dump dumps it, and the manifest's counts are
+        // read in it too, so the counts are exactly what the file holds even while the database is written.
+        using var connection = server.Open(database);
+        using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
+        var serverVersion = Scalar<string>(connection, "SHOW server_version");
+        var serverMajor = PgTools.ParseVersion(serverVersion)?.Major ?? 0;
+        if (pgDumpVersion.Major < serverMajor)
+            throw new RunbookException(
+                $"Backup refused: the local pg_dump {pgDumpVersion} is older than the server ({serverVersion}); an old pg_dump can write unusable backups of a newer server. Install pg_dump {serverMajor} or newer.");
+        var snapshot = Scalar<string>(connection, "SELECT pg_export_snapshot()");
+        var rowCounts = CountRows(connection);
+
+        var temporaryPath = Path.Combine(backupDirectory, $".{Path.GetFileName(finalPath)}.{Environment.ProcessId}.partial");
+        try
+        {
+            log.Info($"Backup: pg_dump -Fc of {server.Describe(database)} to {finalPath}");
+            var result = ToolRun.Run(pgDump,
+                ["--format=custom", $"--snapshot={snapshot}", $"--file={temporaryPath}", "--dbname=" + LibpqConnInfo.ForDatabase(database)],
+                server.ClientEnvironment(database),
+                onStdErr: line => log.Info(Secrets.Mask(line, server)),
+                cancellation: cancellation);
+            if (!result.Succeeded)
+                throw new RunbookException($"Backup failed: pg_dump exited with {result.ExitCode}: {Secrets.Mask(result.ErrorText, server)}. No backup was written.");
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temporaryPath, OwnerOnly);
+            Flush(temporaryPath);
+
+            var manifest = new BackupManifest
+            {
+                File = Path.GetFileName(finalPath),
+                SizeBytes = new FileInfo(temporaryPath).Length,
+                Sha256 = BackupManifest.Sha256Of(temporaryPath),
+                Database = database,
+                CreatedUtc = now,
+                PgDumpVersion = pgDumpVersion.ToString(),
+                ServerVersion = serverVersion,
+                RowCounts = rowCounts,
+            };
+            WritePrivate(manifestPath + ".partial", manifest.ToJson());
+            // Rename is atomic within a folder: the final name appears only over a whole, flushed file.
+            File.Move(temporaryPath, finalPath, overwrite: false);
+            File.Move(manifestPath + ".partial", manifestPath, overwrite: false);
+            log.Info($"Backup: wrote {finalPath} ({manifest.SizeBytes:N0} bytes, sha256 {manifest.Sha256}) and {Path.GetFileName(manifestPath)}.");
+            return finalPath;
+        }
+        finally
+        {
+            File.Delete(temporaryPath);
+            File.Delete(manifestPath + ".partial");
+        }
+    }
+
+    static Dictionary<string, long> CountRows(NpgsqlConnection connection)
+    {
+        var tables = new List<(string schema, string table)>();
+        using (var command = new NpgsqlCommand(SqlFiles.Read("backup/table_row_counts.sql"), connection))
+        using (var reader = command.ExecuteReader())
+            while (reader.Read()) tables.Add((reader.GetString(0), reader.GetString(1)));
+
+        var counts = new Dictionary<string, long>();
+        foreach (var (schema, table) in tables)
+            counts[$"{schema}.{table}"] = Scalar<long>(connection, $"SELECT count(*) FROM {DatabaseName.Quote(schema)}.{DatabaseName.Quote(table)}");
+        return counts;
+    }
+
+    static T Scalar<T>(NpgsqlConnection connection, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection);
+        return (T)command.ExecuteScalar()!;
+    }
+
+    static void Flush(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        stream.Flush(flushToDisk: true);
+    }
+
+    static void WritePrivate(string path, string text)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnly;
+        using (var stream = new FileStream(path, options))
+        using (var writer = new StreamWriter(stream))
+            writer.Write(text);
+        Flush(path);
+    }
+}

@@ -1,0 +1,14 @@
+namespace StocksRebuild;
+
+/// <summary>Where the library reports progress. The Cake script adapts it to Cake's log; tests capture it.</summary>
+public interface IRunbookLog
+{
+    void Info(string message);
+    void Warning(string message);
+}
+
+public sealed class ConsoleLog : IRunbookLog
+{
+    public void Info(string message) => Console.WriteLine(message);
+    public void Warning(string message) => Console.Error.WriteLine("WARNING: " + message);
+}

@@ -1,0 +1,136 @@
+using DbUp;
+using DbUp.Engine;
+using DbUp.Engine.Output;
+using DbUp.Postgresql;
+using Npgsql;
+using StocksRebuild.Connection;
+using StocksRebuild.Database;
+
+namespace StocksRebuild.Migrations;
+
+public sealed record MigrationPlan(IReadOnlyList<string> Applied, IReadOnlyList<string> Pending);
+
+/// <summary>
+/// Scenario B step 2, "Apply schema migrations": DbUp applies sql/migrations in version order, one
+/// transaction per script, journalled in the stocks_research schema with a checksum per script.
+/// </summary>
+public static class Migrator
+{
+    public const string Schema = "stocks_research";
+    public const string JournalTable = "schemaversions";
+
+    /// <summary>The scripts of sql/migrations, ordered by name as text (versions are zero-padded: V001, V002 …).</summary>
+    public static IReadOnlyList<SqlScript> Scripts() =>
+        SqlFiles.List("migrations")
+            .Select(path => new SqlScript(Path.GetFileName(path), SqlFiles.Read(path)))
+            .OrderBy(s => s.Name, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>What is applied and what would run; refuses drift before anything runs.</summary>
+    public static MigrationPlan Plan(ServerConnection server, string database, IReadOnlyList<SqlScript>? scripts = null)
+    {
+        scripts ??= Scripts();
+        var applied = AppliedChecksums(server, database);
+        var known = scripts.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        foreach (var (name, sha256) in applied)
+        {
+            if (!known.TryGetValue(name, out var script))
+                throw new RunbookException($"Migrate refused: {name} was applied to \"{database}\" but is no longer in sql/migrations. Restore the script; never delete an applied migration.");
+            if (ChecksumJournal.Sha256(script.Contents) != sha256)
+                throw new RunbookException($"Migrate refused: sql/migrations/{name} was changed after it was applied to \"{database}\" (checksum differs). Revert the edit and add a new migration instead.");
+        }
+        return new MigrationPlan(
+            applied.Keys.Order(StringComparer.Ordinal).ToList(),
+            scripts.Where(s => !applied.ContainsKey(s.Name)).Select(s => s.Name).ToList());
+    }
+
+    /// <summary>Tables of the schema that hold rows (the journal aside): migrating them needs consent.</summary>
+    public static IReadOnlyList<string> TablesWithRows(ServerConnection server, string database)
+    {
+        using var connection = server.Open(database);
+        var tables = new List<string>();
+        using (var command = new NpgsqlCommand(SqlFiles.Read("journal/user_rows_exist.sql"), connection))
+        using (var reader = command.ExecuteReader())
+            while (reader.Read()) tables.Add(reader.GetString(0));
+        return tables.Where(t =>
+        {
+            using var probe = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM {t})", connection);
+            return (bool)probe.ExecuteScalar()!;
+        }).ToList();
+    }
+
+    public static MigrationPlan Migrate(ServerConnection server, string database, string? confirm, bool sandbox, IRunbookLog log,
+        IReadOnlyList<SqlScript>? scripts = null)
+    {
+        scripts ??= Scripts();
+        var plan = Plan(server, database, scripts);
+        if (plan.Pending.Count == 0)
+        {
+            log.Info($"Migrate: \"{database}\" is up to date ({plan.Applied.Count} script(s) applied).");
+            return plan;
+        }
+        var withRows = TablesWithRows(server, database);
+        if (withRows.Count > 0) Consent.Require($"Migrate (tables with rows: {string.Join(", ", withRows)})", database, confirm, sandbox);
+
+        // The journal lives in the schema, so the schema exists before the first script is journalled.
+        using (var connection = server.Open(database))
+        using (var command = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS {DatabaseName.Quote(Schema)}", connection))
+            command.ExecuteNonQuery();
+
+        var result = DeployChanges.To
+            .PostgresqlDatabase(server.ConnectionString(database), Schema)
+            .WithScripts(scripts)
+            .JournalTo((connectionManager, upgradeLog) =>
+                new ChecksumJournal(new PostgresqlTableJournal(connectionManager, upgradeLog, Schema, JournalTable)))
+            .WithTransactionPerScript()
+            .LogTo(new DbUpLog(log, server))
+            .Build()
+            .PerformUpgrade();
+
+        if (!result.Successful)
+            throw new RunbookException(
+                $"Migrate stopped at {result.ErrorScript?.Name}: {Describe(result.Error, result.ErrorScript, server)}. " +
+                "That script was rolled back and is not journalled; scripts after it did not run. Runbook: drop the database, fix the migration, restart the rebuild.",
+                result.Error);
+        foreach (var script in result.Scripts) log.Info($"Migrate: applied {script.Name}");
+        return Plan(server, database, scripts);
+    }
+
+    static Dictionary<string, string> AppliedChecksums(ServerConnection server, string database)
+    {
+        using var connection = server.Open(database);
+        using var command = new NpgsqlCommand(SqlFiles.Read("journal/applied_checksums.sql"), connection);
+        var applied = new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) applied[reader.GetString(0)] = reader.GetString(1);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+        {
+            // A database never migrated: nothing applied.
+        }
+        return applied;
+    }
+
+    /// <summary>Names the failing statement by its line in the script, from the position the server reports.</summary>
+    static string Describe(Exception? error, SqlScript? script, ServerConnection server)
+    {
+        if (error is PostgresException pg && script is not null && pg.Position > 0 && pg.Position <= script.Contents.Length)
+        {
+            var line = script.Contents[..pg.Position].Count(c => c == '\n') + 1;
+            return Secrets.Mask($"line {line}: {pg.SqlState}: {pg.MessageText}", server);
+        }
+        return Secrets.Mask(error?.Message ?? "unknown error", server);
+    }
+
+    sealed class DbUpLog(IRunbookLog log, ServerConnection server) : IUpgradeLog
+    {
+        public void LogTrace(string format, params object[] args) { }
+        public void LogDebug(string format, params object[] args) { }
+        public void LogInformation(string format, params object[] args) => log.Info(Secrets.Mask("Migrate: " + string.Format(format, args), server));
+        public void LogWarning(string format, params object[] args) => log.Warning(Secrets.Mask("Migrate: " + string.Format(format, args), server));
+        public void LogError(string format, params object[] args) => log.Warning(Secrets.Mask("Migrate: " + string.Format(format, args), server));
+        public void LogError(Exception ex, string format, params object[] args) => LogError(format, args);
+    }
+}

@@ -1,0 +1,72 @@
+namespace StocksRebuild;
+
+/// <summary>
+/// Every --flag the tool knows. Cake ignores flags it does not know; a tool that drops databases must not,
+/// so an unknown or misspelt flag is refused before anything runs, naming the closest known one.
+/// </summary>
+public static class Flags
+{
+    public static readonly IReadOnlyDictionary<string, string> Runbook = new Dictionary<string, string>
+    {
+        ["database"] = "target database (default: PGDATABASE, else stocks_research)",
+        ["maintenance-db"] = "database used for CREATE/DROP DATABASE (default: postgres)",
+        ["backup"] = "the backup file to verify and restore",
+        ["backup-dir"] = "folder of full_YYYYMMDD_HHMM.dump backups (default: backups)",
+        ["expect-backup"] = "the timestamp YYYYMMDD_HHMM the chosen backup must carry",
+        ["max-backup-age"] = "refuse a backup older than this (e.g. 26h)",
+        ["confirm"] = "consent to a destructive step: the exact target database name",
+        ["jobs"] = "parallel pg_restore jobs (default: number of cores)",
+        ["sandbox"] = "run against a throwaway local PostgreSQL the tool starts itself",
+        ["keep-sandbox"] = "leave the sandbox running at the end and print how to connect",
+    };
+
+    /// <summary>Cake's own options, which Cake consumes or shows to the script.</summary>
+    public static readonly IReadOnlySet<string> Cake = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        "target", "t", "verbosity", "v", "dryrun", "noop", "whatif", "exclusive", "e", "description",
+        "showdescription", "tree", "showtree", "debug", "d", "recompile", "help", "h", "version", "info",
+        "bootstrap", "skip-bootstrap", "invalidate-script-cache",
+    };
+
+    public static void RefuseUnknown(IEnumerable<string> given)
+    {
+        foreach (var flag in given)
+        {
+            if (Runbook.ContainsKey(flag) || Cake.Contains(flag)) continue;
+            var closest = Closest(flag);
+            throw new RunbookException(
+                $"Unknown flag --{flag}" + (closest is null ? "." : $"; did you mean --{closest}?") +
+                " Nothing was run. Known flags: " + string.Join(", ", Runbook.Keys.Select(k => "--" + k)) + ".");
+        }
+    }
+
+    public static string? Closest(string flag) =>
+        Runbook.Keys.Concat(["target", "verbosity", "dryrun"])
+            .Select(k => (k, distance: Distance(flag.ToLowerInvariant(), k)))
+            .Where(c => c.distance <= Math.Max(2, c.k.Length / 3))
+            .OrderBy(c => c.distance)
+            .Select(c => c.k)
+            .FirstOrDefault();
+
+    public static int PositiveInt(string value, string flag) =>
+        int.TryParse(value, out var n) && n > 0
+            ? n
+            : throw new RunbookException($"--{flag}={value} is not a whole number of at least 1.");
+
+    /// <summary>Optimal string alignment distance: an adjacent swap (confrim/confirm) counts as one edit.</summary>
+    static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (var i = 1; i <= a.Length; i++)
+        for (var j = 1; j <= b.Length; j++)
+        {
+            var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+        }
+        return d[a.Length, b.Length];
+    }
+}

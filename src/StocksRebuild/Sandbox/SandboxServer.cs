@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using StocksRebuild.Connection;
+using StocksRebuild.Tools;
+
+namespace StocksRebuild.Sandbox;
+
+/// <summary>
+/// A throwaway PostgreSQL the tool starts itself (initdb, pg_ctl) on a free loopback port with a random
+/// password, so a newcomer, a test run or a rehearsal never needs, nor touches, a real server.
+/// </summary>
+public sealed class SandboxServer : IDisposable
+{
+    const string User = "stocksrebuild";
+    // initdb refuses to run as root; as root the cluster is run by this unprivileged account instead.
+    const string UnprivilegedAccount = "postgres";
+
+    public ServerConnection Connection { get; }
+    public string Directory { get; }
+    public string PassFile => Path.Combine(Directory, "pgpass");
+    string DataDirectory => Path.Combine(Directory, "data");
+    readonly IRunbookLog log;
+    bool stopped;
+
+    SandboxServer(string directory, ServerConnection connection, IRunbookLog log)
+    {
+        Directory = directory;
+        Connection = connection;
+        this.log = log;
+        // A Ctrl-C or SIGTERM must not leave a postmaster running behind the user's back.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(keep: false);
+    }
+
+    public static SandboxServer Start(string rootDirectory, IRunbookLog log)
+    {
+        System.IO.Directory.CreateDirectory(rootDirectory);
+        RemoveLeftovers(rootDirectory, log);
+        var directory = Path.GetFullPath(Path.Combine(rootDirectory, $"pg-{DateTime.UtcNow:yyyyMMddHHmmss}-{Environment.ProcessId}"));
+        System.IO.Directory.CreateDirectory(directory);
+
+        var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(18)).ToLowerInvariant();
+        var port = FreePort();
+        var passwordFile = Path.Combine(directory, "initdb-password");
+        File.WriteAllText(passwordFile, password + "\n");
+        GiveToServerAccount(directory);
+
+        var initdb = RunAsServerAccount(PgTools.Find("initdb"),
+            ["--pgdata=" + Path.Combine(directory, "data"), "--username=" + User, "--pwfile=" + passwordFile,
+             "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C", "--no-sync"]);
+        File.Delete(passwordFile);
+        if (!initdb.Succeeded) throw new RunbookException($"Sandbox: initdb failed in {directory}: {initdb.ErrorText}");
+
+        // Settings go into the cluster's own config, not through pg_ctl -o (which a shell would parse).
+        File.AppendAllText(Path.Combine(directory, "data", "postgresql.auto.conf"), string.Join("\n",
+            $"port = {port}",
+            "listen_addresses = '127.0.0.1'",
+            "unix_socket_directories = ''",
+            "max_connections = 50",
+            // A throwaway cluster needs no crash safety; these make it quick.
+            "fsync = off",
+            "synchronous_commit = off",
+            "full_page_writes = off") + "\n");
+
+        var start = RunAsServerAccount(PgTools.Find("pg_ctl"),
+            ["start", "--pgdata=" + Path.Combine(directory, "data"), "--log=" + Path.Combine(directory, "server.log"), "--wait", "--timeout=60", "--silent"]);
+        if (!start.Succeeded)
+            throw new RunbookException($"Sandbox: the server did not start: {start.ErrorText} (see {Path.Combine(directory, "server.log")})");
+
+        var connection = new ServerConnection { Host = "127.0.0.1", Port = port, User = User, Password = password };
+        WritePassFile(Path.Combine(directory, "pgpass"), connection);
+        log.Info($"Sandbox: PostgreSQL started on 127.0.0.1:{port} in {directory}");
+        return new SandboxServer(directory, connection, log);
+    }
+
+    /// <summary>The lines a user can paste to reach a kept sandbox; the password stays in a 0600 file.</summary>
+    public IEnumerable<string> HowToConnect()
+    {
+        yield return $"export PGHOST={Connection.Host} PGPORT={Connection.Port} PGUSER={Connection.User} PGPASSFILE={PassFile}";
+        yield return $"stop it with: pg_ctl stop -D {DataDirectory}" + (Environment.IsPrivilegedProcess ? $" (as {UnprivilegedAccount})" : "") + $", then remove {Directory}";
+    }
+
+    public void Stop(bool keep)
+    {
+        if (stopped) return;
+        stopped = true;
+        if (keep)
+        {
+            log.Info("Sandbox: kept running (--keep-sandbox). Connect with:");
+            foreach (var line in HowToConnect()) log.Info("  " + line);
+            return;
+        }
+        RunAsServerAccount(PgTools.Find("pg_ctl"), ["stop", "--pgdata=" + DataDirectory, "--mode=fast", "--wait", "--silent"]);
+        TryDelete(Directory);
+        log.Info("Sandbox: stopped and removed.");
+    }
+
+    public void Dispose() => Stop(keep: false);
+
+    /// <summary>
+    /// Clusters of killed runs: the folder is named after the process that made it (pg-STAMP-PID), and a
+    /// folder whose process is gone is a leftover: its server is stopped and the folder removed.
+    /// </summary>
+    static void RemoveLeftovers(string rootDirectory, IRunbookLog log)
+    {
+        foreach (var directory in System.IO.Directory.GetDirectories(rootDirectory, "pg-*"))
+        {
+            var owner = Path.GetFileName(directory).Split('-').Last();
+            if (int.TryParse(owner, out var pid) && IsAlive(pid)) continue;
+            if (File.Exists(Path.Combine(directory, "data", "postmaster.pid")))
+                RunAsServerAccount(PgTools.Find("pg_ctl"), ["stop", "--pgdata=" + Path.Combine(directory, "data"), "--mode=immediate", "--wait", "--silent"]);
+            TryDelete(directory);
+            log.Info($"Sandbox: removed the leftover of an earlier, interrupted run: {directory}");
+        }
+    }
+
+    static bool IsAlive(int pid)
+    {
+        try { return !System.Diagnostics.Process.GetProcessById(pid).HasExited; }
+        catch (ArgumentException) { return false; }
+    }
+
+    static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    static ToolResult RunAsServerAccount(string program, IReadOnlyList<string> arguments) =>
+        Environment.IsPrivilegedProcess
+            ? ToolRun.Run("runuser", ["-u", UnprivilegedAccount, "--", program, .. arguments])
+            : ToolRun.Run(program, arguments);
+
+    static void GiveToServerAccount(string directory)
+    {
+        if (!Environment.IsPrivilegedProcess) return;
+        var chown = ToolRun.Run("chown", ["-R", UnprivilegedAccount, directory]);
+        if (!chown.Succeeded)
+            throw new RunbookException($"Sandbox: running as root, the cluster must belong to the '{UnprivilegedAccount}' account, and chown failed: {chown.ErrorText}. Install PostgreSQL (it creates that account) or run as a normal user.");
+        var reachable = ToolRun.Run("runuser", ["-u", UnprivilegedAccount, "--", "test", "-w", directory]);
+        if (!reachable.Succeeded)
+            throw new RunbookException($"Sandbox: the '{UnprivilegedAccount}' account cannot reach {directory} (a parent folder is private). Run as a normal user or from a checkout others can read.");
+    }
+
+    static void WritePassFile(string path, ServerConnection connection)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using var writer = new StreamWriter(new FileStream(path, options));
+        writer.WriteLine($"{connection.Host}:{connection.Port}:*:{connection.User}:{connection.Password}");
+    }
+
+    static void TryDelete(string directory)
+    {
+        try { System.IO.Directory.Delete(directory, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,55 @@
+using System.Text.RegularExpressions;
+
+namespace StocksRebuild.Tools;
+
+/// <summary>
+/// Finds PostgreSQL's programs: on PATH first, then in Debian's versioned folders, where initdb and
+/// pg_ctl live without being on PATH.
+/// </summary>
+public static partial class PgTools
+{
+    public static string Find(string program)
+    {
+        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
+        foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, program);
+            if (File.Exists(candidate)) return candidate;
+        }
+        foreach (var dir in VersionedBinDirectories())
+        {
+            var candidate = Path.Combine(dir, program);
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new RunbookException(
+            $"{program} was not found on PATH nor under /usr/lib/postgresql/*/bin. Install the PostgreSQL binaries (Debian: apt-get install -y postgresql).");
+    }
+
+    static IEnumerable<string> VersionedBinDirectories()
+    {
+        const string root = "/usr/lib/postgresql";
+        if (!Directory.Exists(root)) return [];
+        return Directory.GetDirectories(root)
+            .Select(d => (dir: Path.Combine(d, "bin"), version: int.TryParse(Path.GetFileName(d), out var v) ? v : 0))
+            .OrderByDescending(d => d.version)
+            .Select(d => d.dir);
+    }
+
+    /// <summary>The version a tool reports, e.g. 15.18 from "pg_restore (PostgreSQL) 15.18 (Debian ...)".</summary>
+    public static Version VersionOf(string program)
+    {
+        var result = ToolRun.Run(Find(program), ["--version"]);
+        return ParseVersion(string.Join(" ", result.StdOut))
+            ?? throw new RunbookException($"Cannot read the version of {program} from: {string.Join(" ", result.StdOut)}");
+    }
+
+    public static Version? ParseVersion(string text)
+    {
+        var match = VersionPattern().Match(text);
+        if (!match.Success) return null;
+        return new Version(int.Parse(match.Groups[1].Value), match.Groups[2].Success ? int.Parse(match.Groups[2].Value) : 0);
+    }
+
+    [GeneratedRegex(@"(\d+)(?:\.(\d+))?")]
+    private static partial Regex VersionPattern();
+}

@@ -1,0 +1,28 @@
+using System.Text;
+
+namespace StocksRebuild.Validation;
+
+public sealed record ValidationCheck(string Check, string Subject, bool Passed, string Detail);
+
+public sealed record ValidationReport(string Database, IReadOnlyList<ValidationCheck> Checks, TimeSpan Duration)
+{
+    public bool Passed => Checks.All(c => c.Passed);
+    public IEnumerable<ValidationCheck> Failures => Checks.Where(c => !c.Passed);
+
+    public string FormatTable()
+    {
+        var checkWidth = Math.Max(5, Checks.Max(c => c.Check.Length));
+        var subjectWidth = Math.Max(7, Checks.Max(c => c.Subject.Length));
+        var text = new StringBuilder();
+        text.AppendLine($"{"Check".PadRight(checkWidth)}  {"Subject".PadRight(subjectWidth)}  Result  Detail");
+        text.AppendLine($"{new string('-', checkWidth)}  {new string('-', subjectWidth)}  ------  ------");
+        foreach (var c in Checks)
+            text.AppendLine($"{c.Check.PadRight(checkWidth)}  {c.Subject.PadRight(subjectWidth)}  {(c.Passed ? "ok    " : "FAILED")}  {c.Detail}");
+        return text.ToString();
+    }
+
+    /// <summary>The runbook's own words on failure, then each failing object by name.</summary>
+    public string FailureMessage() =>
+        "Validation failed — stop and investigate. " +
+        string.Join("; ", Failures.Select(f => $"{f.Check} {f.Subject}: {f.Detail}"));
+}

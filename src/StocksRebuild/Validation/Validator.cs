@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using Npgsql;
+using StocksRebuild.Backups;
+using StocksRebuild.Connection;
+using StocksRebuild.Database;
+
+namespace StocksRebuild.Validation;
+
+/// <summary>
+/// Runbook step 4 ("Post-restore validation"), widened from the runbook's one foreign key to every one
+/// the catalog knows. Read-only: the session is opened with default_transaction_read_only.
+/// </summary>
+public static class Validator
+{
+    public const string Schema = "stocks_research";
+
+    /// <summary>The runbook's three tables that must hold rows after a restore.</summary>
+    public static readonly IReadOnlyList<string> TablesThatMustHaveRows = ["securities", "prices_daily", "corporate_actions"];
+
+    public static ValidationReport Validate(ServerConnection server, string database, BackupManifest? manifest = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var checks = new List<ValidationCheck>();
+        using var connection = server.Open(database, readOnly: true);
+
+        if (!Query(connection, "validation/schema_exists.sql", r => r.GetBoolean(0)).Single())
+        {
+            checks.Add(new("schema", Schema, false, $"schema {Schema} does not exist in \"{database}\""));
+            return new ValidationReport(database, checks, clock.Elapsed);
+        }
+
+        var tables = Query(connection, "validation/tables.sql", r => (name: r.GetString(0), hasPrimaryKey: r.GetBoolean(1)));
+        var rowCounts = tables.ToDictionary(t => t.name, t => Count(connection, $"SELECT count(*) FROM {Qualified(t.name)}"));
+
+        foreach (var table in TablesThatMustHaveRows)
+            checks.Add(rowCounts.TryGetValue(table, out var rows)
+                ? new("row count > 0", $"{Schema}.{table}", rows > 0, $"{rows:N0} rows")
+                : new("row count > 0", $"{Schema}.{table}", false, "table does not exist"));
+
+        foreach (var fk in ForeignKeys(connection))
+        {
+            var orphans = Count(connection, fk.OrphanCountSql());
+            checks.Add(new("no orphans", $"{fk.ChildSchema}.{fk.ChildTable}.{fk.Name}", orphans == 0,
+                orphans == 0 ? fk.Describe() : $"{orphans:N0} orphaned row(s) under {fk.Describe()}"));
+        }
+
+        foreach (var (table, _) in tables.Where(t => !t.hasPrimaryKey))
+            checks.Add(new("primary key", $"{Schema}.{table}", false, "table has no primary key"));
+
+        foreach (var (table, constraint) in Query(connection, "validation/not_valid_constraints.sql", r => (r.GetString(0), r.GetString(1))))
+            checks.Add(new("validated", $"{Schema}.{table}.{constraint}", false, "constraint is NOT VALID: rows it would reject may exist"));
+
+        foreach (var view in Query(connection, "validation/views.sql", r => r.GetString(0)))
+            checks.Add(CheckView(connection, view));
+
+        if (manifest is not null)
+            checks.AddRange(CompareWithManifest(connection, manifest));
+
+        return new ValidationReport(database, checks, clock.Elapsed);
+    }
+
+    static ValidationCheck CheckView(NpgsqlConnection connection, string view)
+    {
+        try
+        {
+            // One row is enough to run the view's plan and the functions it calls, without scanning it all.
+            using var command = new NpgsqlCommand($"SELECT * FROM {Qualified(view)} LIMIT 1", connection);
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) { }
+            return new("view resolves", $"{Schema}.{view}", true, "selects");
+        }
+        catch (PostgresException e)
+        {
+            return new("view resolves", $"{Schema}.{view}", false, $"{e.SqlState}: {e.MessageText}");
+        }
+    }
+
+    static IEnumerable<ValidationCheck> CompareWithManifest(NpgsqlConnection connection, BackupManifest manifest)
+    {
+        foreach (var (qualified, expected) in manifest.RowCounts.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            var dot = qualified.IndexOf('.');
+            var actual = CountIfExists(connection, qualified[..dot], qualified[(dot + 1)..]);
+            yield return actual switch
+            {
+                null => new("= manifest", qualified, false, $"in the manifest ({expected:N0} rows) but missing here"),
+                var n when n == expected => new("= manifest", qualified, true, $"{n:N0} rows"),
+                var n => new("= manifest", qualified, false, $"{n:N0} rows here, {expected:N0} in the manifest of {manifest.File}"),
+            };
+        }
+    }
+
+    static long? CountIfExists(NpgsqlConnection connection, string schema, string table)
+    {
+        try
+        {
+            return Count(connection, $"SELECT count(*) FROM {DatabaseName.Quote(schema)}.{DatabaseName.Quote(table)}");
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+        {
+            return null;
+        }
+    }
+
+    static IReadOnlyList<ForeignKey> ForeignKeys(NpgsqlConnection connection) =>
+        Query(connection, "validation/foreign_keys.sql", r => new ForeignKey(
+            r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<string[]>(3),
+            r.GetString(4), r.GetString(5), r.GetFieldValue<string[]>(6), r.GetBoolean(7)));
+
+    static string Qualified(string name) => $"{DatabaseName.Quote(Schema)}.{DatabaseName.Quote(name)}";
+
+    static long Count(NpgsqlConnection connection, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(command.ExecuteScalar());
+    }
+
+    static List<T> Query<T>(NpgsqlConnection connection, string sqlFile, Func<NpgsqlDataReader, T> map)
+    {
+        using var command = new NpgsqlCommand(SqlFiles.Read(sqlFile), connection);
+        command.Parameters.AddWithValue("schema", Schema);
+        using var reader = command.ExecuteReader();
+        var rows = new List<T>();
+        while (reader.Read()) rows.Add(map(reader));
+        return rows;
+    }
+}
