@@ -1,0 +1,155 @@
+using StocksRebuild.Backups;
+using StocksRebuild.Tests.Support;
+
+namespace StocksRebuild.Tests.Backups;
+
+/// <summary>
+/// Every VerifyBackup refusal, run through the real ./build.sh --target=Restore against an existing target
+/// database with --confirm given: the run must stop at VerifyBackup, name the file and the reason, and
+/// leave the target exactly as it was (nothing is destroyed before the backup is known to be good).
+/// </summary>
+[TestFixture]
+public sealed class VerifyBackupRefusalTests
+{
+    string target = "";
+    IReadOnlyDictionary<string, string> before = null!;
+
+    [OneTimeSetUp]
+    public void SeedTarget()
+    {
+        target = Databases.Seeded(Databases.NewName("live"));
+        before = Databases.Fingerprint(target);
+    }
+
+    BuildRun Restore(params string[] extra) =>
+        BuildScript.Run(["--target=Restore", $"--database={target}", $"--confirm={target}", .. extra]);
+
+    void AssertRefusedUnchanged(BuildRun run, params string[] expected)
+    {
+        Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
+        foreach (var text in expected) Assert.That(run.Output, Does.Contain(text), run.ToString());
+        Assert.That(run.Output, Does.Not.Contain("DropCreate: ending"), "DropCreate must not run after a failed VerifyBackup");
+        Assert.That(Databases.Fingerprint(target), Is.EqualTo(before), "the existing target database changed");
+    }
+
+    [Test]
+    public void NoBackupInTheFolder()
+    {
+        var empty = Directory.CreateTempSubdirectory("empty-backups-").FullName;
+        AssertRefusedUnchanged(Restore($"--backup-dir={empty}"), "No backup matching full_YYYYMMDD_HHMM.dump", empty);
+    }
+
+    [Test]
+    public void ExplicitFileNameBreaksThePattern()
+    {
+        var renamed = Databases.CopyOfBackup("nightly.dump");
+        AssertRefusedUnchanged(Restore($"--backup={renamed}"), renamed, "does not follow full_YYYYMMDD_HHMM.dump");
+    }
+
+    [Test]
+    public void NameWithAnImpossibleDate()
+    {
+        var impossible = Databases.CopyOfBackup("full_20210230_1200.dump");
+        AssertRefusedUnchanged(Restore($"--backup={impossible}"), impossible, "with a real date and time");
+    }
+
+    [Test]
+    public void EmptyFile()
+    {
+        var path = Databases.CopyOfBackup();
+        File.WriteAllBytes(path, []);
+        AssertRefusedUnchanged(Restore($"--backup={path}"), path, "empty (0 bytes)");
+    }
+
+    [Test]
+    public void PlainSqlDumpRenamedDump()
+    {
+        var path = Databases.CopyOfBackup();
+        File.WriteAllText(path, "--\n-- PostgreSQL database dump\n--\nCREATE TABLE x (id int);\n");
+        AssertRefusedUnchanged(Restore($"--backup={path}"), path, "not a pg_dump archive");
+    }
+
+    [Test]
+    public void Garbage()
+    {
+        var path = Databases.CopyOfBackup();
+        File.WriteAllBytes(path, Enumerable.Range(0, 4096).Select(i => (byte)(i * 31 % 251)).ToArray());
+        AssertRefusedUnchanged(Restore($"--backup={path}"), path, "not a pg_dump archive");
+    }
+
+    [Test]
+    public void DirectoryFormatDump()
+    {
+        var directory = Path.Combine(Directory.CreateTempSubdirectory("dirdump-").FullName, "full_20260101_0000.dump");
+        var dump = Tools.ToolRun.Run(Tools.PgTools.Find("pg_dump"), ["--format=directory", $"--file={directory}", "--dbname=" + Connection.LibpqConnInfo.ForDatabase(target)],
+            TestServer.Connection.ClientEnvironment(target));
+        Assert.That(dump.Succeeded, dump.ErrorText);
+        AssertRefusedUnchanged(Restore($"--backup={directory}"), directory, "is a directory");
+    }
+
+    [Test]
+    public void TruncatedArchive()
+    {
+        var path = Databases.CopyOfBackup(withManifest: false);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length * 2 / 3)]);
+        // The cheap check a script would do still accepts it: only reading the data exposes it.
+        Assert.That(Tools.ToolRun.Run(Tools.PgTools.Find("pg_restore"), ["--list", path]).Succeeded, Is.True);
+        AssertRefusedUnchanged(Restore($"--backup={path}"), path, "truncated or corrupt");
+    }
+
+    [Test]
+    public void ArchiveFromANewerPgDump()
+    {
+        var path = Databases.CopyOfBackup(withManifest: false);
+        var bytes = File.ReadAllBytes(path);
+        bytes[6] = 99; // archive format 1.99: what a future pg_dump writes
+        File.WriteAllBytes(path, bytes);
+        AssertRefusedUnchanged(Restore($"--backup={path}"), path, "newer than the local pg_restore");
+    }
+
+    [Test]
+    public void TimestampDiffersFromTheExpectedOne()
+    {
+        var path = Databases.CopyOfBackup();
+        AssertRefusedUnchanged(Restore($"--backup={path}", "--expect-backup=20200101_0000"), path, "is not the expected 20200101_0000");
+    }
+
+    [Test]
+    public void OlderThanTheMaximumAge()
+    {
+        var old = Databases.CopyOfBackup("full_20200101_0000.dump");
+        AssertRefusedUnchanged(Restore($"--backup={old}", "--max-backup-age=26h"), old, "older than --max-backup-age=1d2h00m");
+    }
+
+    [Test]
+    public void SizeDiffersFromTheManifest()
+    {
+        var path = Databases.CopyOfBackup();
+        File.AppendAllText(path, "x"); // pg_restore ignores a trailing byte; the manifest does not
+        AssertRefusedUnchanged(Restore($"--backup={path}"), path, "differs from its manifest");
+    }
+
+    [Test]
+    public void ChecksumDiffersFromTheManifest()
+    {
+        var path = Databases.CopyOfBackup();
+        var manifestPath = BackupName.ManifestPathFor(path);
+        var manifest = BackupManifest.ReadFor(path)!;
+        File.WriteAllText(manifestPath, (manifest with { Sha256 = new string('0', 64) }).ToJson());
+        AssertRefusedUnchanged(Restore($"--backup={path}"), path, "its sha256", "differs from its manifest's 0000");
+    }
+
+    [Test]
+    public void BackupFlagPointsToAFolderThatIsNotADump()
+    {
+        var folder = Directory.CreateTempSubdirectory("not-a-dump-").FullName;
+        AssertRefusedUnchanged(Restore($"--backup={folder}"), folder, "is a directory");
+    }
+
+    [Test]
+    public void MaximumAgeThatIsNotADuration()
+    {
+        AssertRefusedUnchanged(Restore($"--backup={Databases.CopyOfBackup()}", "--max-backup-age=banana"), "--max-backup-age=banana is not a duration");
+    }
+}

@@ -1,0 +1,90 @@
+using Npgsql;
+using StocksRebuild.Backups;
+using StocksRebuild.Database;
+using StocksRebuild.Sample;
+
+namespace StocksRebuild.Tests.Support;
+
+/// <summary>Test databases on the test server: fresh names, the seeded sample, and fingerprints to compare.</summary>
+public static class Databases
+{
+    public static DatabaseAdmin Admin => new(TestServer.Connection);
+
+    public static string NewName(string prefix = "t") => $"{prefix}_{Guid.NewGuid():N}"[..24];
+
+    /// <summary>A new database holding the migrated schema and the deterministic sample.</summary>
+    public static string Seeded(string? name = null)
+    {
+        name ??= NewName("seeded");
+        Admin.DropCreate(name, confirm: name, sandbox: false, new TestLog());
+        SampleData.Seed(TestServer.Connection, name, new TestLog());
+        return name;
+    }
+
+    static readonly Lazy<(string database, string backup)> sharedBackup = new(() =>
+    {
+        var database = Seeded(NewName("source"));
+        var directory = Directory.CreateTempSubdirectory("stocksrebuild-backups-").FullName;
+        var path = BackupWriter.Backup(TestServer.Connection, database, directory, new TestLog());
+        return (database, path);
+    });
+
+    /// <summary>The seeded source database, and a backup of it taken by Backup (with its manifest).</summary>
+    public static (string Database, string Backup) SourceWithBackup => sharedBackup.Value;
+
+    /// <summary>Copies the shared backup (and its manifest) into a new folder, so a test may damage its copy.</summary>
+    public static string CopyOfBackup(string? asName = null, bool withManifest = true)
+    {
+        var directory = Directory.CreateTempSubdirectory("stocksrebuild-copy-").FullName;
+        var target = Path.Combine(directory, asName ?? Path.GetFileName(SourceWithBackup.Backup));
+        File.Copy(SourceWithBackup.Backup, target);
+        if (withManifest && asName is null)
+            File.Copy(BackupName.ManifestPathFor(SourceWithBackup.Backup), BackupName.ManifestPathFor(target));
+        return target;
+    }
+
+    /// <summary>
+    /// Every table of every user schema with its row count and an md5 of its rows in a stable order:
+    /// equal fingerprints mean equal contents.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Fingerprint(string database)
+    {
+        using var connection = TestServer.Connection.Open(database);
+        var tables = new List<string>();
+        using (var list = new NpgsqlCommand(
+            """
+            SELECT format('%I.%I', n.nspname, c.relname)
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+            ORDER BY 1
+            """, connection))
+        using (var reader = list.ExecuteReader())
+            while (reader.Read()) tables.Add(reader.GetString(0));
+
+        var fingerprint = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var table in tables)
+        {
+            // Journal timestamps differ between runs by nature; the rows that carry data must not.
+            using var command = new NpgsqlCommand(
+                $"SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') FROM {table} t", connection);
+            fingerprint[table] = (string)command.ExecuteScalar()!;
+        }
+        return fingerprint;
+    }
+
+    public static bool Exists(string database) => Admin.Exists(database);
+
+    public static void Execute(string database, string sql)
+    {
+        using var connection = TestServer.Connection.Open(database);
+        using var command = new NpgsqlCommand(sql, connection);
+        command.ExecuteNonQuery();
+    }
+
+    public static T Scalar<T>(string database, string sql)
+    {
+        using var connection = TestServer.Connection.Open(database);
+        using var command = new NpgsqlCommand(sql, connection);
+        return (T)command.ExecuteScalar()!;
+    }
+}

@@ -1,0 +1,107 @@
+using StocksRebuild.Tests.Support;
+using StocksRebuild.Validation;
+
+namespace StocksRebuild.Tests.Validation;
+
+[TestFixture]
+public sealed class ValidateTests
+{
+    [Test]
+    public void TheSeededSamplePasses()
+    {
+        var database = Databases.Seeded();
+        var report = Validator.Validate(TestServer.Connection, database);
+        Assert.That(report.Passed, Is.True, report.FormatTable());
+        Assert.That(report.Checks.Count(c => c.Check == "no orphans"), Is.EqualTo(6), "every foreign key of the schema, from the catalog");
+    }
+
+    [Test]
+    public void AnOrphanBehindANotValidForeignKeyIsFound()
+    {
+        var database = Databases.Seeded();
+        Databases.Execute(database, """
+            ALTER TABLE stocks_research.prices_daily DROP CONSTRAINT prices_daily_security_id_fkey;
+            INSERT INTO stocks_research.prices_daily VALUES (9999, '2024-01-02', 1, 1, 1, 1, 0);
+            ALTER TABLE stocks_research.prices_daily ADD CONSTRAINT prices_daily_security_id_fkey
+                FOREIGN KEY (security_id) REFERENCES stocks_research.securities (security_id) NOT VALID;
+            """);
+
+        var report = Validator.Validate(TestServer.Connection, database);
+
+        Assert.That(report.Passed, Is.False);
+        var orphan = report.Failures.Single(f => f.Check == "no orphans");
+        Assert.That(orphan.Subject, Is.EqualTo("stocks_research.prices_daily.prices_daily_security_id_fkey"));
+        Assert.That(orphan.Detail, Does.Contain("1 orphaned row(s)").And.Contain("NOT VALID"));
+        Assert.That(report.FailureMessage(), Does.StartWith("Validation failed — stop and investigate"));
+    }
+
+    [Test]
+    public void AnOrphanUnderACompositeKeyIsFound()
+    {
+        var database = Databases.Seeded();
+        Databases.Execute(database, """
+            SET session_replication_role = replica; -- skips FK triggers, as a careless bulk load would
+            INSERT INTO stocks_research.fundamentals_yoy (security_id, fiscal_year, fiscal_quarter) VALUES (1, 2030, 1);
+            """);
+
+        var report = Validator.Validate(TestServer.Connection, database);
+
+        var orphan = report.Failures.Single(f => f.Check == "no orphans");
+        Assert.That(orphan.Detail, Does.Contain("fundamentals_yoy(security_id, fiscal_year, fiscal_quarter)"));
+    }
+
+    [Test]
+    public void ABrokenViewIsFound()
+    {
+        var database = Databases.Seeded();
+        Databases.Execute(database, """
+            CREATE TABLE stocks_research.scratch (id int PRIMARY KEY);
+            CREATE FUNCTION stocks_research.scratch_count() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM stocks_research.scratch';
+            CREATE VIEW stocks_research.v_scratch AS SELECT stocks_research.scratch_count() AS n;
+            DROP TABLE stocks_research.scratch;
+            """);
+
+        var report = Validator.Validate(TestServer.Connection, database);
+
+        var view = report.Failures.Single(f => f.Check == "view resolves");
+        Assert.That(view.Subject, Is.EqualTo("stocks_research.v_scratch"));
+        Assert.That(view.Detail, Does.Contain("42P01"));
+    }
+
+    [Test]
+    public void AnEmptyTableOfTheRunbookIsFound()
+    {
+        var database = Databases.Seeded();
+        Databases.Execute(database, "DELETE FROM stocks_research.corporate_actions");
+
+        var report = Validator.Validate(TestServer.Connection, database);
+
+        var empty = report.Failures.Single();
+        Assert.That(empty.Subject, Is.EqualTo("stocks_research.corporate_actions"));
+        Assert.That(empty.Detail, Is.EqualTo("0 rows"));
+    }
+
+    [Test]
+    public void AMissingSchemaIsFound()
+    {
+        var database = Databases.NewName("bare");
+        Databases.Admin.DropCreate(database, null, false, new TestLog());
+        var report = Validator.Validate(TestServer.Connection, database);
+        Assert.That(report.Passed, Is.False);
+        Assert.That(report.FailureMessage(), Does.Contain("schema stocks_research does not exist"));
+    }
+
+    [Test]
+    public void ValidateIsReadOnlyAndFailsTheBuildWithTheRunbooksWords()
+    {
+        var database = Databases.Seeded();
+        Databases.Execute(database, "DELETE FROM stocks_research.corporate_actions");
+        var before = Databases.Fingerprint(database);
+
+        var run = BuildScript.Run("--target=Validate", $"--database={database}");
+
+        Assert.That(run.ExitCode, Is.Not.Zero);
+        Assert.That(run.Output, Does.Contain("Validation failed — stop and investigate").And.Contain("stocks_research.corporate_actions"));
+        Assert.That(Databases.Fingerprint(database), Is.EqualTo(before));
+    }
+}
