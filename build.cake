@@ -3,6 +3,7 @@
 #r "./.build/lib/StocksRebuild.dll"
 #load "./build/parameters.cake"
 #load "./build/restore.cake"
+#load "./build/cold-rebuild.cake"
 #load "./build/sandbox.cake"
 #load "./build/tests.cake"
 
@@ -25,6 +26,6 @@ Teardown<RunbookParameters>((ctx, p) => p.StopSandbox());
 // ------------------------------------------------------------------- Targets
 Task("Default")
     .Description("Lists the targets")
-    .Does(ctx => Information("Targets: VerifyBackup, DropCreate, Restore, Validate, Backup, Demo (--sandbox), Test. See README.md."));
+    .Does(ctx => Information("Targets: VerifyBackup, DropCreate, Restore, Validate, Backup, Migrate, VerifyEmptySchema, Demo (--sandbox), Test. See README.md."));
 
 RunTarget(parameters.Target);

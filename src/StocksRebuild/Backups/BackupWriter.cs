@@ -36,10 +36,7 @@ public static class BackupWriter
         using var connection = server.Open(database);
         using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
         var serverVersion = Scalar<string>(connection, "SHOW server_version");
-        var serverMajor = PgTools.ParseVersion(serverVersion)?.Major ?? 0;
-        if (pgDumpVersion.Major < serverMajor)
-            throw new RunbookException(
-                $"Backup refused: the local pg_dump {pgDumpVersion} is older than the server ({serverVersion}); an old pg_dump can write unusable backups of a newer server. Install pg_dump {serverMajor} or newer.");
+        RequirePgDumpNotOlderThanServer(pgDumpVersion, serverVersion);
         var snapshot = Scalar<string>(connection, "SELECT pg_export_snapshot()");
         var rowCounts = CountRows(connection);
 
@@ -80,6 +77,16 @@ public static class BackupWriter
             File.Delete(temporaryPath);
             File.Delete(manifestPath + ".partial");
         }
+    }
+
+    /// <summary>An old pg_dump against a newer server is how teams end up with backups that do not restore.</summary>
+    public static void RequirePgDumpNotOlderThanServer(Version pgDump, string serverVersion)
+    {
+        var serverMajor = PgTools.ParseVersion(serverVersion)?.Major
+            ?? throw new RunbookException($"Backup refused: cannot read the server version from \"{serverVersion}\".");
+        if (pgDump.Major < serverMajor)
+            throw new RunbookException(
+                $"Backup refused: the local pg_dump {pgDump} is older than the server ({serverVersion}); an old pg_dump can write unusable backups of a newer server. Install pg_dump {serverMajor} or newer.");
     }
 
     static Dictionary<string, long> CountRows(NpgsqlConnection connection)

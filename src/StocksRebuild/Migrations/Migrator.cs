@@ -44,17 +44,25 @@ public static class Migrator
             scripts.Where(s => !applied.ContainsKey(s.Name)).Select(s => s.Name).ToList());
     }
 
-    /// <summary>Tables of the schema that hold rows (the journal aside): migrating them needs consent.</summary>
-    public static IReadOnlyList<string> TablesWithRows(ServerConnection server, string database)
+    /// <summary>The data tables of the schema (the journal aside), as regclass text, already quoted.</summary>
+    public static IReadOnlyList<string> DataTables(ServerConnection server, string database)
     {
         using var connection = server.Open(database);
+        using var command = new NpgsqlCommand(SqlFiles.Read("journal/data_tables.sql"), connection);
+        using var reader = command.ExecuteReader();
         var tables = new List<string>();
-        using (var command = new NpgsqlCommand(SqlFiles.Read("journal/user_rows_exist.sql"), connection))
-        using (var reader = command.ExecuteReader())
-            while (reader.Read()) tables.Add(reader.GetString(0));
-        return tables.Where(t =>
+        while (reader.Read()) tables.Add(reader.GetString(0));
+        return tables;
+    }
+
+    /// <summary>Data tables that hold at least one row: migrating them needs consent.</summary>
+    public static IReadOnlyList<string> TablesWithRows(ServerConnection server, string database)
+    {
+        var tables = DataTables(server, database);
+        using var connection = server.Open(database);
+        return tables.Where(table =>
         {
-            using var probe = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM {t})", connection);
+            using var probe = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM {table})", connection);
             return (bool)probe.ExecuteScalar()!;
         }).ToList();
     }
@@ -77,19 +85,20 @@ public static class Migrator
         using (var command = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS {DatabaseName.Quote(Schema)}", connection))
             command.ExecuteNonQuery();
 
+        var dbUpLog = new DbUpLog(log, server);
         var result = DeployChanges.To
             .PostgresqlDatabase(server.ConnectionString(database), Schema)
             .WithScripts(scripts)
             .JournalTo((connectionManager, upgradeLog) =>
                 new ChecksumJournal(new PostgresqlTableJournal(connectionManager, upgradeLog, Schema, JournalTable)))
             .WithTransactionPerScript()
-            .LogTo(new DbUpLog(log, server))
+            .LogTo(dbUpLog)
             .Build()
             .PerformUpgrade();
 
         if (!result.Successful)
             throw new RunbookException(
-                $"Migrate stopped at {result.ErrorScript?.Name}: {Describe(result.Error, result.ErrorScript, server)}. " +
+                $"Migrate stopped at {result.ErrorScript?.Name}: {Describe(result.Error, result.ErrorScript, dbUpLog.FailedBlock, server)}. " +
                 "That script was rolled back and is not journalled; scripts after it did not run. Runbook: drop the database, fix the migration, restart the rebuild.",
                 result.Error);
         foreach (var script in result.Scripts) log.Info($"Migrate: applied {script.Name}");
@@ -113,24 +122,44 @@ public static class Migrator
         return applied;
     }
 
-    /// <summary>Names the failing statement by its line in the script, from the position the server reports.</summary>
-    static string Describe(Exception? error, SqlScript? script, ServerConnection server)
+    /// <summary>
+    /// Names the failing statement and its line in the script. DbUp runs a script as blocks split by its
+    /// own splitter and reports the failing block's index; the server's position counts within that block.
+    /// </summary>
+    static string Describe(Exception? error, SqlScript? script, int? failedBlock, ServerConnection server)
     {
-        if (error is PostgresException pg && script is not null && pg.Position > 0 && pg.Position <= script.Contents.Length)
+        if (error is PostgresException pg && script is not null && failedBlock is { } index)
         {
-            var line = script.Contents[..pg.Position].Count(c => c == '\n') + 1;
-            return Secrets.Mask($"line {line}: {pg.SqlState}: {pg.MessageText}", server);
+            var blocks = new PostgresqlConnectionManager(server.ConnectionString("postgres")).SplitScriptIntoCommands(script.Contents).ToList();
+            if (index >= 0 && index < blocks.Count)
+            {
+                var statement = blocks[index];
+                var start = Math.Max(0, script.Contents.IndexOf(statement, StringComparison.Ordinal));
+                var offset = Math.Clamp(pg.Position - 1, 0, statement.Length);
+                var line = script.Contents[..start].Count(c => c == '\n') + statement[..offset].Count(c => c == '\n') + 1;
+                return Secrets.Mask($"line {line}: {pg.SqlState}: {pg.MessageText} (statement: {statement.Trim().Split('\n')[0].Trim()})", server);
+            }
         }
-        return Secrets.Mask(error?.Message ?? "unknown error", server);
+        return Secrets.Mask(error is PostgresException p ? $"{p.SqlState}: {p.MessageText}" : error?.Message ?? "unknown error", server);
     }
 
     sealed class DbUpLog(IRunbookLog log, ServerConnection server) : IUpgradeLog
     {
+        /// <summary>The index DbUp gives the failing block in "Script block number: {0}; …".</summary>
+        public int? FailedBlock { get; private set; }
+
         public void LogTrace(string format, params object[] args) { }
         public void LogDebug(string format, params object[] args) { }
         public void LogInformation(string format, params object[] args) => log.Info(Secrets.Mask("Migrate: " + string.Format(format, args), server));
         public void LogWarning(string format, params object[] args) => log.Warning(Secrets.Mask("Migrate: " + string.Format(format, args), server));
-        public void LogError(string format, params object[] args) => log.Warning(Secrets.Mask("Migrate: " + string.Format(format, args), server));
+
+        public void LogError(string format, params object[] args)
+        {
+            if (FailedBlock is null && format.StartsWith("Script block number: {0}", StringComparison.Ordinal) && args is [int index, ..])
+                FailedBlock = index;
+            LogWarning(format, args);
+        }
+
         public void LogError(Exception ex, string format, params object[] args) => LogError(format, args);
     }
 }

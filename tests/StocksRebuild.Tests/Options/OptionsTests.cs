@@ -72,6 +72,16 @@ public sealed class OptionsTests
         Assert.DoesNotThrow(() => Consent.Require("DropCreate", "stocks_research", null, sandbox: true));
     }
 
+    [TestCase(15, "16.4 (Debian 16.4-1)", true)]
+    [TestCase(15, "15.18 (Debian 15.18-0+deb12u1)", false)]
+    [TestCase(17, "15.18", false)]
+    public void BackupRefusesAPgDumpOlderThanTheServer(int pgDumpMajor, string serverVersion, bool refused)
+    {
+        TestDelegate check = () => BackupWriter.RequirePgDumpNotOlderThanServer(new Version(pgDumpMajor, 0), serverVersion);
+        if (refused) Assert.That(check, Throws.TypeOf<RunbookException>().With.Message.Contains("older than the server"));
+        else Assert.That(check, Throws.Nothing);
+    }
+
     [Test]
     public void SecretsAreMaskedInAnyText()
     {
