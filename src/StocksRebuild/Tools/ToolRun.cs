@@ -20,16 +20,20 @@ public static class ToolRun
         IReadOnlyDictionary<string, string>? environment = null,
         Action<string>? onStdOut = null,
         Action<string>? onStdErr = null,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default,
+        string? workingDirectory = null,
+        IEnumerable<string>? unsetEnvironment = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var name in unsetEnvironment ?? []) start.Environment.Remove(name);
         if (environment is not null)
             foreach (var (key, value) in environment) start.Environment[key] = value;
 

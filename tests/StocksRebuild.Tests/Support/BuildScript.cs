@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using StocksRebuild.Connection;
+using StocksRebuild.Tools;
 
 namespace StocksRebuild.Tests.Support;
 
@@ -23,33 +23,24 @@ public static class BuildScript
 
     static BuildRun Start(string program, IEnumerable<string> arguments, ServerConnection server)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            WorkingDirectory = RepositoryRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        foreach (var name in new[] { "PGDATABASE", "PGPASSFILE", "PGSSLMODE", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD" })
-            start.Environment.Remove(name);
-        foreach (var (name, value) in server.ClientEnvironment("postgres"))
-            if (name != "PGDATABASE") start.Environment[name] = value;
-        start.Environment["NO_COLOR"] = "1";
-
-        using var process = Process.Start(start)!;
+        var environment = server.ClientEnvironment("postgres").Where(kv => kv.Key != "PGDATABASE").ToDictionary();
+        environment["NO_COLOR"] = "1";
         var output = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        void Collect(string line) { lock (output) output.AppendLine(line); }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        ToolResult result;
+        try
         {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{program} {string.Join(" ", arguments)} did not finish in 5 minutes:\n{output}");
+            result = ToolRun.Run(program, arguments, environment, Collect, Collect, timeout.Token, RepositoryRoot,
+                unsetEnvironment: ["PGDATABASE", "PGPASSFILE", "PGSSLMODE", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD"]);
         }
-        process.WaitForExit();
-        var run = new BuildRun(process.ExitCode, output.ToString());
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"{program} {string.Join(" ", arguments)} did not finish in 5 minutes:\n{output}");
+            throw;
+        }
+        var run = new BuildRun(result.ExitCode, output.ToString());
         TestContext.Out.WriteLine(run.Output);
         return run;
     }
