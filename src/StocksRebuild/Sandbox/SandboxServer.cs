@@ -15,6 +15,8 @@ public sealed class SandboxServer : IDisposable
     const string User = "stocksrebuild";
     // initdb refuses to run as root; as root the cluster is run by this unprivileged account instead.
     const string UnprivilegedAccount = "postgres";
+    // A sandbox the user asked to keep is not a leftover, even though the run that made it has ended.
+    const string KeptMarker = "KEPT";
 
     public ServerConnection Connection { get; }
     public string Directory { get; }
@@ -86,6 +88,7 @@ public sealed class SandboxServer : IDisposable
         stopped = true;
         if (keep)
         {
+            File.WriteAllText(Path.Combine(Directory, KeptMarker), "kept by --keep-sandbox; later runs leave this folder alone\n");
             log.Info("Sandbox: kept running (--keep-sandbox). Connect with:");
             foreach (var line in HowToConnect()) log.Info("  " + line);
             return;
@@ -107,6 +110,7 @@ public sealed class SandboxServer : IDisposable
         {
             var owner = Path.GetFileName(directory).Split('-').Last();
             if (int.TryParse(owner, out var pid) && IsAlive(pid)) continue;
+            if (File.Exists(Path.Combine(directory, KeptMarker))) continue;
             if (File.Exists(Path.Combine(directory, "data", "postmaster.pid")))
                 RunAsServerAccount(PgTools.Find("pg_ctl"), ["stop", "--pgdata=" + Path.Combine(directory, "data"), "--mode=immediate", "--wait", "--silent"]);
             TryDelete(directory);
