@@ -6,9 +6,3 @@ public interface IRunbookLog
     void Info(string message);
     void Warning(string message);
 }
-
-public sealed class ConsoleLog : IRunbookLog
-{
-    public void Info(string message) => Console.WriteLine(message);
-    public void Warning(string message) => Console.Error.WriteLine("WARNING: " + message);
-}
