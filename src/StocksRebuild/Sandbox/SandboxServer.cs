@@ -93,7 +93,7 @@ public sealed class SandboxServer : IDisposable
             foreach (var line in HowToConnect()) log.Info("  " + line);
             return;
         }
-        RunAsServerAccount(PgTools.Find("pg_ctl"), ["stop", "--pgdata=" + DataDirectory, "--mode=fast", "--wait", "--silent"]);
+        StopServer(DataDirectory, "fast");
         TryDelete(Directory);
         log.Info("Sandbox: stopped and removed.");
     }
@@ -112,7 +112,7 @@ public sealed class SandboxServer : IDisposable
             if (int.TryParse(owner, out var pid) && IsAlive(pid)) continue;
             if (File.Exists(Path.Combine(directory, KeptMarker))) continue;
             if (File.Exists(Path.Combine(directory, "data", "postmaster.pid")))
-                RunAsServerAccount(PgTools.Find("pg_ctl"), ["stop", "--pgdata=" + Path.Combine(directory, "data"), "--mode=immediate", "--wait", "--silent"]);
+                StopServer(Path.Combine(directory, "data"), "immediate");
             TryDelete(directory);
             log.Info($"Sandbox: removed the leftover of an earlier, interrupted run: {directory}");
         }
@@ -132,6 +132,10 @@ public sealed class SandboxServer : IDisposable
         listener.Stop();
         return port;
     }
+
+    /// <summary>pg_ctl stop as the account that runs the cluster: "fast" ends sessions cleanly, "immediate" does not wait for them.</summary>
+    internal static ToolResult StopServer(string dataDirectory, string mode) =>
+        RunAsServerAccount(PgTools.Find("pg_ctl"), ["stop", "--pgdata=" + dataDirectory, "--mode=" + mode, "--wait", "--silent"]);
 
     static ToolResult RunAsServerAccount(string program, IReadOnlyList<string> arguments) =>
         Environment.IsPrivilegedProcess

@@ -29,9 +29,7 @@ public sealed class SandboxTests
         }
         finally
         {
-            string[] stop = [Tools.PgTools.Find("pg_ctl"), "stop", "-D", Path.Combine(keptDirectory, "data"), "-m", "immediate", "-w"];
-            if (Environment.IsPrivilegedProcess) Tools.ToolRun.Run("runuser", ["-u", "postgres", "--", .. stop]);
-            else Tools.ToolRun.Run(stop[0], stop[1..]);
+            SandboxServer.StopServer(Path.Combine(keptDirectory, "data"), "immediate");
             Directory.Delete(root, recursive: true);
         }
     }
