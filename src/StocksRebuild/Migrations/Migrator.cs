@@ -48,23 +48,27 @@ public static class Migrator
     public static IReadOnlyList<string> DataTables(ServerConnection server, string database)
     {
         using var connection = server.Open(database);
-        using var command = new NpgsqlCommand(SqlFiles.Read("journal/data_tables.sql"), connection);
-        using var reader = command.ExecuteReader();
-        var tables = new List<string>();
-        while (reader.Read()) tables.Add(reader.GetString(0));
-        return tables;
+        return DataTables(connection);
     }
 
     /// <summary>Data tables that hold at least one row: migrating them needs consent.</summary>
     public static IReadOnlyList<string> TablesWithRows(ServerConnection server, string database)
     {
-        var tables = DataTables(server, database);
         using var connection = server.Open(database);
-        return tables.Where(table =>
+        return DataTables(connection).Where(table =>
         {
             using var probe = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM {table})", connection);
             return (bool)probe.ExecuteScalar()!;
         }).ToList();
+    }
+
+    static List<string> DataTables(NpgsqlConnection connection)
+    {
+        using var command = new NpgsqlCommand(SqlFiles.Read("journal/data_tables.sql"), connection);
+        using var reader = command.ExecuteReader();
+        var tables = new List<string>();
+        while (reader.Read()) tables.Add(reader.GetString(0));
+        return tables;
     }
 
     public static MigrationPlan Migrate(ServerConnection server, string database, string? confirm, bool sandbox, IRunbookLog log,
