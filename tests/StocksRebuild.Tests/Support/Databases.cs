@@ -64,7 +64,6 @@ public static class Databases
         var fingerprint = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var table in tables)
         {
-            // Journal timestamps differ between runs by nature; the rows that carry data must not.
             using var command = new NpgsqlCommand(
                 $"SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') FROM {table} t", connection);
             fingerprint[table] = (string)command.ExecuteScalar()!;
