@@ -11,6 +11,7 @@ using StocksRebuild;
 
 // Parsed before anything runs (and even on --dryrun): an unknown flag stops here.
 var parameters = new RunbookParameters(Context);
+parameters.DescribeDryRun();
 
 // ------------------------------------------------------------------- Setup / Teardown
 Setup<RunbookParameters>(ctx =>
@@ -26,6 +27,6 @@ Teardown<RunbookParameters>((ctx, p) => p.StopSandbox());
 // ------------------------------------------------------------------- Targets
 Task("Default")
     .Description("Lists the targets")
-    .Does(ctx => Information("Targets: VerifyBackup, DropCreate, Restore, Validate, Backup, Migrate, VerifyEmptySchema, Demo (--sandbox), Test. See README.md."));
+    .Does(ctx => Information("Targets: Restore (VerifyBackup, DropCreate, RestoreBackup, Validate), ColdRebuild (DropCreate, Migrate, VerifyEmptySchema, Ingest, Validate), Backup, GenerateSample, Demo (--sandbox), Test. See README.md."));
 
 RunTarget(parameters.Target);

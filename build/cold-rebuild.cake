@@ -1,6 +1,10 @@
-// Scenario B — Schema + Ingestion Rebuild (the runbook's secondary path): the steps that exist so far.
+// Scenario B — Schema + Ingestion Rebuild (the runbook's secondary path), one task per numbered step.
+using StocksRebuild.Ingestion;
 using StocksRebuild.Migrations;
+using StocksRebuild.Sample;
 using StocksRebuild.Validation;
+
+// 1. Create empty database: the DropCreate task of Scenario A (restore.cake).
 
 // 2. Apply schema migrations in version order (DbUp, one transaction per script, checksummed journal).
 Task("Migrate")
@@ -11,3 +15,23 @@ Task("Migrate")
 Task("VerifyEmptySchema")
     .Description("Runbook B.3: every table exists and is empty")
     .Does<RunbookParameters>((ctx, p) => EmptySchemaCheck.Verify(p.Server, p.Database, p.Log));
+
+// 4. Run ingestion jobs in dependency order, each one transaction, logged in ingestion_log.
+Task("Ingest")
+    .Description("Runbook B.4: the seven ingestion jobs from --source (default: the shipped sample)")
+    .Does<RunbookParameters>((ctx, p) => Ingestor.Ingest(p.Server, p.Database, p.IngestOptions, p.Log));
+
+// 5. Validate: the Validate task of Scenario A (restore.cake), with the derived-table checks.
+Task("ColdRebuild")
+    .Description("Scenario B: DropCreate → Migrate → VerifyEmptySchema → Ingest → Validate")
+    .IsDependentOn("DropCreate")
+    .IsDependentOn("Migrate")
+    .IsDependentOn("VerifyEmptySchema")
+    .IsDependentOn("Ingest")
+    .IsDependentOn("Validate");
+
+// Not a runbook step: source drops of any size for tests and the benchmark, the same files for a seed.
+Task("GenerateSample")
+    .Description("Write a seeded source drop: --out=DIR [--securities=40 --years=2 --seed=N]")
+    .Does<RunbookParameters>((ctx, p) => SampleGenerator.Generate(p.SampleSpec,
+        p.SampleOut ?? throw new RunbookException("GenerateSample needs --out=DIR, a new folder for the drop."), p.Log));

@@ -4,6 +4,9 @@ using StocksRebuild;
 using StocksRebuild.Backups;
 using StocksRebuild.Connection;
 using StocksRebuild.Database;
+using StocksRebuild.Ingestion;
+using StocksRebuild.Migrations;
+using StocksRebuild.Sample;
 using StocksRebuild.Sandbox;
 
 public sealed class RunbookParameters
@@ -19,6 +22,11 @@ public sealed class RunbookParameters
     public int Jobs { get; }
     public bool UseSandbox { get; }
     public bool KeepSandbox { get; }
+    public bool DryRun { get; }
+    public string SourceDirectory { get; }
+    public int MaxErrors { get; }
+    public SampleSpec SampleSpec { get; }
+    public string? SampleOut { get; }
     public IRunbookLog Log { get; }
 
     // Set during the run.
@@ -47,6 +55,17 @@ public sealed class RunbookParameters
         MaxBackupAge = Text("max-backup-age") is { } age ? Durations.Parse(age, "max-backup-age") : null;
         Confirm = Text("confirm");
         Jobs = Text("jobs") is { } jobs ? Flags.PositiveInt(jobs, "jobs") : Environment.ProcessorCount;
+        DryRun = Switch("dryrun") || Switch("noop") || Switch("whatif");
+        SourceDirectory = Text("source") ?? SampleData.ShippedDrop;
+        MaxErrors = Text("max-errors") is { } maxErrors ? Flags.PositiveInt(maxErrors, "max-errors") : new IngestOptions { SourceDirectory = "" }.MaxErrors;
+        var defaults = new SampleSpec();
+        SampleSpec = new SampleSpec
+        {
+            Securities = Text("securities") is { } n ? Flags.PositiveInt(n, "securities") : defaults.Securities,
+            Years = Text("years") is { } y ? Flags.PositiveInt(y, "years") : defaults.Years,
+            Seed = Text("seed") is { } seed ? Flags.PositiveInt(seed, "seed") : defaults.Seed,
+        };
+        SampleOut = Text("out");
         if (KeepSandbox && !UseSandbox) throw new RunbookException("--keep-sandbox goes with --sandbox.");
         Server = UseSandbox ? null! : ServerConnection.FromEnvironment(); // a sandbox's comes with StartSandbox
     }
@@ -59,6 +78,8 @@ public sealed class RunbookParameters
         MaxAge = MaxBackupAge,
     };
 
+    public IngestOptions IngestOptions => new() { SourceDirectory = SourceDirectory, MaxErrors = MaxErrors };
+
     public DatabaseAdmin Admin => new DatabaseAdmin(Server, MaintenanceDatabase);
 
     public void StartSandbox()
@@ -66,6 +87,20 @@ public sealed class RunbookParameters
         if (!UseSandbox) return;
         Sandbox = SandboxServer.Start(".sandbox", Log);
         Server = Sandbox.Connection;
+    }
+
+    /// <summary>Cake's --dryrun runs no task body; for the targets that migrate, say which scripts would run.</summary>
+    public void DescribeDryRun()
+    {
+        if (!DryRun || Target is not ("Migrate" or "ColdRebuild")) return;
+        // ColdRebuild recreates the database and a sandbox starts empty: every script would run.
+        var recreated = Target == "ColdRebuild" || UseSandbox || !Admin.Exists(Database);
+        var plan = recreated
+            ? new MigrationPlan([], Migrator.Scripts().Select(s => s.Name).ToList())
+            : Migrator.Plan(Server, Database);
+        Log.Info($"Migrate --dryrun: {plan.Pending.Count} script(s) would run on \"{Database}\"" +
+                 (recreated ? " (created empty first)" : $", {plan.Applied.Count} already applied") + ":");
+        foreach (var script in plan.Pending) Log.Info($"  {script}");
     }
 
     public void StopSandbox() => Sandbox?.Stop(KeepSandbox);

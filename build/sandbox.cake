@@ -2,12 +2,12 @@
 using StocksRebuild.Sample;
 
 Task("SeedSample")
-    .Description("Sandbox only: create the database, migrate it and load the small sample")
+    .Description("Sandbox only: create the database, migrate it and ingest the sample drop (--source)")
     .WithCriteria<RunbookParameters>((ctx, p) => p.UseSandbox, "SeedSample writes sample rows, so it runs on --sandbox only")
     .Does<RunbookParameters>((ctx, p) =>
     {
         p.Admin.DropCreate(p.Database, p.Confirm, p.UseSandbox, p.Log);
-        SampleData.Seed(p.Server, p.Database, p.Log);
+        SampleData.Seed(p.Server, p.Database, p.SourceDirectory, p.Log);
     });
 
 Task("Demo")

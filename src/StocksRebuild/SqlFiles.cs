@@ -12,6 +12,9 @@ public static class SqlFiles
         return reader.ReadToEnd();
     }
 
+    public static bool Exists(string relativePath) =>
+        typeof(SqlFiles).Assembly.GetManifestResourceInfo("sql/" + relativePath) is not null;
+
     public static IEnumerable<string> List(string folder) =>
         typeof(SqlFiles).Assembly.GetManifestResourceNames()
             .Where(n => n.StartsWith("sql/" + folder + "/", StringComparison.Ordinal))

@@ -18,6 +18,12 @@ public static class Flags
         ["jobs"] = "parallel pg_restore jobs (default: number of cores)",
         ["sandbox"] = "run against a throwaway local PostgreSQL the tool starts itself",
         ["keep-sandbox"] = "leave the sandbox running at the end and print how to connect",
+        ["source"] = "the source drop folder Ingest reads (default: the shipped sample)",
+        ["max-errors"] = "bad rows reported per ingestion job before it stops reading (default: 20)",
+        ["securities"] = "GenerateSample: number of securities (default: 40)",
+        ["years"] = "GenerateSample: calendar years of prices, ending 2025 (default: 2)",
+        ["seed"] = "GenerateSample: random seed; the same seed gives the same files",
+        ["out"] = "GenerateSample: the new folder to write the drop into",
     };
 
     /// <summary>Cake's own options, which Cake consumes or shows to the script.</summary>

@@ -1,24 +1,21 @@
-using Npgsql;
 using StocksRebuild.Connection;
+using StocksRebuild.Ingestion;
 using StocksRebuild.Migrations;
 
 namespace StocksRebuild.Sample;
 
-/// <summary>Fills a freshly migrated, empty database with the small deterministic sample of sql/sample.</summary>
+/// <summary>Fills a new database with a source drop (by default the shipped sample/) the way Scenario B does: Migrate, then Ingest.</summary>
 public static class SampleData
 {
-    public static void Seed(ServerConnection server, string database, IRunbookLog log)
+    /// <summary>The shipped drop, relative to the repository root (where build.sh runs Cake).</summary>
+    public const string ShippedDrop = "sample";
+
+    public static void Seed(ServerConnection server, string database, string sourceDirectory, IRunbookLog log)
     {
         Migrator.Migrate(server, database, confirm: null, sandbox: false, log);
         var withRows = Migrator.TablesWithRows(server, database);
         if (withRows.Count > 0)
             throw new RunbookException($"SeedSample refused: \"{database}\" already holds rows ({string.Join(", ", withRows)}); the sample goes into an empty database only.");
-
-        using var connection = server.Open(database);
-        using var transaction = connection.BeginTransaction();
-        using (var command = new NpgsqlCommand(SqlFiles.Read("sample/seed_sample.sql"), connection, transaction))
-            command.ExecuteNonQuery();
-        transaction.Commit();
-        log.Info($"SeedSample: sample data loaded into \"{database}\".");
+        Ingestor.Ingest(server, database, new IngestOptions { SourceDirectory = sourceDirectory }, log);
     }
 }

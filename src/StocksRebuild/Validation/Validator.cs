@@ -54,6 +54,8 @@ public static class Validator
         foreach (var view in Query(connection, "validation/views.sql", r => r.GetString(0)))
             checks.Add(CheckView(connection, view));
 
+        checks.AddRange(CheckDerivedTables(connection));
+
         if (manifest is not null)
             checks.AddRange(CompareWithManifest(connection, manifest, rowCounts));
 
@@ -73,6 +75,24 @@ public static class Validator
         catch (PostgresException e)
         {
             return new("view resolves", $"{Schema}.{view}", false, $"{e.SqlState}: {e.MessageText}");
+        }
+    }
+
+    /// <summary>adjustment_factors and fundamentals_yoy must equal what their sources derive today.</summary>
+    static List<ValidationCheck> CheckDerivedTables(NpgsqlConnection connection)
+    {
+        try
+        {
+            return Query(connection, "validation/derived_tables.sql", r => (table: r.GetString(0), onlyInTable: r.GetInt64(1), onlyDerived: r.GetInt64(2)))
+                .Select(d => d.onlyInTable == 0 && d.onlyDerived == 0
+                    ? new ValidationCheck("= derivation", $"{Schema}.{d.table}", true, "equals what its sources derive")
+                    : new ValidationCheck("= derivation", $"{Schema}.{d.table}", false,
+                        $"{d.onlyInTable:N0} row(s) not derived from the sources, {d.onlyDerived:N0} derived row(s) missing or different; rerun --target=Ingest"))
+                .ToList();
+        }
+        catch (PostgresException e)
+        {
+            return [new("= derivation", $"{Schema} derived tables", false, $"cannot compare: {e.SqlState}: {e.MessageText}")];
         }
     }
 

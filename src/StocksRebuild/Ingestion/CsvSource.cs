@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text;
+using nietras.SeparatedValues;
+
+namespace StocksRebuild.Ingestion;
+
+/// <summary>What was read of one source file, for the ingestion log.</summary>
+public sealed record SourceFileRead(string File, string Sha256, long Bytes, long Rows);
+
+/// <summary>
+/// Streams one CSV file of the source contract: UTF-8 (a BOM is skipped, other bytes are refused), LF or
+/// CRLF, RFC 4180 quoting, a header row matched by name (order free, extra columns ignored), empty = NULL.
+/// Lines are counted in the file with the header as line 1, so errors point where an editor does.
+/// </summary>
+public static class CsvSource
+{
+    /// <summary>Longer rows are refused: a runaway quote would otherwise swallow the rest of the file.</summary>
+    public const int MaxRowChars = 64 * 1024;
+
+    static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Reads <paramref name="path"/>, calling <paramref name="onRow"/> for each valid row; bad rows go to errors.</summary>
+    /// <param name="present">Called once with the columns the header names (false: absent, every field NULL).</param>
+    public static SourceFileRead Read(string path, string displayName, IReadOnlyList<CsvColumn> columns, IngestErrors errors,
+        Action<bool[]> present, Action<CsvRecord> onRow)
+    {
+        using var stream = new HashingStream(File.OpenRead(path));
+        var rows = 0L;
+        var errorsBefore = errors.Lines.Count;
+        if (stream.Length == 0)
+        {
+            errors.Add(displayName, 1, null, "the file is empty; a header row is expected");
+            return new SourceFileRead(displayName, stream.Sha256(), 0, 0);
+        }
+
+        // leaveOpen: the parser closes its reader, and the hash still needs the rest of the file.
+        using var text = new StreamReader(stream, StrictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
+        var lastLine = 1;
+        try
+        {
+            using var reader = Sep.New(',').Reader(o => o with { Unescape = true, DisableColCountCheck = true, HasHeader = false }).From(text);
+            if (!reader.MoveNext())
+            {
+                errors.Add(displayName, 1, null, "the file has no header row");
+                return new SourceFileRead(displayName, stream.Sha256(), stream.BytesRead, 0);
+            }
+            var headerWidth = reader.Current.ColCount;
+            var map = MapHeader(reader.Current, columns, displayName, errors);
+            if (map is null) return new SourceFileRead(displayName, stream.Sha256(), stream.BytesRead, 0);
+            present(map.Select(i => i >= 0).ToArray());
+
+            var record = new CsvRecord(columns.Count) { File = displayName };
+            while (!errors.Full && reader.MoveNext())
+            {
+                var row = reader.Current;
+                lastLine = row.LineNumberFrom;
+                if (row.ColCount == 1 && row.Span.Trim().IsEmpty) continue; // blank lines (e.g. at the end) carry no row
+                record.Line = row.LineNumberFrom;
+                rows++;
+                if (row.Span.Length > MaxRowChars)
+                {
+                    errors.Add(displayName, record.Line, null, $"the row is {row.Span.Length:N0} characters long; the limit is {MaxRowChars:N0} (an unclosed quote?)");
+                    continue;
+                }
+                if (row.ColCount != headerWidth)
+                {
+                    errors.Add(displayName, record.Line, null, $"{row.ColCount} fields where the header has {headerWidth}");
+                    continue;
+                }
+                if (Parse(row, map, columns, record, errors)) onRow(record);
+            }
+            if (rows == 0 && errors.Lines.Count == errorsBefore) errors.Add(displayName, 2, null, "the file has a header but no data rows");
+        }
+        catch (DecoderFallbackException e)
+        {
+            var bytes = e.BytesUnknown is { Length: > 0 } b ? string.Join(" ", b.Select(x => $"0x{x:X2}")) : "bytes";
+            errors.Add(displayName, lastLine, null, $"{bytes} at or after this line is not UTF-8; save the file as UTF-8");
+        }
+        return new SourceFileRead(displayName, stream.Sha256(), stream.BytesRead, rows);
+    }
+
+    /// <summary>Position of each column in the file, -1 when absent; null (with errors) when the header breaks the contract.</summary>
+    static int[]? MapHeader(SepReader.Row header, IReadOnlyList<CsvColumn> columns, string file, IngestErrors errors)
+    {
+        var errorsBefore = errors.Lines.Count;
+        var positions = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < header.ColCount; i++)
+        {
+            var name = header[i].Span.Trim().ToString();
+            if (name.Length == 0) continue;
+            if (!positions.TryAdd(name, i)) errors.Add(file, 1, name, "the header names this column twice");
+        }
+        var map = columns.Select(c => positions.GetValueOrDefault(c.Name, -1)).ToArray();
+        for (var c = 0; c < columns.Count; c++)
+            if (map[c] < 0 && columns[c].InHeader)
+                errors.Add(file, 1, columns[c].Name, $"required column is missing (the header has: {string.Join(", ", positions.Keys)})");
+        return errors.Lines.Count > errorsBefore ? null : map;
+    }
+
+    static bool Parse(SepReader.Row row, int[] map, IReadOnlyList<CsvColumn> columns, CsvRecord record, IngestErrors errors)
+    {
+        var ok = true;
+        for (var c = 0; c < columns.Count; c++)
+        {
+            var column = columns[c];
+            var field = map[c] < 0 ? [] : row[map[c]].Span.Trim();
+            if (field.IsEmpty)
+            {
+                record.SetNull(c);
+                if (!column.Nullable && map[c] >= 0) { errors.Add(record.File, record.Line, column.Name, "is empty; a value is required"); ok = false; }
+                continue;
+            }
+            var parsed = column.Type switch
+            {
+                CsvType.BigInt => long.TryParse(field, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) && Set(record, c, l),
+                CsvType.SmallInt => short.TryParse(field, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var s) && Set(record, c, s),
+                CsvType.Numeric => decimal.TryParse(field, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var d) && Set(record, c, d),
+                CsvType.Date => DateOnly.TryParseExact(field, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) && Set(record, c, day),
+                _ => Set(record, c, field.ToString()),
+            };
+            if (!parsed)
+            {
+                errors.Add(record.File, record.Line, column.Name, $"'{Shorten(field)}' is not {column.Expected}");
+                ok = false;
+            }
+        }
+        return ok;
+    }
+
+    static bool Set(CsvRecord record, int column, long value) { record.Set(column, value); return true; }
+    static bool Set(CsvRecord record, int column, decimal value) { record.Set(column, value); return true; }
+    static bool Set(CsvRecord record, int column, DateOnly value) { record.Set(column, value); return true; }
+    static bool Set(CsvRecord record, int column, string value) { record.Set(column, value); return true; }
+
+    static string Shorten(ReadOnlySpan<char> field) => field.Length <= 40 ? field.ToString() : field[..40].ToString() + "…";
+}

@@ -1,0 +1,23 @@
+using Npgsql;
+
+namespace StocksRebuild.Ingestion;
+
+/// <summary>What one job did: rows_read = rows_inserted + rows_updated + rows_unchanged.</summary>
+public sealed record JobResult(string Job, long Read, long Inserted, long Updated, IReadOnlyList<SourceFileRead> Files)
+{
+    public long Unchanged => Read - Inserted - Updated;
+}
+
+/// <summary>The open transaction of one job and what it may read and report.</summary>
+public sealed record JobContext(NpgsqlConnection Connection, NpgsqlTransaction Transaction, SourceDrop Drop, IngestErrors Errors, IRunbookLog Log)
+{
+    /// <summary>The source files read so far; the ingestion log records them even when the job fails.</summary>
+    public List<SourceFileRead> FilesRead { get; } = [];
+}
+
+/// <summary>One of the seven ingestion jobs. Run works inside the context's transaction and never commits.</summary>
+public interface IIngestJob
+{
+    string Name { get; }
+    JobResult Run(JobContext context);
+}

@@ -1,0 +1,187 @@
+using System.Text.RegularExpressions;
+
+namespace StocksRebuild.Ingestion;
+
+/// <summary>
+/// The seven jobs in the runbook's dependency order, with the source contract of each CSV job. Row rules
+/// mirror the tables' CHECK constraints so that a bad row is named by file and line, not by constraint.
+/// </summary>
+public static partial class IngestJobs
+{
+    public static readonly IReadOnlyList<IIngestJob> InOrder =
+    [
+        Securities(),
+        TickerHistory(),
+        PricesDaily(),
+        CorporateActions(),
+        new DerivedJob("adjustment_factors"),
+        FundamentalsRaw(),
+        new DerivedJob("fundamentals_yoy"),
+    ];
+
+    public static IReadOnlyList<string> Names => InOrder.Select(j => j.Name).ToList();
+
+    static CsvJob Securities()
+    {
+        const int currency = 3, listedOn = 5, delistedOn = 6;
+        return new CsvJob
+        {
+            Name = "securities",
+            Columns =
+            [
+                new("security_id", CsvType.BigInt),
+                new("name", CsvType.Text),
+                new("exchange", CsvType.Text),
+                new("currency", CsvType.Text),
+                new("sector", CsvType.Text, InHeader: false, Nullable: true),
+                new("listed_on", CsvType.Date, InHeader: false, Nullable: true),
+                new("delisted_on", CsvType.Date, InHeader: false, Nullable: true),
+            ],
+            RowRules = (row, errors) =>
+            {
+                if (!row.IsNull(currency) && !CurrencyCode().IsMatch(row.Text(currency)!))
+                    errors.Add(row, "currency", $"'{row.Text(currency)}' is not a three-letter ISO code in capitals");
+                if (!row.IsNull(listedOn) && !row.IsNull(delistedOn) && row.Date(delistedOn) < row.Date(listedOn))
+                    errors.Add(row, "delisted_on", $"{row.Date(delistedOn):yyyy-MM-dd} is before listed_on {row.Date(listedOn):yyyy-MM-dd}");
+            },
+        };
+    }
+
+    static CsvJob TickerHistory()
+    {
+        const int validFrom = 2, validTo = 3;
+        return new CsvJob
+        {
+            Name = "ticker_history",
+            Columns =
+            [
+                new("security_id", CsvType.BigInt),
+                new("ticker", CsvType.Text),
+                new("valid_from", CsvType.Date),
+                new("valid_to", CsvType.Date, Nullable: true),
+            ],
+            RowRules = (row, errors) =>
+            {
+                if (!row.IsNull(validFrom) && !row.IsNull(validTo) && row.Date(validTo) <= row.Date(validFrom))
+                    errors.Add(row, "valid_to", $"{row.Date(validTo):yyyy-MM-dd} is not after valid_from {row.Date(validFrom):yyyy-MM-dd}");
+            },
+        };
+    }
+
+    static CsvJob PricesDaily()
+    {
+        const int securityId = 0, ticker = 1, open = 3, high = 4, low = 5, close = 6, volume = 7;
+        (int, string)[] prices = [(open, "open"), (high, "high"), (low, "low"), (close, "close")];
+        (int, string)[] withinRange = [(open, "open"), (close, "close")];
+        return new CsvJob
+        {
+            Name = "prices_daily",
+            Columns =
+            [
+                new("security_id", CsvType.BigInt, InHeader: false, Nullable: true),
+                new("ticker", CsvType.Text, InHeader: false, Nullable: true),
+                new("trade_date", CsvType.Date),
+                new("open", CsvType.Numeric),
+                new("high", CsvType.Numeric),
+                new("low", CsvType.Numeric),
+                new("close", CsvType.Numeric),
+                new("volume", CsvType.BigInt),
+            ],
+            HeaderRule = present => present[securityId] || present[ticker]
+                ? null
+                : "the header names neither security_id nor ticker; prices need one of them",
+            RowRules = (row, errors) =>
+            {
+                if (row.IsNull(securityId) && row.IsNull(ticker))
+                    errors.Add(row, "security_id", "neither security_id nor ticker is given");
+                var pricesPositive = true;
+                foreach (var (column, name) in prices)
+                    if (!row.IsNull(column) && row.Decimal(column) <= 0)
+                    {
+                        errors.Add(row, name, $"{row.Decimal(column)} is not above 0");
+                        pricesPositive = false;
+                    }
+                if (!row.IsNull(volume) && row.Integer(volume) < 0)
+                    errors.Add(row, "volume", $"{row.Integer(volume)} is negative");
+                if (!pricesPositive || row.IsNull(open) || row.IsNull(high) || row.IsNull(low) || row.IsNull(close)) return;
+                if (row.Decimal(high) < row.Decimal(low))
+                    errors.Add(row, "high", $"{row.Decimal(high)} is below low {row.Decimal(low)}");
+                else
+                    foreach (var (column, name) in withinRange)
+                        if (row.Decimal(column) < row.Decimal(low) || row.Decimal(column) > row.Decimal(high))
+                            errors.Add(row, name, $"{row.Decimal(column)} is outside low {row.Decimal(low)} .. high {row.Decimal(high)}");
+            },
+        };
+    }
+
+    static CsvJob CorporateActions()
+    {
+        const int actionType = 2, splitRatio = 3, cashAmount = 4;
+        return new CsvJob
+        {
+            Name = "corporate_actions",
+            Columns =
+            [
+                new("security_id", CsvType.BigInt),
+                new("ex_date", CsvType.Date),
+                new("action_type", CsvType.Text),
+                new("split_ratio", CsvType.Numeric, Nullable: true),
+                new("cash_amount", CsvType.Numeric, Nullable: true),
+            ],
+            RowRules = (row, errors) =>
+            {
+                switch (row.Text(actionType))
+                {
+                    case null: break;
+                    case "split":
+                        if (row.IsNull(splitRatio) || row.Decimal(splitRatio) <= 0)
+                            errors.Add(row, "split_ratio", row.IsNull(splitRatio) ? "a split needs a split_ratio" : $"{row.Decimal(splitRatio)} is not above 0");
+                        if (!row.IsNull(cashAmount))
+                            errors.Add(row, "cash_amount", "a split carries no cash_amount");
+                        break;
+                    case "dividend":
+                        if (row.IsNull(cashAmount) || row.Decimal(cashAmount) <= 0)
+                            errors.Add(row, "cash_amount", row.IsNull(cashAmount) ? "a dividend needs a cash_amount" : $"{row.Decimal(cashAmount)} is not above 0");
+                        if (!row.IsNull(splitRatio))
+                            errors.Add(row, "split_ratio", "a dividend carries no split_ratio");
+                        break;
+                    default:
+                        errors.Add(row, "action_type", $"'{row.Text(actionType)}' is neither split nor dividend");
+                        break;
+                }
+            },
+        };
+    }
+
+    static CsvJob FundamentalsRaw()
+    {
+        const int fiscalYear = 1, fiscalQuarter = 2, sharesOutstanding = 7;
+        return new CsvJob
+        {
+            Name = "fundamentals_raw",
+            Columns =
+            [
+                new("security_id", CsvType.BigInt),
+                new("fiscal_year", CsvType.SmallInt),
+                new("fiscal_quarter", CsvType.SmallInt),
+                new("period_end", CsvType.Date),
+                new("revenue", CsvType.Numeric, Nullable: true),
+                new("net_income", CsvType.Numeric, Nullable: true),
+                new("eps_diluted", CsvType.Numeric, Nullable: true),
+                new("shares_outstanding", CsvType.BigInt, Nullable: true),
+            ],
+            RowRules = (row, errors) =>
+            {
+                if (!row.IsNull(fiscalYear) && row.Integer(fiscalYear) is < 1900 or > 2200)
+                    errors.Add(row, "fiscal_year", $"{row.Integer(fiscalYear)} is not between 1900 and 2200");
+                if (!row.IsNull(fiscalQuarter) && row.Integer(fiscalQuarter) is < 1 or > 4)
+                    errors.Add(row, "fiscal_quarter", $"{row.Integer(fiscalQuarter)} is not 1, 2, 3 or 4");
+                if (!row.IsNull(sharesOutstanding) && row.Integer(sharesOutstanding) < 0)
+                    errors.Add(row, "shares_outstanding", $"{row.Integer(sharesOutstanding)} is negative");
+            },
+        };
+    }
+
+    [GeneratedRegex("^[A-Z]{3}$")]
+    private static partial Regex CurrencyCode();
+}
