@@ -39,7 +39,9 @@ problems AS (
       ON a.ticker = b.ticker
      AND daterange(a.valid_from, a.valid_to) && daterange(b.valid_from, b.valid_to)
      AND (a.security_id, a.valid_from) IS DISTINCT FROM (b.security_id, b.valid_from)
+    -- A pair of staged rows is reported once, at the later line.
     WHERE a.src_file IS NOT NULL
+      AND (b.src_file IS NULL OR (b.src_file, b.src_line) < (a.src_file, a.src_line))
 )
 SELECT (@files)[src_file + 1], src_line, column_name, reason
 FROM problems

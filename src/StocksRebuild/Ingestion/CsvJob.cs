@@ -63,6 +63,14 @@ public sealed class CsvJob : IIngestJob
         try
         {
             var (inserted, updated) = Upsert(connection, transaction);
+            // Duplicate rows equal to a stored row pass ON CONFLICT … WHERE IS DISTINCT FROM unseen; when
+            // any row was left unchanged, ask for duplicates explicitly (a first load never pays for this).
+            if (staged > inserted + updated
+                && Problems(connection, transaction, $"ingest/{Name}/diagnose.sql", files, errors.Limit) is { Count: > 0 } duplicates)
+            {
+                transaction.Rollback("upsert");
+                ThrowIfProblems(context, duplicates, null);
+            }
             return new JobResult(Name, staged, inserted, updated, context.FilesRead);
         }
         catch (PostgresException e) when (e.SqlState.StartsWith("23", StringComparison.Ordinal) || e.SqlState == PostgresErrorCodes.CardinalityViolation)

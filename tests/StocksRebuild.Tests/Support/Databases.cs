@@ -17,7 +17,7 @@ public static class Databases
     {
         name ??= NewName("seeded");
         Admin.DropCreate(name, confirm: name, sandbox: false, new TestLog());
-        SampleData.Seed(TestServer.Connection, name, new TestLog());
+        SampleData.Seed(TestServer.Connection, name, Drops.Sample, new TestLog());
         return name;
     }
 
@@ -70,6 +70,12 @@ public static class Databases
         }
         return fingerprint;
     }
+
+    /// <summary>The fingerprint of the data tables: what an ingestion job may change (ingestion_log aside, which logs every run).</summary>
+    public static IReadOnlyDictionary<string, string> DataFingerprint(string database) =>
+        Fingerprint(database).Where(kv => kv.Key.StartsWith("stocks_research.", StringComparison.Ordinal)
+                                          && kv.Key is not ("stocks_research.ingestion_log" or "stocks_research.schemaversions" or "stocks_research.schema_checksums"))
+            .ToDictionary();
 
     public static bool Exists(string database) => Admin.Exists(database);
 

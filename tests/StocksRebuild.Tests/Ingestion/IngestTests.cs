@@ -1,0 +1,144 @@
+using StocksRebuild.Ingestion;
+using StocksRebuild.Tests.Support;
+
+namespace StocksRebuild.Tests.Ingestion;
+
+/// <summary>The jobs' promises on a real server: idempotent, correcting without deleting, stopping at the first failing job, rerunnable.</summary>
+[TestFixture]
+public sealed class IngestTests
+{
+    static IReadOnlyList<JobResult> Ingest(string database, string drop, int maxErrors = 20) =>
+        Ingestor.Ingest(TestServer.Connection, database, new IngestOptions { SourceDirectory = drop, MaxErrors = maxErrors }, new TestLog());
+
+    static List<(string job, string status)> LogAfter(string database, long runId) =>
+        Rows(database, $"SELECT job, status FROM stocks_research.ingestion_log WHERE run_id > {runId} ORDER BY run_id")
+            .Select(r => (r[0], r[1])).ToList();
+
+    static long LastRun(string database) => Databases.Scalar<long>(database, "SELECT coalesce(max(run_id), 0) FROM stocks_research.ingestion_log");
+
+    static List<string[]> Rows(string database, string sql)
+    {
+        using var connection = TestServer.Connection.Open(database);
+        using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        using var reader = command.ExecuteReader();
+        var rows = new List<string[]>();
+        while (reader.Read()) rows.Add(Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)!).ToArray());
+        return rows;
+    }
+
+    [Test]
+    public void RerunningTheSameDropChangesNothing()
+    {
+        var database = Databases.Seeded();
+        var before = Databases.DataFingerprint(database);
+
+        var results = Ingest(database, Drops.Sample);
+
+        Assert.That(Databases.DataFingerprint(database), Is.EqualTo(before));
+        Assert.That(results.Select(r => (r.Job, r.Inserted, r.Updated)), Is.All.Matches<(string, long inserted, long updated)>(r => r.inserted == 0 && r.updated == 0));
+        Assert.That(results.Single(r => r.Job == "prices_daily").Unchanged, Is.EqualTo(19_512));
+    }
+
+    [Test]
+    public void ALaterDropAddsAndCorrectsRowsAndDeletesNone()
+    {
+        var database = Databases.Seeded();
+        var pricesBefore = Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.prices_daily");
+        var drop = Drops.CopyOfSample();
+        // A corrected close for security 1 on 2024-01-02, a new day for it, and security 2's 2024 rows gone from the drop.
+        Drops.ReplaceLine(drop, "prices/2024_by_id.csv", 3, "1,2024-01-02,93.4680,94.7363,92.8520,94.0000,896693");
+        Drops.Write(drop, "prices/2024_by_id.csv", Drops.Lines(drop, "prices/2024_by_id.csv").Where(l => !l.StartsWith("2,", StringComparison.Ordinal))
+            .Append("1,2026-01-02,95,96,94,95.5,1000"));
+
+        var prices = Ingest(database, drop).Single(r => r.Job == "prices_daily");
+
+        Assert.That((prices.Inserted, prices.Updated), Is.EqualTo((1L, 1L)));
+        Assert.That(Databases.Scalar<decimal>(database, "SELECT close FROM stocks_research.prices_daily WHERE security_id = 1 AND trade_date = '2024-01-02'"), Is.EqualTo(94m));
+        Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.prices_daily"), Is.EqualTo(pricesBefore + 1), "rows absent from the drop stay");
+    }
+
+    [Test]
+    public void ATickerPassingToAnotherSecurityInALaterDropIsAccepted()
+    {
+        var database = Databases.Seeded();
+        var drop = Drops.CopyOfSample();
+        // Security 1 gives up ALSP on 2025-12-01 and security 2 takes it: one row ends a period, one starts one, in any order.
+        var history = Drops.Lines(drop, "ticker_history.csv");
+        history.Insert(1, "2,ALSP,2025-12-01,");
+        history[history.IndexOf("1,ALSP,2024-01-01,")] = "1,ALSP,2024-01-01,2025-12-01";
+        Drops.Write(drop, "ticker_history.csv", history);
+
+        var tickers = Ingest(database, drop).Single(r => r.Job == "ticker_history");
+
+        Assert.That((tickers.Inserted, tickers.Updated), Is.EqualTo((1L, 1L)));
+        Assert.That(Databases.Scalar<long>(database, "SELECT security_id FROM stocks_research.ticker_history WHERE ticker = 'ALSP' AND valid_to IS NULL"), Is.EqualTo(2));
+    }
+
+    [Test]
+    public void AFailingJobStopsTheRunLogsItsFailureAndARerunAfterTheFixCompletes()
+    {
+        var database = Databases.NewName("rerun");
+        Databases.Admin.DropCreate(database, null, false, new TestLog());
+        StocksRebuild.Migrations.Migrator.Migrate(TestServer.Connection, database, null, false, new TestLog());
+        var drop = Drops.CopyOfSample();
+        Drops.ReplaceLine(drop, "corporate_actions.csv", 5, "4,2024-12-16,merger,,0.91");
+
+        var error = Assert.Throws<IngestException>(() => Ingest(database, drop));
+
+        Assert.That(error!.Message, Does.Contain("corporate_actions.csv:5: action_type: 'merger' is neither split nor dividend"));
+        Assert.That(LogAfter(database, 0), Is.EqualTo(new[]
+        {
+            ("securities", "succeeded"), ("ticker_history", "succeeded"), ("prices_daily", "succeeded"), ("corporate_actions", "failed"),
+        }), "later jobs do not start");
+        Assert.That(Databases.Scalar<string>(database, "SELECT error FROM stocks_research.ingestion_log WHERE status = 'failed'"), Does.Contain("corporate_actions.csv:5"));
+        Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.corporate_actions"), Is.Zero);
+
+        var lastRun = LastRun(database);
+        Drops.ReplaceLine(drop, "corporate_actions.csv", 5, "4,2024-12-16,dividend,,0.91");
+        var results = Ingest(database, drop);
+
+        Assert.That(results.Single(r => r.Job == "prices_daily").Unchanged, Is.EqualTo(19_512), "the jobs already done change nothing");
+        Assert.That(LogAfter(database, lastRun).Select(l => l.status), Is.EqualTo(Enumerable.Repeat("succeeded", 7)));
+        Assert.That(StocksRebuild.Validation.Validator.Validate(TestServer.Connection, database).Passed, Is.True);
+    }
+
+    [Test]
+    public void IngestRefusesADatabaseThatIsNotMigrated()
+    {
+        var database = Databases.NewName("unmigrated");
+        Databases.Admin.DropCreate(database, null, false, new TestLog());
+
+        var error = Assert.Throws<RunbookException>(() => Ingest(database, Drops.Sample));
+
+        Assert.That(error!.Message, Does.Contain("lacks migrations V001__create_schema.sql").And.Contain("run --target=Migrate first"));
+    }
+
+    [Test]
+    public void ADropMissingAFileIsRefusedBeforeAnyJobRuns()
+    {
+        var database = Databases.Seeded();
+        var lastRun = LastRun(database);
+        var drop = Drops.CopyOfSample();
+        File.Delete(Path.Combine(drop, "fundamentals.csv"));
+
+        var error = Assert.Throws<RunbookException>(() => Ingest(database, drop));
+
+        Assert.That(error!.Message, Does.Contain($"the source folder {drop} lacks fundamentals.csv"));
+        Assert.That(LastRun(database), Is.EqualTo(lastRun), "no job started");
+    }
+
+    [Test]
+    public void ValidateFindsADerivedTableThatNoLongerMatchesItsSources()
+    {
+        var database = Databases.Seeded();
+        Databases.Execute(database, "UPDATE stocks_research.adjustment_factors SET factor = factor * 2 WHERE security_id = 5 AND valid_from = '-infinity'");
+        Databases.Execute(database, "DELETE FROM stocks_research.fundamentals_yoy WHERE security_id = 1 AND fiscal_year = 2025 AND fiscal_quarter = 4");
+
+        var report = StocksRebuild.Validation.Validator.Validate(TestServer.Connection, database);
+
+        var failures = report.Failures.Where(f => f.Check == "= derivation").ToDictionary(f => f.Subject, f => f.Detail);
+        Assert.That(failures.Keys, Is.EquivalentTo(new[] { "stocks_research.adjustment_factors", "stocks_research.fundamentals_yoy" }));
+        Assert.That(failures["stocks_research.adjustment_factors"], Does.StartWith("1 row(s) not derived from the sources, 1 derived row(s) missing or different"));
+        Assert.That(failures["stocks_research.fundamentals_yoy"], Does.StartWith("0 row(s) not derived from the sources, 1 derived row(s) missing"));
+    }
+}
