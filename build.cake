@@ -18,7 +18,7 @@ Setup<RunbookParameters>(ctx =>
 {
     parameters.StartSandbox();
     if (parameters.Target != "Test")
-        parameters.Log.Info($"Target {parameters.Target} on {parameters.Server.Describe(parameters.Database)}");
+        parameters.Log.Info($"Target {parameters.Target} on " + (parameters.Server is null ? $"database \"{parameters.Database}\" in a new sandbox" : parameters.Server.Describe(parameters.Database)));
     return parameters;
 });
 

@@ -55,7 +55,9 @@ public sealed class RunbookParameters
         MaxBackupAge = Text("max-backup-age") is { } age ? Durations.Parse(age, "max-backup-age") : null;
         Confirm = Text("confirm");
         Jobs = Text("jobs") is { } jobs ? Flags.PositiveInt(jobs, "jobs") : Environment.ProcessorCount;
-        DryRun = Switch("dryrun") || Switch("noop") || Switch("whatif");
+        // Cake consumes its dry-run switches and runs Setup anyway: read them from the command line.
+        DryRun = Environment.GetCommandLineArgs().Any(a => a is "--dryrun" or "--noop" or "--whatif"
+            || a.StartsWith("--dryrun=true", StringComparison.OrdinalIgnoreCase));
         SourceDirectory = Text("source") ?? SampleData.ShippedDrop;
         MaxErrors = Text("max-errors") is { } maxErrors ? Flags.PositiveInt(maxErrors, "max-errors") : new IngestOptions { SourceDirectory = "" }.MaxErrors;
         var defaults = new SampleSpec();
@@ -84,7 +86,7 @@ public sealed class RunbookParameters
 
     public void StartSandbox()
     {
-        if (!UseSandbox) return;
+        if (!UseSandbox || DryRun) return;
         Sandbox = SandboxServer.Start(".sandbox", Log);
         Server = Sandbox.Connection;
     }

@@ -34,6 +34,22 @@ public sealed class MigrateTests
     }
 
     [Test]
+    public void DryRunListsThePendingScriptsAndAppliesNone()
+    {
+        var database = EmptyDatabase();
+        var all = Migrator.Scripts();
+        Migrator.Migrate(TestServer.Connection, database, null, false, new TestLog(), all.Take(all.Count - 1).ToList());
+        var journal = JournalOf(database);
+
+        var run = BuildScript.Run("--target=Migrate", $"--database={database}", "--dryrun");
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(run.Output, Does.Contain($"Migrate --dryrun: 1 script(s) would run on \"{database}\", {all.Count - 1} already applied:"));
+        Assert.That(run.Output, Does.Contain("  " + all[^1].Name));
+        Assert.That(JournalOf(database), Is.EqualTo(journal), "a dry run applies nothing");
+    }
+
+    [Test]
     public void AnEditedAppliedScriptIsRefusedBeforeAnythingRuns()
     {
         var database = EmptyDatabase();
