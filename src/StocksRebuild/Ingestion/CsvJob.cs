@@ -59,10 +59,18 @@ public sealed class CsvJob : IIngestJob
             ThrowIfProblems(context, Problems(connection, transaction, $"ingest/{Name}/check.sql", files, errors.Limit), null);
 
         // A savepoint lets the job ask why the upsert was refused (duplicate key, unknown security, …).
+        var table = $"stocks_research.{Name}";
+        var bulk = IsEmpty(connection, transaction, table);
         transaction.Save("upsert");
         try
         {
+            // Into an empty table (a cold rebuild), foreign keys and plain indexes are built once after the
+            // load: several times faster, and as safe, since the drop and the rebuild share the job's transaction.
+            var deferred = bulk ? DeferredObjects(connection, transaction, table) : [];
+            foreach (var (dropStatement, _) in deferred) Execute(connection, transaction, dropStatement);
             var (inserted, updated) = Upsert(connection, transaction);
+            foreach (var (_, createStatement) in deferred) Execute(connection, transaction, createStatement);
+            if (bulk) Execute(connection, transaction, $"ANALYZE {table}");
             // Duplicate rows equal to a stored row pass ON CONFLICT … WHERE IS DISTINCT FROM unseen; when
             // any row was left unchanged, ask for duplicates explicitly (a first load never pays for this).
             if (staged > inserted + updated
@@ -141,6 +149,23 @@ public sealed class CsvJob : IIngestJob
     static void Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
     {
         using var command = new NpgsqlCommand(sql, connection, transaction);
+        command.CommandTimeout = 0;
         command.ExecuteNonQuery();
+    }
+
+    static bool IsEmpty(NpgsqlConnection connection, NpgsqlTransaction transaction, string table)
+    {
+        using var command = new NpgsqlCommand($"SELECT NOT EXISTS (SELECT 1 FROM {table})", connection, transaction);
+        return (bool)command.ExecuteScalar()!;
+    }
+
+    static List<(string drop, string create)> DeferredObjects(NpgsqlConnection connection, NpgsqlTransaction transaction, string table)
+    {
+        using var command = new NpgsqlCommand(SqlFiles.Read("ingest/bulk/deferred_objects.sql"), connection, transaction);
+        command.Parameters.AddWithValue("table", table);
+        using var reader = command.ExecuteReader();
+        var objects = new List<(string, string)>();
+        while (reader.Read()) objects.Add((reader.GetString(0), reader.GetString(1)));
+        return objects;
     }
 }
