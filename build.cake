@@ -11,18 +11,24 @@ using StocksRebuild;
 
 // Parsed before anything runs (and even on --dryrun): an unknown flag stops here.
 var parameters = new RunbookParameters(Context);
+parameters.HandleInterruptions();
 parameters.DescribeDryRun();
 
 // ------------------------------------------------------------------- Setup / Teardown
 Setup<RunbookParameters>(ctx =>
 {
     parameters.StartSandbox();
+    parameters.AcquireRunLock();
     if (parameters.Target != "Test")
         parameters.Log.Info($"Target {parameters.Target} on " + (parameters.Server is null ? $"database \"{parameters.Database}\" in a new sandbox" : parameters.Server.Describe(parameters.Database)));
     return parameters;
 });
 
-Teardown<RunbookParameters>((ctx, p) => p.StopSandbox());
+Teardown<RunbookParameters>((ctx, p) =>
+{
+    p.ReleaseRunLock();
+    p.StopSandbox();
+});
 
 // ------------------------------------------------------------------- Targets
 Task("Default")

@@ -9,7 +9,7 @@ using StocksRebuild.Validation;
 // 2. Apply schema migrations in version order (DbUp, one transaction per script, checksummed journal).
 Task("Migrate")
     .Description("Runbook B.2: apply sql/migrations in version order; a database with rows needs --confirm")
-    .Does<RunbookParameters>((ctx, p) => Migrator.Migrate(p.Server, p.Database, p.Confirm, p.UseSandbox, p.Log));
+    .Does<RunbookParameters>((ctx, p) => Migrator.Migrate(p.Server, p.Database, p.Confirm, p.UseSandbox, p.Log, cancellation: p.Cancellation));
 
 // 3. Verify empty schema: every table exists and holds 0 rows.
 Task("VerifyEmptySchema")
@@ -19,7 +19,7 @@ Task("VerifyEmptySchema")
 // 4. Run ingestion jobs in dependency order, each one transaction, logged in ingestion_log.
 Task("Ingest")
     .Description("Runbook B.4: the seven ingestion jobs from --source (default: the shipped sample)")
-    .Does<RunbookParameters>((ctx, p) => Ingestor.Ingest(p.Server, p.Database, p.IngestOptions, p.Log));
+    .Does<RunbookParameters>((ctx, p) => Ingestor.Ingest(p.Server, p.Database, p.IngestOptions, p.Log, p.Cancellation));
 
 // 5. Validate: the Validate task of Scenario A (restore.cake), with the derived-table checks.
 Task("ColdRebuild")

@@ -1,5 +1,7 @@
 #nullable enable
 // Arguments parsed once into one typed object that every task reads (Cake's Setup<T> pattern).
+using System.Runtime.InteropServices;
+using System.Threading;
 using StocksRebuild;
 using StocksRebuild.Backups;
 using StocksRebuild.Connection;
@@ -23,6 +25,7 @@ public sealed class RunbookParameters
     public bool UseSandbox { get; }
     public bool KeepSandbox { get; }
     public bool DryRun { get; }
+    public TimeSpan? WaitForLock { get; }
     public string SourceDirectory { get; }
     public int MaxErrors { get; }
     public SampleSpec SampleSpec { get; }
@@ -58,6 +61,7 @@ public sealed class RunbookParameters
         // Cake consumes its dry-run switches and runs Setup anyway: read them from the command line.
         DryRun = Environment.GetCommandLineArgs().Any(a => a is "--dryrun" or "--noop" or "--whatif"
             || a.StartsWith("--dryrun=true", StringComparison.OrdinalIgnoreCase));
+        WaitForLock = Text("wait-for-lock") is { } wait ? Durations.Parse(wait, "wait-for-lock") : null;
         SourceDirectory = Text("source") ?? SampleData.ShippedDrop;
         MaxErrors = Text("max-errors") is { } maxErrors ? Flags.PositiveInt(maxErrors, "max-errors") : new IngestOptions { SourceDirectory = "" }.MaxErrors;
         var defaults = new SampleSpec();
@@ -104,6 +108,37 @@ public sealed class RunbookParameters
                  (recreated ? " (created empty first)" : $", {plan.Applied.Count} already applied") + ":");
         foreach (var script in plan.Pending) Log.Info($"  {script}");
     }
+
+    /// <summary>Targets that write to the database: one such run per database at a time.</summary>
+    public bool WritesDatabase => Target is "DropCreate" or "RestoreBackup" or "Restore" or "Migrate" or "Ingest"
+        or "ColdRebuild" or "SeedSample" or "Demo";
+
+    RunLock? runLock;
+
+    // Ctrl-C and SIGTERM stop the run at a safe point (a child tool is killed, a job rolled back) instead of
+    // ending the process under a running pg_restore; a second signal ends it at once.
+    readonly CancellationTokenSource interruption = new();
+    readonly List<PosixSignalRegistration> signals = new();
+    public CancellationToken Cancellation => interruption.Token;
+
+    public void HandleInterruptions()
+    {
+        foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
+            signals.Add(PosixSignalRegistration.Create(signal, context =>
+            {
+                if (interruption.IsCancellationRequested) return; // the second one terminates
+                context.Cancel = true;
+                Log.Warning($"Received {context.Signal}: stopping at the next safe point (send it again to end at once).");
+                interruption.Cancel();
+            }));
+    }
+
+    public void AcquireRunLock()
+    {
+        if (WritesDatabase && !DryRun) runLock = RunLock.Acquire(Server, MaintenanceDatabase, Database, Log, WaitForLock);
+    }
+
+    public void ReleaseRunLock() => runLock?.Dispose();
 
     public void StopSandbox() => Sandbox?.Stop(KeepSandbox);
 

@@ -11,7 +11,7 @@ Task("VerifyBackup")
 // 2. Create empty database (dropdb first when it exists: destructive, needs --confirm=<database>).
 Task("DropCreate")
     .Description("Runbook A.2 / B.1: drop (with --confirm) and create the empty target database")
-    .Does<RunbookParameters>((ctx, p) => p.Admin.DropCreate(p.Database, p.Confirm, p.UseSandbox, p.Log));
+    .Does<RunbookParameters>((ctx, p) => p.Admin.DropCreate(p.Database, p.Confirm, p.UseSandbox, p.Log, p.Cancellation));
 
 // 3. Restore full backup: pg_restore --no-owner --no-privileges, stopping at the first error.
 Task("RestoreBackup")
@@ -19,7 +19,7 @@ Task("RestoreBackup")
     .IsDependentOn("VerifyBackup")
     .IsDependentOn("DropCreate")
     .Does<RunbookParameters>((ctx, p) =>
-        BackupRestorer.Restore(p.Server, p.VerifiedBackup.Path, p.Database, p.Jobs, p.Log));
+        BackupRestorer.Restore(p.Server, p.VerifiedBackup.Path, p.Database, p.Jobs, p.Log, p.Cancellation));
 
 // 4. Post-restore validation: counts, every foreign key, every view, and the backup's manifest.
 Task("Validate")
@@ -40,4 +40,4 @@ Task("Restore")
 // Not a runbook step but the runbook's premise: a full backup, append-only, with its manifest.
 Task("Backup")
     .Description("pg_dump -Fc the target database to full_YYYYMMDD_HHMM.dump with a manifest")
-    .Does<RunbookParameters>((ctx, p) => BackupWriter.Backup(p.Server, p.Database, p.BackupDirectory, p.Log));
+    .Does<RunbookParameters>((ctx, p) => BackupWriter.Backup(p.Server, p.Database, p.BackupDirectory, p.Log, cancellation: p.Cancellation));

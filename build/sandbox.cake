@@ -6,8 +6,8 @@ Task("SeedSample")
     .WithCriteria<RunbookParameters>((ctx, p) => p.UseSandbox, "SeedSample writes sample rows, so it runs on --sandbox only")
     .Does<RunbookParameters>((ctx, p) =>
     {
-        p.Admin.DropCreate(p.Database, p.Confirm, p.UseSandbox, p.Log);
-        SampleData.Seed(p.Server, p.Database, p.SourceDirectory, p.Log);
+        p.Admin.DropCreate(p.Database, p.Confirm, p.UseSandbox, p.Log, p.Cancellation);
+        SampleData.Seed(p.Server, p.Database, p.SourceDirectory, p.Log, p.Cancellation);
     });
 
 Task("Demo")

@@ -23,6 +23,7 @@ public static class BackupWriter
             // Backups hold every row of the database: other local users have no business reading them.
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(backupDirectory, OwnerOnly | UnixFileMode.UserExecute);
         }
+        using var folderLock = BackupFolderLock.Acquire(backupDirectory);
         var finalPath = Path.Combine(backupDirectory, BackupName.For(now));
         var manifestPath = BackupName.ManifestPathFor(finalPath);
         if (File.Exists(finalPath))
@@ -44,13 +45,21 @@ public static class BackupWriter
         try
         {
             log.Info($"Backup: pg_dump -Fc of {server.Describe(database)} to {finalPath}");
-            var result = ToolRun.Run(pgDump,
-                ["--format=custom", $"--snapshot={snapshot}", $"--file={temporaryPath}", "--dbname=" + LibpqConnInfo.ForDatabase(database)],
-                server.ClientEnvironment(database),
-                onStdErr: line => log.Info(Secrets.Mask(line, server)),
-                cancellation: cancellation);
+            ToolResult result;
+            try
+            {
+                result = ToolRun.Run(pgDump,
+                    ["--format=custom", $"--snapshot={snapshot}", $"--file={temporaryPath}", "--dbname=" + LibpqConnInfo.ForDatabase(database)],
+                    server.ClientEnvironment(database),
+                    onStdErr: line => log.Info(Secrets.Mask(line, server)),
+                    cancellation: cancellation);
+            }
+            catch (OperationCanceledException e)
+            {
+                throw new RunInterruptedException("Backup", "pg_dump was stopped; no backup was written and the older backups are intact.", "run --target=Backup again.", e);
+            }
             if (!result.Succeeded)
-                throw new RunbookException($"Backup failed: pg_dump exited with {result.ExitCode}: {Secrets.Mask(result.ErrorText, server)}. No backup was written.");
+                throw new RunbookException($"Backup failed: pg_dump {result.HowItEnded}: {Secrets.Mask(result.ErrorText, server)}. No backup was written; older backups are intact.");
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temporaryPath, OwnerOnly);
             Flush(temporaryPath);
 

@@ -35,7 +35,7 @@ public sealed record ServerConnection
         };
     }
 
-    public string ConnectionString(string database, bool readOnly = false)
+    public string ConnectionString(string database, bool readOnly = false, string applicationName = "StocksRebuild")
     {
         var builder = new NpgsqlConnectionStringBuilder
         {
@@ -44,7 +44,7 @@ public sealed record ServerConnection
             Username = User,
             Database = database,
             Password = Password,
-            ApplicationName = "StocksRebuild",
+            ApplicationName = applicationName,
             // Pooling would keep idle sessions on a database that DropCreate is about to drop.
             Pooling = false,
             CommandTimeout = 0,
@@ -61,9 +61,9 @@ public sealed record ServerConnection
         return builder.ConnectionString;
     }
 
-    public NpgsqlConnection Open(string database, bool readOnly = false)
+    public NpgsqlConnection Open(string database, bool readOnly = false, string applicationName = "StocksRebuild")
     {
-        var connection = new NpgsqlConnection(ConnectionString(database, readOnly));
+        var connection = new NpgsqlConnection(ConnectionString(database, readOnly, applicationName));
         try
         {
             connection.Open();

@@ -26,12 +26,15 @@ public sealed class DatabaseAdmin(ServerConnection server, string maintenanceDat
     /// Drops (when it exists, and only with consent) and creates the database empty: template0, UTF8,
     /// owned by the connecting user. Consent is checked before any connection that could change anything.
     /// </summary>
-    public void DropCreate(string database, string? confirm, bool sandbox, IRunbookLog log)
+    public void DropCreate(string database, string? confirm, bool sandbox, IRunbookLog log, CancellationToken cancellation = default)
     {
         DatabaseName.Check(database);
         if (string.Equals(database, maintenanceDatabase, StringComparison.Ordinal))
             throw new RunbookException($"DropCreate refuses to drop the maintenance database \"{database}\"; choose another --maintenance-db.");
 
+        using var runLock = RunLock.Acquire(server, maintenanceDatabase, database, log);
+        if (cancellation.IsCancellationRequested)
+            throw new RunInterruptedException("DropCreate", $"\"{database}\" was not touched.", "run the target again.");
         if (Exists(database))
         {
             Consent.Require("DropCreate", database, confirm, sandbox);
@@ -39,6 +42,9 @@ public sealed class DatabaseAdmin(ServerConnection server, string maintenanceDat
             log.Info($"DropCreate: ending {sessions} other session(s) on \"{database}\" and dropping it.");
             // WITH (FORCE) ends sessions and blocks new ones in one step, so none can sneak in between.
             Execute($"DROP DATABASE {DatabaseName.Quote(database)} WITH (FORCE)");
+            // Between the two statements the database is gone: an interruption here must say so.
+            if (cancellation.IsCancellationRequested)
+                throw new RunInterruptedException("DropCreate", $"\"{database}\" was dropped and not created again.", "run the target again (DropCreate creates it).");
         }
         else
         {

@@ -23,7 +23,7 @@ public sealed class CsvJob : IIngestJob
 
     public JobResult Run(JobContext context)
     {
-        var (connection, transaction, drop, errors, log) = context;
+        var (connection, transaction, drop, errors, log, cancellation) = context;
         var files = drop.FilesOf(Name);
         Execute(connection, transaction, StagingTable.Create(Name, Columns));
 
@@ -39,6 +39,7 @@ public sealed class CsvJob : IIngestJob
                     present => { if (HeaderRule(present) is { } problem) errors.Add(files[fileIndex], 1, null, problem); },
                     row =>
                     {
+                        cancellation.ThrowIfCancellationRequested();
                         RowRules(row, errors);
                         // After the first problem nothing more is staged, but reading goes on to report more.
                         if (errors.Any) return;

@@ -9,7 +9,8 @@ public sealed record JobResult(string Job, long Read, long Inserted, long Update
 }
 
 /// <summary>The open transaction of one job and what it may read and report.</summary>
-public sealed record JobContext(NpgsqlConnection Connection, NpgsqlTransaction Transaction, SourceDrop Drop, IngestErrors Errors, IRunbookLog Log)
+public sealed record JobContext(NpgsqlConnection Connection, NpgsqlTransaction Transaction, SourceDrop Drop, IngestErrors Errors, IRunbookLog Log,
+    CancellationToken Cancellation = default)
 {
     /// <summary>The source files read so far; the ingestion log records them even when the job fails.</summary>
     public List<SourceFileRead> FilesRead { get; } = [];

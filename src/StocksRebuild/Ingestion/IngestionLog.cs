@@ -6,6 +6,25 @@ namespace StocksRebuild.Ingestion;
 /// <summary>The runbook's "each job must be logged": one stocks_research.ingestion_log row per job run.</summary>
 static class IngestionLog
 {
+    /// <summary>A 'running' row must outlive a crash of the server, whatever its synchronous_commit says.</summary>
+    public static void MakeDurable(NpgsqlConnection connection)
+    {
+        using var command = new NpgsqlCommand("SET synchronous_commit = on", connection);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Rows still 'running' while this run holds the run lock belong to runs that ended without recording
+    /// their end (killed, server restarted, connection lost); their transactions are gone, so say so.
+    /// </summary>
+    public static void CloseAbandoned(NpgsqlConnection connection, IRunbookLog log)
+    {
+        using var command = new NpgsqlCommand(SqlFiles.Read("ingest/log/abandoned.sql"), connection);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+            log.Warning($"Ingest: run {reader.GetInt64(0)} of {reader.GetString(1)} (started {reader.GetDateTime(2).ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z) never finished; marked failed. Its transaction was rolled back by the server.");
+    }
+
     public static long Started(NpgsqlConnection connection, string job)
     {
         using var command = new NpgsqlCommand(SqlFiles.Read("ingest/log/started.sql"), connection);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
 using StocksRebuild.Connection;
+using StocksRebuild.Database;
 using StocksRebuild.Migrations;
 
 namespace StocksRebuild.Ingestion;
@@ -19,9 +20,11 @@ public sealed record IngestOptions
 /// </summary>
 public static class Ingestor
 {
-    public static IReadOnlyList<JobResult> Ingest(ServerConnection server, string database, IngestOptions options, IRunbookLog log)
+    public static IReadOnlyList<JobResult> Ingest(ServerConnection server, string database, IngestOptions options, IRunbookLog log,
+        CancellationToken cancellation = default)
     {
         var drop = SourceDrop.Open(options.SourceDirectory);
+        using var runLock = RunLock.Acquire(server, database, log);
         var pending = Migrator.Plan(server, database).Pending;
         if (pending.Count > 0)
             throw new RunbookException($"Ingest refused: \"{database}\" lacks migrations {string.Join(", ", pending)}; run --target=Migrate first. Nothing was changed.");
@@ -30,18 +33,43 @@ public static class Ingestor
         var results = new List<JobResult>();
         using var logConnection = server.Open(database);
         using var connection = server.Open(database);
+        IngestionLog.MakeDurable(logConnection);
+        IngestionLog.CloseAbandoned(logConnection, log);
         foreach (var job in IngestJobs.InOrder)
-            results.Add(RunJob(job, connection, logConnection, drop, options, log, server));
+        {
+            if (cancellation.IsCancellationRequested)
+                throw new RunInterruptedException("Ingest", $"jobs before {job.Name} are committed; {job.Name} and later did not start.",
+                    "run --target=Ingest again: finished jobs change nothing the second time.");
+            results.Add(RunJob(job, connection, logConnection, drop, options, log, server, cancellation));
+        }
         return results;
     }
 
+    static void CancelBackend(ServerConnection server, string database, int backend)
+    {
+        try
+        {
+            using var side = server.Open(database);
+            using var command = new NpgsqlCommand("SELECT pg_cancel_backend(@pid)", side);
+            command.Parameters.AddWithValue("pid", backend);
+            command.ExecuteScalar();
+        }
+        catch (Exception e) when (e is NpgsqlException or RunbookException)
+        {
+            // The statement ends with the run anyway: the server rolls back a transaction whose client is gone.
+        }
+    }
+
     static JobResult RunJob(IIngestJob job, NpgsqlConnection connection, NpgsqlConnection logConnection, SourceDrop drop,
-        IngestOptions options, IRunbookLog log, ServerConnection server)
+        IngestOptions options, IRunbookLog log, ServerConnection server, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
         var runId = IngestionLog.Started(logConnection, job.Name);
         var transaction = connection.BeginTransaction();
-        var context = new JobContext(connection, transaction, drop, new IngestErrors(options.MaxErrors), log);
+        var context = new JobContext(connection, transaction, drop, new IngestErrors(options.MaxErrors), log, cancellation);
+        // A long statement (the upsert of millions of rows) is cancelled on the server when the run is interrupted.
+        var backend = connection.ProcessID;
+        using var cancelStatement = cancellation.Register(() => CancelBackend(server, logConnection.Database, backend));
         try
         {
             var result = job.Run(context);
@@ -56,6 +84,9 @@ public static class Ingestor
         {
             var failure = e switch
             {
+                _ when cancellation.IsCancellationRequested => new RunInterruptedException("Ingest",
+                    $"job {job.Name} was rolled back and its tables are as they were; the jobs before it are committed.",
+                    "run --target=Ingest again: finished jobs change nothing the second time.", e),
                 RunbookException r => r,
                 PostgresException p => new RunbookException(Secrets.Mask($"Ingest {job.Name} failed and was rolled back: {p.SqlState}: {p.MessageText}", server), p),
                 NpgsqlException n => new RunbookException(Secrets.Mask($"Ingest {job.Name} failed and was rolled back: {n.Message}", server), n),

@@ -72,9 +72,10 @@ public static class Migrator
     }
 
     public static MigrationPlan Migrate(ServerConnection server, string database, string? confirm, bool sandbox, IRunbookLog log,
-        IReadOnlyList<SqlScript>? scripts = null)
+        IReadOnlyList<SqlScript>? scripts = null, CancellationToken cancellation = default)
     {
         scripts ??= Scripts();
+        using var runLock = RunLock.Acquire(server, database, log);
         var plan = Plan(server, database, scripts);
         if (plan.Pending.Count == 0)
         {
@@ -89,23 +90,33 @@ public static class Migrator
         using (var command = new NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS {DatabaseName.Quote(Schema)}", connection))
             command.ExecuteNonQuery();
 
-        var dbUpLog = new DbUpLog(log, server);
-        var result = DeployChanges.To
-            .PostgresqlDatabase(server.ConnectionString(database), Schema)
-            .WithScripts(scripts)
-            .JournalTo((connectionManager, upgradeLog) =>
-                new ChecksumJournal(new PostgresqlTableJournal(connectionManager, upgradeLog, Schema, JournalTable)))
-            .WithTransactionPerScript()
-            .LogTo(dbUpLog)
-            .Build()
-            .PerformUpgrade();
+        // One DbUp run per pending script, so that Ctrl-C/SIGTERM stops the run between two scripts.
+        var applied = new List<string>();
+        foreach (var script in scripts.Where(s => plan.Pending.Contains(s.Name)))
+        {
+            if (cancellation.IsCancellationRequested)
+                throw new RunInterruptedException("Migrate",
+                    $"\"{database}\" has every script up to {applied.LastOrDefault() ?? plan.Applied.LastOrDefault() ?? "none"} applied and journalled; {script.Name} and later did not run.",
+                    "run --target=Migrate again to apply the rest.");
+            var dbUpLog = new DbUpLog(log, server);
+            var result = DeployChanges.To
+                .PostgresqlDatabase(server.ConnectionString(database), Schema)
+                .WithScript(script)
+                .JournalTo((connectionManager, upgradeLog) =>
+                    new ChecksumJournal(new PostgresqlTableJournal(connectionManager, upgradeLog, Schema, JournalTable)))
+                .WithTransactionPerScript()
+                .LogTo(dbUpLog)
+                .Build()
+                .PerformUpgrade();
 
-        if (!result.Successful)
-            throw new RunbookException(
-                $"Migrate stopped at {result.ErrorScript?.Name}: {Describe(result.Error, result.ErrorScript, dbUpLog.FailedBlock, server)}. " +
-                "That script was rolled back and is not journalled; scripts after it did not run. Runbook: drop the database, fix the migration, restart the rebuild.",
-                result.Error);
-        foreach (var script in result.Scripts) log.Info($"Migrate: applied {script.Name}");
+            if (!result.Successful)
+                throw new RunbookException(
+                    $"Migrate stopped at {result.ErrorScript?.Name}: {Describe(result.Error, result.ErrorScript, dbUpLog.FailedBlock, server)}. " +
+                    "That script was rolled back and is not journalled; scripts after it did not run. Runbook: drop the database, fix the migration, restart the rebuild.",
+                    result.Error);
+            applied.Add(script.Name);
+            log.Info($"Migrate: applied {script.Name}");
+        }
         return Plan(server, database, scripts);
     }
 
@@ -154,7 +165,11 @@ public static class Migrator
 
         public void LogTrace(string format, params object[] args) { }
         public void LogDebug(string format, params object[] args) { }
-        public void LogInformation(string format, params object[] args) => log.Info(Secrets.Mask("Migrate: " + string.Format(format, args), server));
+        // Only the start of each script: DbUp's other chatter repeats for every script we run one by one.
+        public void LogInformation(string format, params object[] args)
+        {
+            if (format.StartsWith("Executing", StringComparison.Ordinal)) log.Info(Secrets.Mask("Migrate: " + string.Format(format, args), server));
+        }
         public void LogWarning(string format, params object[] args) => log.Warning(Secrets.Mask("Migrate: " + string.Format(format, args), server));
 
         public void LogError(string format, params object[] args)

@@ -18,6 +18,7 @@ public static class Flags
         ["jobs"] = "parallel pg_restore jobs (default: number of cores)",
         ["sandbox"] = "run against a throwaway local PostgreSQL the tool starts itself",
         ["keep-sandbox"] = "leave the sandbox running at the end and print how to connect",
+        ["wait-for-lock"] = "wait this long (e.g. 10m) for another run's lock on the database instead of failing",
         ["source"] = "the source drop folder Ingest reads (default: the shipped sample)",
         ["max-errors"] = "bad rows reported per ingestion job before it stops reading (default: 20)",
         ["securities"] = "GenerateSample: number of securities (default: 40)",

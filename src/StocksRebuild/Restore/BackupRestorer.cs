@@ -1,4 +1,5 @@
 using StocksRebuild.Connection;
+using StocksRebuild.Database;
 using StocksRebuild.Tools;
 
 namespace StocksRebuild.Restore;
@@ -21,17 +22,29 @@ public static class BackupRestorer
         CancellationToken cancellation = default)
     {
         if (jobs < 1) throw new RunbookException($"--jobs={jobs}: pg_restore needs at least one job.");
+        using var runLock = RunLock.Acquire(server, database, log);
+        if (cancellation.IsCancellationRequested)
+            throw new RunInterruptedException("RestoreBackup", $"nothing was restored into \"{database}\".", "run --target=Restore again.");
         log.Info($"Restore: pg_restore --jobs={jobs} {backupPath} into {server.Describe(database)}");
-        var result = ToolRun.Run(
-            PgTools.Find("pg_restore"),
-            Arguments(backupPath, database, jobs),
-            server.ClientEnvironment(database),
-            onStdOut: line => log.Info(Secrets.Mask(line, server)),
-            onStdErr: line => log.Info(Secrets.Mask(line, server)),
-            cancellation);
+        ToolResult result;
+        try
+        {
+            result = ToolRun.Run(
+                PgTools.Find("pg_restore"),
+                Arguments(backupPath, database, jobs),
+                server.ClientEnvironment(database),
+                onStdOut: line => log.Info(Secrets.Mask(line, server)),
+                onStdErr: line => log.Info(Secrets.Mask(line, server)),
+                cancellation);
+        }
+        catch (OperationCanceledException e)
+        {
+            throw new RunInterruptedException("RestoreBackup", $"pg_restore was stopped; \"{database}\" is partially restored and must not be used.",
+                "run --target=Restore again (it drops and recreates the database).", e);
+        }
         if (!result.Succeeded)
             throw new RunbookException(
-                $"Restore failed: pg_restore exited with {result.ExitCode}: {Secrets.Mask(LastError(result), server)}. " +
+                $"Restore failed: pg_restore {result.HowItEnded}: {Secrets.Mask(LastError(result), server)}. " +
                 $"\"{database}\" is incomplete: fix the cause and run --target=Restore again (it drops and recreates it).");
         log.Info($"Restore: {backupPath} restored into \"{database}\".");
     }

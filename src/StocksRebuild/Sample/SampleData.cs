@@ -1,4 +1,5 @@
 using StocksRebuild.Connection;
+using StocksRebuild.Database;
 using StocksRebuild.Ingestion;
 using StocksRebuild.Migrations;
 
@@ -10,12 +11,14 @@ public static class SampleData
     /// <summary>The shipped drop, relative to the repository root (where build.sh runs Cake).</summary>
     public const string ShippedDrop = "sample";
 
-    public static void Seed(ServerConnection server, string database, string sourceDirectory, IRunbookLog log)
+    public static void Seed(ServerConnection server, string database, string sourceDirectory, IRunbookLog log,
+        CancellationToken cancellation = default)
     {
-        Migrator.Migrate(server, database, confirm: null, sandbox: false, log);
+        using var runLock = RunLock.Acquire(server, database, log);
+        Migrator.Migrate(server, database, confirm: null, sandbox: false, log, cancellation: cancellation);
         var withRows = Migrator.TablesWithRows(server, database);
         if (withRows.Count > 0)
             throw new RunbookException($"SeedSample refused: \"{database}\" already holds rows ({string.Join(", ", withRows)}); the sample goes into an empty database only.");
-        Ingestor.Ingest(server, database, new IngestOptions { SourceDirectory = sourceDirectory }, log);
+        Ingestor.Ingest(server, database, new IngestOptions { SourceDirectory = sourceDirectory }, log, cancellation);
     }
 }

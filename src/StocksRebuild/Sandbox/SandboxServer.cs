@@ -133,6 +133,14 @@ public sealed class SandboxServer : IDisposable
         return port;
     }
 
+    /// <summary>Stops the server the way a crash would ("immediate") and starts it again: for fault tests.</summary>
+    internal void Restart()
+    {
+        var restart = RunAsServerAccount(PgTools.Find("pg_ctl"),
+            ["restart", "--pgdata=" + DataDirectory, "--mode=immediate", "--log=" + Path.Combine(Directory, "server.log"), "--wait", "--timeout=60", "--silent"]);
+        if (!restart.Succeeded) throw new RunbookException($"Sandbox: the server did not restart: {restart.ErrorText}");
+    }
+
     /// <summary>pg_ctl stop as the account that runs the cluster: "fast" ends sessions cleanly, "immediate" does not wait for them.</summary>
     internal static ToolResult StopServer(string dataDirectory, string mode) =>
         RunAsServerAccount(PgTools.Find("pg_ctl"), ["stop", "--pgdata=" + dataDirectory, "--mode=" + mode, "--wait", "--silent"]);

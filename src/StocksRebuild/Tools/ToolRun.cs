@@ -5,6 +5,9 @@ namespace StocksRebuild.Tools;
 public sealed record ToolResult(int ExitCode, IReadOnlyList<string> StdOut, IReadOnlyList<string> StdErr)
 {
     public bool Succeeded => ExitCode == 0;
+
+    /// <summary>"exited with 1", or "was killed by signal 9" (.NET reports a signalled child as 128 + signal).</summary>
+    public string HowItEnded => ExitCode > 128 ? $"was killed by signal {ExitCode - 128}" : $"exited with {ExitCode}";
     public string ErrorText => string.Join(Environment.NewLine, StdErr.TakeLast(20));
 }
 

@@ -45,11 +45,75 @@ public static class BuildScript
         return run;
     }
 
+    /// <summary>Starts ./build.sh without waiting, for tests that signal or race it.</summary>
+    public static RunningBuild Launch(params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(Path.Combine(RepositoryRoot, "build.sh"))
+        {
+            WorkingDirectory = RepositoryRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var name in new[] { "PGDATABASE", "PGPASSFILE", "PGSSLMODE", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD" }) start.Environment.Remove(name);
+        foreach (var (key, value) in TestServer.Connection.ClientEnvironment("postgres").Where(kv => kv.Key != "PGDATABASE")) start.Environment[key] = value;
+        start.Environment["NO_COLOR"] = "1";
+        return new RunningBuild(System.Diagnostics.Process.Start(start)!);
+    }
+
     static string FindRoot()
     {
         var directory = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "build.sh")))
             directory = directory.Parent;
         return directory?.FullName ?? throw new InvalidOperationException("build.sh not found above the test folder");
+    }
+}
+
+/// <summary>A ./build.sh run in progress: its output so far, and its process to signal.</summary>
+public sealed class RunningBuild
+{
+    readonly System.Text.StringBuilder output = new();
+    public System.Diagnostics.Process Process { get; }
+
+    public RunningBuild(System.Diagnostics.Process process)
+    {
+        Process = process;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string OutputSoFar { get { lock (output) return output.ToString(); } }
+
+    /// <summary>Waits until the output holds <paramref name="text"/>; false if the run ended or the time ran out first.</summary>
+    public bool WaitForOutput(string text, TimeSpan limit)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < limit)
+        {
+            if (OutputSoFar.Contains(text, StringComparison.Ordinal)) return true;
+            if (Process.HasExited) return OutputSoFar.Contains(text, StringComparison.Ordinal);
+            Thread.Sleep(50);
+        }
+        return false;
+    }
+
+    public void Signal(string signal) =>
+        StocksRebuild.Tools.ToolRun.Run("kill", ["-s", signal, Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+
+    public BuildRun Finish(TimeSpan? limit = null)
+    {
+        if (!Process.WaitForExit(limit ?? TimeSpan.FromMinutes(5)))
+        {
+            Process.Kill(entireProcessTree: true);
+            Assert.Fail($"build.sh did not finish:\n{OutputSoFar}");
+        }
+        Process.WaitForExit();
+        var run = new BuildRun(Process.ExitCode, OutputSoFar);
+        TestContext.Out.WriteLine(run.Output);
+        return run;
     }
 }

@@ -13,11 +13,11 @@ public static class Databases
     public static string NewName(string prefix = "t") => $"{prefix}_{Guid.NewGuid():N}"[..24];
 
     /// <summary>A new database holding the migrated schema and the deterministic sample.</summary>
-    public static string Seeded(string? name = null)
+    public static string Seeded(string? name = null, string? drop = null)
     {
         name ??= NewName("seeded");
         Admin.DropCreate(name, confirm: name, sandbox: false, new TestLog());
-        SampleData.Seed(TestServer.Connection, name, Drops.Sample, new TestLog());
+        SampleData.Seed(TestServer.Connection, name, drop ?? Drops.Sample, new TestLog());
         return name;
     }
 

@@ -7,6 +7,16 @@ public static class Drops
 {
     public static string Sample => Path.Combine(BuildScript.RepositoryRoot, "sample");
 
+    static readonly Lazy<string> medium = new(() =>
+    {
+        var drop = Path.Combine(Directory.CreateTempSubdirectory("stocksrebuild-medium-").FullName, "drop");
+        StocksRebuild.Sample.SampleGenerator.Generate(new StocksRebuild.Sample.SampleSpec { Securities = 600, Years = 2 }, drop, new TestLog());
+        return drop;
+    });
+
+    /// <summary>A generated drop big enough (about 300,000 prices) that its jobs and restores last seconds: long enough to interrupt.</summary>
+    public static string Medium => medium.Value;
+
     /// <summary>A copy of the shipped sample in a new folder.</summary>
     public static string CopyOfSample()
     {

@@ -1,0 +1,32 @@
+namespace StocksRebuild.Backups;
+
+/// <summary>
+/// One Backup per folder at a time: an exclusive lock on DIR/.stocksrebuild.lock (flock on Unix, taken
+/// by .NET for FileShare.None and released by the kernel when the holder dies). The holder's pid, host
+/// and start go to a file beside it, readable while the lock is held.
+/// </summary>
+public sealed class BackupFolderLock : IDisposable
+{
+    const string LockName = ".stocksrebuild.lock";
+    readonly FileStream stream;
+
+    BackupFolderLock(FileStream stream) => this.stream = stream;
+
+    public static BackupFolderLock Acquire(string directory)
+    {
+        var path = Path.Combine(directory, LockName);
+        try
+        {
+            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            File.WriteAllText(path + ".holder", $"pid {Environment.ProcessId}, host {Environment.MachineName}, since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}Z");
+            return new BackupFolderLock(stream);
+        }
+        catch (IOException)
+        {
+            var holder = File.Exists(path + ".holder") ? File.ReadAllText(path + ".holder") : "holder unknown";
+            throw new RunbookException($"another StocksRebuild run holds the lock on the backup folder {directory} ({holder}); nothing was written. Wait for its Backup to finish.");
+        }
+    }
+
+    public void Dispose() => stream.Dispose();
+}

@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using Npgsql;
+using StocksRebuild.Backups;
+using StocksRebuild.Connection;
+using StocksRebuild.Ingestion;
+using StocksRebuild.Migrations;
+using StocksRebuild.Restore;
+using StocksRebuild.Sandbox;
+using StocksRebuild.Tests.Support;
+using StocksRebuild.Tools;
+using StocksRebuild.Validation;
+
+namespace StocksRebuild.Tests.Reliability;
+
+/// <summary>Faults on a real server, with the data compared before and after, and a rerun that completes.</summary>
+[TestFixture, Category("Fault")]
+public sealed class FaultTests
+{
+    static readonly Lazy<string> mediumDatabase = new(() => Databases.Seeded(drop: Drops.Medium));
+    static readonly Lazy<(string folder, string backup)> mediumBackup = new(() =>
+    {
+        var folder = Directory.CreateTempSubdirectory("stocksrebuild-medium-backup-").FullName;
+        return (folder, BackupWriter.Backup(TestServer.Connection, mediumDatabase.Value, folder, new TestLog()));
+    });
+
+    static string Migrated(ServerConnection? server = null)
+    {
+        server ??= TestServer.Connection;
+        var database = Databases.NewName("fault");
+        new StocksRebuild.Database.DatabaseAdmin(server).DropCreate(database, null, false, new TestLog());
+        Migrator.Migrate(server, database, null, false, new TestLog());
+        return database;
+    }
+
+    /// <summary>Waits until the database runs a statement that starts with <paramref name="prefix"/>; its backend pid.</summary>
+    static int WaitForStatement(ServerConnection server, string database, string prefix, Task work)
+    {
+        var clock = Stopwatch.StartNew();
+        using var connection = server.Open("postgres");
+        while (clock.Elapsed < TimeSpan.FromMinutes(1) && !work.IsCompleted)
+        {
+            using var command = new NpgsqlCommand("SELECT pid FROM pg_stat_activity WHERE datname = @db AND state = 'active' AND query LIKE @prefix LIMIT 1", connection);
+            command.Parameters.AddWithValue("db", database);
+            command.Parameters.AddWithValue("prefix", prefix + "%");
+            if (command.ExecuteScalar() is int pid) return pid;
+            Thread.Sleep(20);
+        }
+        Assert.Fail($"no statement '{prefix}…' ran on {database}");
+        return 0;
+    }
+
+    static Process WaitForProcess(string name, Task work)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromMinutes(1) && !work.IsCompleted)
+        {
+            if (Process.GetProcessesByName(name).FirstOrDefault() is { } process) return process;
+            Thread.Sleep(10);
+        }
+        Assert.Fail($"{name} never ran");
+        return null!;
+    }
+
+    static string LastLog(string database, ServerConnection? server = null)
+    {
+        using var connection = (server ?? TestServer.Connection).Open(database);
+        using var command = new NpgsqlCommand("SELECT job || ' ' || status || ': ' || coalesce(error, '') FROM stocks_research.ingestion_log ORDER BY run_id DESC LIMIT 1", connection);
+        return (string)command.ExecuteScalar()!;
+    }
+
+    [Test]
+    public void PgRestoreKilledMidRestoreFailsClearlyAndARestoreAfterwardsSucceeds()
+    {
+        var target = Databases.NewName("killed");
+        Databases.Admin.DropCreate(target, null, false, new TestLog());
+        var restore = Task.Run(() => BackupRestorer.Restore(TestServer.Connection, mediumBackup.Value.backup, target, 1, new TestLog()));
+
+        WaitForStatement(TestServer.Connection, target, "COPY", restore);
+        WaitForProcess("pg_restore", restore).Kill();
+
+        var error = Assert.ThrowsAsync<RunbookException>(async () => await restore);
+        Assert.That(error!.Message, Does.StartWith("Restore failed: pg_restore was killed by signal 9").And.Contain($"\"{target}\" is incomplete"));
+
+        Databases.Admin.DropCreate(target, target, false, new TestLog());
+        BackupRestorer.Restore(TestServer.Connection, mediumBackup.Value.backup, target, 2, new TestLog());
+        Assert.That(Databases.Fingerprint(target), Is.EqualTo(Databases.Fingerprint(mediumDatabase.Value)));
+    }
+
+    [Test]
+    public void AConnectionCutDuringAJobRollsItBackLogsItFailedAndARerunCompletes()
+    {
+        var database = Migrated();
+        var log = new TestLog();
+        var ingest = Task.Run(() => Ingestor.Ingest(TestServer.Connection, database, new IngestOptions { SourceDirectory = Drops.Medium }, log));
+
+        var backend = WaitForStatement(TestServer.Connection, database, "COPY stage_prices_daily", ingest);
+        Databases.Execute("postgres", $"SELECT pg_terminate_backend({backend})");
+
+        Assert.ThrowsAsync<RunbookException>(async () => await ingest);
+        Assert.That(LastLog(database), Does.StartWith("prices_daily failed: "));
+        Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.prices_daily"), Is.Zero, "the job's transaction is gone");
+
+        Ingestor.Ingest(TestServer.Connection, database, new IngestOptions { SourceDirectory = Drops.Medium }, new TestLog());
+        Assert.That(Databases.DataFingerprint(database), Is.EqualTo(Databases.DataFingerprint(mediumDatabase.Value)));
+    }
+
+    [Test]
+    public void AServerRestartDuringAJobLeavesNothingOfItAndTheNextRunClosesItsLogRow()
+    {
+        var root = Directory.CreateTempSubdirectory("stocksrebuild-restart-").FullName;
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
+        using var sandbox = SandboxServer.Start(root, new TestLog());
+        var database = Migrated(sandbox.Connection);
+        var ingest = Task.Run(() => Ingestor.Ingest(sandbox.Connection, database, new IngestOptions { SourceDirectory = Drops.Medium }, new TestLog()));
+
+        WaitForStatement(sandbox.Connection, database, "COPY stage_prices_daily", ingest);
+        sandbox.Restart();
+
+        Assert.ThrowsAsync<RunbookException>(async () => await ingest);
+        Assert.That(LastLog(database, sandbox.Connection), Is.EqualTo("prices_daily running: "), "the server died before the failure could be written");
+
+        var log = new TestLog();
+        Ingestor.Ingest(sandbox.Connection, database, new IngestOptions { SourceDirectory = Drops.Medium }, log);
+
+        Assert.That(log.Text, Does.Contain("of prices_daily").And.Contain("never finished; marked failed"));
+        using var connection = sandbox.Connection.Open(database);
+        using var command = new NpgsqlCommand("SELECT count(*) FROM stocks_research.ingestion_log WHERE status = 'running'", connection);
+        Assert.That((long)command.ExecuteScalar()!, Is.Zero);
+        var counts = new NpgsqlCommand("SELECT (SELECT count(*) FROM stocks_research.prices_daily) || '/' || (SELECT count(*) FROM stocks_research.fundamentals_yoy)", connection).ExecuteScalar();
+        Assert.That(counts, Is.EqualTo(Databases.Scalar<string>(mediumDatabase.Value,
+            "SELECT (SELECT count(*) FROM stocks_research.prices_daily) || '/' || (SELECT count(*) FROM stocks_research.fundamentals_yoy)")));
+    }
+
+    [Test]
+    public void ADiskFullBackupFolderFailsCleanlyAndKeepsTheOlderBackups()
+    {
+        var folder = Directory.CreateTempSubdirectory("stocksrebuild-full-").FullName;
+        var mount = ToolRun.Run("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", folder]);
+        if (!mount.Succeeded) Assert.Ignore($"cannot mount a small tmpfs here ({mount.ErrorText}); the disk-full case needs one");
+        try
+        {
+            var older = Path.Combine(folder, "full_20200101_0000.dump");
+            File.WriteAllBytes(older, Enumerable.Range(0, 4096).Select(i => (byte)i).ToArray());
+
+            var error = Assert.Throws<RunbookException>(() => BackupWriter.Backup(TestServer.Connection, mediumDatabase.Value, folder, new TestLog()));
+
+            Assert.That(error!.Message, Does.StartWith("Backup failed: pg_dump exited with 1").And.Contain("No space left on device").And.Contain("No backup was written"));
+            Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName).Where(n => !n!.StartsWith(".stocksrebuild.lock", StringComparison.Ordinal)),
+                Is.EqualTo(new[] { "full_20200101_0000.dump" }), "nothing half-written remains");
+            Assert.That(File.ReadAllBytes(older), Is.EqualTo(Enumerable.Range(0, 4096).Select(i => (byte)i).ToArray()));
+        }
+        finally
+        {
+            ToolRun.Run("umount", [folder]);
+        }
+    }
+
+    [Test]
+    public void SigtermDuringRestoreKillsPgRestoreAndSaysWhatToRunNext()
+    {
+        var target = Databases.NewName("sigterm");
+        var run = BuildScript.Launch("--target=Restore", $"--database={target}", $"--confirm={target}", $"--backup-dir={mediumBackup.Value.folder}", "--jobs=1");
+        Assert.That(run.WaitForOutput("Restore: pg_restore --jobs=1", TimeSpan.FromMinutes(1)), Is.True, run.OutputSoFar);
+        Thread.Sleep(300);
+        run.Signal("TERM");
+        var result = run.Finish();
+
+        Assert.That(result.ExitCode, Is.Not.Zero);
+        Assert.That(result.Output, Does.Contain("Received SIGTERM: stopping at the next safe point"));
+        Assert.That(result.Output, Does.Contain($"Interrupted during RestoreBackup: pg_restore was stopped; \"{target}\" is partially restored and must not be used. Next: run --target=Restore again"));
+        Assert.That(Process.GetProcessesByName("pg_restore"), Is.Empty, "no pg_restore is left running");
+
+        var again = BuildScript.Run("--target=Restore", $"--database={target}", $"--confirm={target}", $"--backup-dir={mediumBackup.Value.folder}");
+        Assert.That(again.ExitCode, Is.Zero, again.ToString());
+    }
+
+    [Test]
+    public void SigtermDuringIngestRollsTheJobBackAndARerunCompletes()
+    {
+        var database = Migrated();
+        var run = BuildScript.Launch("--target=Ingest", $"--database={database}", $"--source={Drops.Medium}");
+        Assert.That(run.WaitForOutput("Ingest ticker_history:", TimeSpan.FromMinutes(1)), Is.True, run.OutputSoFar);
+        Thread.Sleep(500);
+        run.Signal("TERM");
+        var result = run.Finish();
+
+        Assert.That(result.ExitCode, Is.Not.Zero);
+        Assert.That(result.Output, Does.Contain("Interrupted during Ingest: job prices_daily was rolled back and its tables are as they were; the jobs before it are committed. Next: run --target=Ingest again"));
+        Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.prices_daily"), Is.Zero);
+        Assert.That(LastLog(database), Does.StartWith("prices_daily failed: Interrupted during Ingest"));
+
+        var again = BuildScript.Run("--target=Ingest", $"--database={database}", $"--source={Drops.Medium}");
+        Assert.That(again.ExitCode, Is.Zero, again.ToString());
+        Assert.That(Databases.DataFingerprint(database), Is.EqualTo(Databases.DataFingerprint(mediumDatabase.Value)));
+    }
+
+    [Test]
+    public void AnInterruptedMigrateStopsBetweenScriptsWithTheJournalTellingWhere()
+    {
+        var database = Databases.NewName("migstop");
+        Databases.Admin.DropCreate(database, null, false, new TestLog());
+        using var interruption = new CancellationTokenSource();
+        var log = new CallbackLog(line => { if (line.Contains("V900__slow.sql", StringComparison.Ordinal)) interruption.Cancel(); });
+        var scripts = Migrator.Scripts()
+            .Append(new DbUp.Engine.SqlScript("V900__slow.sql", "SELECT pg_sleep(0.3); CREATE TABLE stocks_research.slow (id int PRIMARY KEY);"))
+            .Append(new DbUp.Engine.SqlScript("V901__after.sql", "CREATE TABLE stocks_research.after (id int PRIMARY KEY);"))
+            .ToList();
+
+        var error = Assert.Throws<RunInterruptedException>(() => Migrator.Migrate(TestServer.Connection, database, null, false, log, scripts, interruption.Token));
+
+        Assert.That(error!.Message, Is.EqualTo($"Interrupted during Migrate: \"{database}\" has every script up to V900__slow.sql applied and journalled; V901__after.sql and later did not run. Next: run --target=Migrate again to apply the rest."));
+        Assert.That(Migrator.Plan(TestServer.Connection, database, scripts).Pending, Is.EqualTo(new[] { "V901__after.sql" }));
+        Assert.That(Databases.Scalar<bool>(database, "SELECT to_regclass('stocks_research.slow') IS NOT NULL AND to_regclass('stocks_research.after') IS NULL"), Is.True);
+    }
+
+    sealed class CallbackLog(Action<string> onLine) : IRunbookLog
+    {
+        public void Info(string message) { TestContext.Progress.WriteLine(message); onLine(message); }
+        public void Warning(string message) => Info(message);
+    }
+}
