@@ -10,9 +10,7 @@ public static class BackupSelection
             if (Directory.Exists(explicitFile))
                 throw new RunbookException($"--backup={explicitFile} is a directory; VerifyBackup takes one pg_dump custom-format file ({BackupName.Pattern}), not a directory-format dump.");
             if (!File.Exists(explicitFile))
-                throw new RunbookException(new FileInfo(explicitFile).LinkTarget is { } target
-                    ? $"--backup={explicitFile} is a symbolic link (to {target}) that does not resolve to a file: a loop or a missing target."
-                    : $"--backup={explicitFile}: no such file.");
+                throw new RunbookException($"--backup={explicitFile}: no such file.");
             if (!BackupName.TryParse(Path.GetFileName(explicitFile), out _))
                 throw new RunbookException($"{explicitFile}: the name does not follow {BackupName.Pattern} with a real date and time, so its timestamp cannot be checked. Rename it or pick another backup.");
             return explicitFile;

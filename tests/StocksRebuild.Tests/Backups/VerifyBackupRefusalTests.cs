@@ -8,7 +8,7 @@ namespace StocksRebuild.Tests.Backups;
 /// database with --confirm given: the run must stop at VerifyBackup, name the file and the reason, and
 /// leave the target exactly as it was (nothing is destroyed before the backup is known to be good).
 /// </summary>
-[TestFixture]
+[TestFixture, Category("BadInput")]
 public sealed class VerifyBackupRefusalTests
 {
     string target = "";
@@ -146,6 +146,34 @@ public sealed class VerifyBackupRefusalTests
         var folder = Directory.CreateTempSubdirectory("not-a-dump-").FullName;
         AssertRefusedUnchanged(Restore($"--backup={folder}"), folder, "is a directory");
     }
+
+    [Test]
+    public void BackupFlagPointsToASymlinkLoop()
+    {
+        var folder = Directory.CreateTempSubdirectory("symlink-loop-").FullName;
+        var (a, b) = (Path.Combine(folder, "full_20251125_1200.dump"), Path.Combine(folder, "other.dump"));
+        File.CreateSymbolicLink(a, b);
+        File.CreateSymbolicLink(b, a);
+        AssertRefusedUnchanged(Restore($"--backup={a}"), $"VerifyBackup refused {a}: cannot be read: Too many levels of symbolic links");
+    }
+
+    [Test]
+    public void BackupFileWithoutReadPermission()
+    {
+        if (Environment.IsPrivilegedProcess) Assert.Ignore("root reads any file: the refusal needs an unprivileged run");
+        var copy = Databases.CopyOfBackup(withManifest: false);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(copy, UnixFileMode.None);
+        AssertRefusedUnchanged(Restore($"--backup={copy}"), copy, "cannot be read");
+    }
+
+    [TestCase("0")]
+    [TestCase("abc")]
+    public void JobsThatIsNotAPositiveWholeNumber(string jobs) =>
+        AssertRefusedUnchanged(Restore($"--backup={Databases.SourceWithBackup.Backup}", $"--jobs={jobs}"), $"--jobs={jobs} is not a whole number of at least 1");
+
+    [Test]
+    public void AnUnknownFlag() =>
+        AssertRefusedUnchanged(Restore("--backpu-dir=somewhere"), "Unknown flag --backpu-dir; did you mean --backup-dir?", "Nothing was run.");
 
     [Test]
     public void MaximumAgeThatIsNotADuration()

@@ -8,6 +8,7 @@ namespace StocksRebuild.Tests.Database;
 public sealed class DropCreateTests
 {
     [Test]
+    [Category("Security")]
     public void WithoutConfirmAnExistingDatabaseIsRefusedAndUnchanged()
     {
         var database = Databases.Seeded();
@@ -21,6 +22,7 @@ public sealed class DropCreateTests
     }
 
     [Test]
+    [Category("Security")]
     public void AConfirmNamingAnotherDatabaseIsRefusedAndUnchanged()
     {
         var database = Databases.Seeded();
@@ -34,6 +36,7 @@ public sealed class DropCreateTests
     }
 
     [Test]
+    [Category("Security")]
     public void NoEnvironmentVariableStandsInForConsent()
     {
         var database = Databases.Seeded();
@@ -99,6 +102,7 @@ public sealed class DropCreateTests
         Assert.That(Databases.Fingerprint(database), Is.EqualTo(before));
     }
 
+    [Category("BadInput")]
     [TestCase("name\"; DROP DATABASE postgres; --")]
     [TestCase("with space and 'quote'")]
     [TestCase("semi;colon")]
@@ -112,7 +116,7 @@ public sealed class DropCreateTests
         Assert.That(Databases.Exists(name), Is.False);
     }
 
-    [Test]
+    [Test, Category("BadInput")]
     public void ANameLongerThanPostgresKeepsIsRefused()
     {
         var name = new string('a', 64);
@@ -122,6 +126,7 @@ public sealed class DropCreateTests
     }
 
     [Test]
+    [Category("BadInput")]
     public void TheMaintenanceDatabaseIsNeverDropped()
     {
         var error = Assert.Throws<RunbookException>(() => Databases.Admin.DropCreate("postgres", "postgres", false, new TestLog()));

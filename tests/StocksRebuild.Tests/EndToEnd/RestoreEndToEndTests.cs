@@ -28,6 +28,7 @@ public sealed class RestoreEndToEndTests
     }
 
     [Test]
+    [Category("Security")]
     public void RestoringOverAnExistingDatabaseNeedsItsExactName()
     {
         var (_, backupPath) = Databases.SourceWithBackup;
@@ -45,6 +46,7 @@ public sealed class RestoreEndToEndTests
     }
 
     [Test]
+    [Category("BadInput")]
     public void AMisspeltFlagIsRefusedBeforeAnythingRuns()
     {
         var target = Databases.Seeded();
@@ -59,6 +61,7 @@ public sealed class RestoreEndToEndTests
     }
 
     [Test]
+    [Category("Security")]
     public void AFailedConnectionNamesTheServerButNotThePassword()
     {
         var run = BuildScript.Run("--target=Validate", "--database=no_such_database_here");

@@ -8,7 +8,7 @@ namespace StocksRebuild.Tests.Ingestion;
 /// Each bad input is refused with FILE:LINE: COLUMN: reason, and every data table is left as it was
 /// (compared by fingerprint); the job's failure is in ingestion_log. Accepted variants change nothing either.
 /// </summary>
-[TestFixture]
+[TestFixture, Category("BadInput")]
 public sealed class IngestRefusalTests
 {
     string database = null!;

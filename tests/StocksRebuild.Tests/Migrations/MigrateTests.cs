@@ -50,6 +50,7 @@ public sealed class MigrateTests
     }
 
     [Test]
+    [Category("BadInput")]
     public void AnEditedAppliedScriptIsRefusedBeforeAnythingRuns()
     {
         var database = EmptyDatabase();
@@ -66,6 +67,7 @@ public sealed class MigrateTests
     }
 
     [Test]
+    [Category("Fault")]
     public void AMigrationFailingAtItsSecondStatementLeavesNothingAndStops()
     {
         var database = EmptyDatabase();
