@@ -3,7 +3,7 @@ namespace StocksRebuild.Backups;
 /// <summary>
 /// One Backup per folder at a time: an exclusive lock on DIR/.stocksrebuild.lock (flock on Unix, taken
 /// by .NET for FileShare.None and released by the kernel when the holder dies). The holder's pid, host
-/// and start go to a file beside it, readable while the lock is held.
+/// and start go to a file beside it, readable while the lock is held and removed with it.
 /// </summary>
 public sealed class BackupFolderLock : IDisposable
 {
@@ -28,5 +28,10 @@ public sealed class BackupFolderLock : IDisposable
         }
     }
 
-    public void Dispose() => stream.Dispose();
+    // The lock file stays (removing it would race with a run opening it); the holder note goes.
+    public void Dispose()
+    {
+        File.Delete(stream.Name + ".holder");
+        stream.Dispose();
+    }
 }
