@@ -5,6 +5,7 @@
 #load "./build/restore.cake"
 #load "./build/cold-rebuild.cake"
 #load "./build/sandbox.cake"
+#load "./build/benchmark.cake"
 #load "./build/tests.cake"
 
 using StocksRebuild;

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Threading;
 using StocksRebuild;
 using StocksRebuild.Backups;
+using StocksRebuild.Benchmarks;
 using StocksRebuild.Connection;
 using StocksRebuild.Database;
 using StocksRebuild.Ingestion;
@@ -31,6 +32,8 @@ public sealed class RunbookParameters
     public SampleSpec SampleSpec { get; }
     public string? SampleOut { get; }
     public IRunbookLog Log { get; }
+    public bool Quick { get; }
+    readonly IDictionary<string, ICollection<string>> given;
 
     // Set during the run.
     public ServerConnection Server { get; private set; }
@@ -39,7 +42,7 @@ public sealed class RunbookParameters
 
     public RunbookParameters(ICakeContext context)
     {
-        var given = context.Arguments.GetArguments();
+        given = context.Arguments.GetArguments();
         Flags.RefuseUnknown(given.Keys);
         // A flag given twice is ambiguous on a destructive run: the last one wins, as in Cake.
         string? Text(string flag) => given.TryGetValue(flag, out var values) ? values.LastOrDefault() : null;
@@ -72,6 +75,7 @@ public sealed class RunbookParameters
             Seed = Text("seed") is { } seed ? Flags.PositiveInt(seed, "seed") : defaults.Seed,
         };
         SampleOut = Text("out");
+        Quick = Switch("quick");
         if (KeepSandbox && !UseSandbox) throw new RunbookException("--keep-sandbox goes with --sandbox.");
         Server = UseSandbox ? null! : ServerConnection.FromEnvironment(); // a sandbox's comes with StartSandbox
     }
@@ -82,6 +86,19 @@ public sealed class RunbookParameters
         BackupDirectory = BackupDirectory,
         ExpectTimestamp = ExpectBackup,
         MaxAge = MaxBackupAge,
+    };
+
+    /// <summary>Benchmark: the default drop unless sizes are given; --quick a small one for CI.</summary>
+    public BenchmarkOptions BenchmarkOptions => new()
+    {
+        Database = Database,
+        Securities = given.ContainsKey("securities") ? SampleSpec.Securities : Quick ? 100 : 5000,
+        Years = given.ContainsKey("years") ? SampleSpec.Years : Quick ? 1 : 5,
+        Jobs = Jobs,
+        WorkDirectory = "artifacts/benchmark",
+        BuildScript = OperatingSystem.IsWindows() ? null : "./build.sh",
+        Confirm = Confirm,
+        Sandbox = UseSandbox,
     };
 
     public IngestOptions IngestOptions => new() { SourceDirectory = SourceDirectory, MaxErrors = MaxErrors };
@@ -111,7 +128,7 @@ public sealed class RunbookParameters
 
     /// <summary>Targets that write to the database: one such run per database at a time.</summary>
     public bool WritesDatabase => Target is "DropCreate" or "RestoreBackup" or "Restore" or "Migrate" or "Ingest"
-        or "ColdRebuild" or "SeedSample" or "Demo";
+        or "ColdRebuild" or "SeedSample" or "Demo" or "Benchmark";
 
     RunLock? runLock;
 

@@ -6,9 +6,10 @@ public enum CsvType { BigInt, SmallInt, Numeric, Date, Text }
 
 /// <summary>
 /// One column of the source contract. InHeader: the header must name it. Nullable: an empty field is
-/// NULL rather than an error. The staging table has a column of the same name and type.
+/// NULL rather than an error. The staging table has a column of the same name and type, and so has the
+/// job's table unless StagedOnly (a ticker, which only leads to the security).
 /// </summary>
-public sealed record CsvColumn(string Name, CsvType Type, bool InHeader = true, bool Nullable = false)
+public sealed record CsvColumn(string Name, CsvType Type, bool InHeader = true, bool Nullable = false, bool StagedOnly = false)
 {
     public NpgsqlDbType DbType => Type switch
     {

@@ -5,10 +5,15 @@ using NpgsqlTypes;
 namespace StocksRebuild.Ingestion;
 
 /// <summary>
-/// A job that loads CSV files into its table: stream every file through binary COPY into a staging table
-/// (row rules checked on the way, with file and line), then one set-based upsert by the natural key.
-/// SQL of the job lives in sql/ingest/&lt;job&gt;/: upsert.sql, diagnose.sql (run only when the upsert is
-/// refused, to name the rows at fault) and an optional check.sql (cross-table rules run before the upsert).
+/// A job that loads CSV files into its table, streaming every file through binary COPY with the row rules
+/// checked on the way (file and line known). Two paths, one result:
+/// - into an empty table (a cold rebuild), COPY goes straight into the table, whose unreferenced primary
+///   key, foreign keys and plain indexes are built once at the end: the bulk-load recipe, inside the job's
+///   transaction, so it is all-or-nothing like the rest;
+/// - otherwise, or when the database refuses the direct load, COPY goes into a staging table and one
+///   set-based upsert by the natural key follows; a refused upsert is explained row by row from staging.
+/// SQL of the job lives in sql/ingest/&lt;job&gt;/: upsert.sql, diagnose.sql and an optional check.sql
+/// (cross-table rules run before the upsert).
 /// </summary>
 public sealed class CsvJob : IIngestJob
 {
@@ -20,99 +25,154 @@ public sealed class CsvJob : IIngestJob
     public Action<CsvRecord, IngestErrors> RowRules { get; init; } = (_, _) => { };
     /// <summary>Rules of a header beyond "every required column is named"; given which columns are present.</summary>
     public Func<bool[], string?> HeaderRule { get; init; } = _ => null;
+    /// <summary>A row rule that needs the database (e.g. a ticker's security on the trade date), prepared once per run.</summary>
+    public Func<NpgsqlConnection, NpgsqlTransaction, Action<CsvRecord, IngestErrors>>? Resolver { get; init; }
+
+    string Table => $"stocks_research.{Name}";
 
     public JobResult Run(JobContext context)
     {
-        var (connection, transaction, drop, errors, log, cancellation) = context;
-        var files = drop.FilesOf(Name);
-        Execute(connection, transaction, StagingTable.Create(Name, Columns));
-
-        var clock = Stopwatch.StartNew();
-        var lastProgress = TimeSpan.Zero;
-        long staged = 0;
-        using (var importer = connection.BeginBinaryImport(StagingTable.Copy(Name, Columns)))
+        var resolve = Resolver?.Invoke(context.Connection, context.Transaction) ?? ((_, _) => { });
+        // A job with cross-table checks (check.sql) reads them from staging, so it always stages.
+        if (!SqlFiles.Exists($"ingest/{Name}/check.sql") && IsEmpty(context))
         {
-            for (short index = 0; index < files.Count && !errors.Full; index++)
+            context.Transaction.Save("direct");
+            try
             {
-                var fileIndex = index;
-                var read = CsvSource.Read(drop.FullPath(files[index]), files[index], Columns, errors,
-                    present => { if (HeaderRule(present) is { } problem) errors.Add(files[fileIndex], 1, null, problem); },
-                    row =>
-                    {
-                        cancellation.ThrowIfCancellationRequested();
-                        RowRules(row, errors);
-                        // After the first problem nothing more is staged, but reading goes on to report more.
-                        if (errors.Any) return;
-                        Write(importer, fileIndex, row);
-                        if (++staged % 65536 == 0 && clock.Elapsed - lastProgress > ProgressEvery)
-                        {
-                            lastProgress = clock.Elapsed;
-                            log.Info($"Ingest {Name}: {staged:N0} rows read ({staged / clock.Elapsed.TotalSeconds:N0} rows/s)");
-                        }
-                    });
-                context.FilesRead.Add(read);
+                return LoadDirect(context, resolve);
             }
-            if (errors.Any) throw new IngestException(Name, errors.Lines, errors.Full);
+            catch (PostgresException e) when (IsRefusal(e))
+            {
+                context.Transaction.Rollback("direct");
+                context.FilesRead.Clear();
+                context.Log.Info($"Ingest {Name}: the database refused the direct load ({e.SqlState}: {e.MessageText}); staging the files to name the rows at fault.");
+            }
+        }
+        return LoadStaged(context, resolve);
+    }
+
+    static bool IsRefusal(PostgresException e) =>
+        e.SqlState.StartsWith("23", StringComparison.Ordinal) || e.SqlState == PostgresErrorCodes.CardinalityViolation;
+
+    JobResult LoadDirect(JobContext context, Action<CsvRecord, IngestErrors> resolve)
+    {
+        var clock = Stopwatch.StartNew();
+        var deferred = DeferredObjects(context);
+        foreach (var (dropStatement, _) in deferred) Execute(context, dropStatement);
+        var target = Columns.Select((column, index) => (column, index)).Where(c => !c.column.StagedOnly).ToList();
+        var copy = $"COPY {Table} ({string.Join(", ", target.Select(c => c.column.Name))}) FROM STDIN (FORMAT BINARY)";
+        long rows;
+        using (var importer = context.Connection.BeginBinaryImport(copy))
+        {
+            rows = ReadFiles(context, resolve, (_, row) =>
+            {
+                importer.StartRow();
+                foreach (var (column, index) in target) Write(importer, column, index, row);
+            });
             importer.Complete();
         }
+        var loaded = clock.Elapsed;
+        foreach (var (_, createStatement) in deferred) Execute(context, createStatement);
+        Execute(context, $"ANALYZE {Table}");
+        context.Log.Info($"Ingest {Name}: read and loaded in {loaded.TotalSeconds:0.0}s; {deferred.Count} key(s) and index(es) built and the table analyzed in {(clock.Elapsed - loaded).TotalSeconds:0.0}s");
+        return new JobResult(Name, rows, rows, 0, context.FilesRead);
+    }
+
+    JobResult LoadStaged(JobContext context, Action<CsvRecord, IngestErrors> resolve)
+    {
+        var (connection, transaction, drop, errors, _, _) = context;
+        var files = drop.FilesOf(Name);
+        var clock = Stopwatch.StartNew();
+        Execute(context, StagingTable.Create(Name, Columns));
+        long staged;
+        using (var importer = connection.BeginBinaryImport(StagingTable.Copy(Name, Columns)))
+        {
+            staged = ReadFiles(context, resolve, (file, row) =>
+            {
+                importer.StartRow();
+                importer.Write(file, NpgsqlDbType.Smallint);
+                importer.Write(row.Line, NpgsqlDbType.Bigint);
+                for (var c = 0; c < Columns.Count; c++) Write(importer, Columns[c], c, row);
+            });
+            importer.Complete();
+        }
+        var stagedAfter = clock.Elapsed;
 
         if (SqlFiles.Exists($"ingest/{Name}/check.sql"))
-            ThrowIfProblems(context, Problems(connection, transaction, $"ingest/{Name}/check.sql", files, errors.Limit), null);
+            ThrowIfProblems(context, Problems(context, $"ingest/{Name}/check.sql", files, errors.Limit), null);
 
         // A savepoint lets the job ask why the upsert was refused (duplicate key, unknown security, …).
-        var table = $"stocks_research.{Name}";
-        var bulk = IsEmpty(connection, transaction, table);
         transaction.Save("upsert");
         try
         {
-            // Into an empty table (a cold rebuild), foreign keys and plain indexes are built once after the
-            // load: several times faster, and as safe, since the drop and the rebuild share the job's transaction.
-            var deferred = bulk ? DeferredObjects(connection, transaction, table) : [];
-            foreach (var (dropStatement, _) in deferred) Execute(connection, transaction, dropStatement);
-            var (inserted, updated) = Upsert(connection, transaction);
-            foreach (var (_, createStatement) in deferred) Execute(connection, transaction, createStatement);
-            if (bulk) Execute(connection, transaction, $"ANALYZE {table}");
+            var (inserted, updated) = Upsert(context);
             // Duplicate rows equal to a stored row pass ON CONFLICT … WHERE IS DISTINCT FROM unseen; when
-            // any row was left unchanged, ask for duplicates explicitly (a first load never pays for this).
-            if (staged > inserted + updated
-                && Problems(connection, transaction, $"ingest/{Name}/diagnose.sql", files, errors.Limit) is { Count: > 0 } duplicates)
+            // any row was left unchanged, ask for duplicates explicitly.
+            if (staged > inserted + updated && Problems(context, $"ingest/{Name}/diagnose.sql", files, errors.Limit) is { Count: > 0 } duplicates)
             {
                 transaction.Rollback("upsert");
                 ThrowIfProblems(context, duplicates, null);
             }
+            context.Log.Info($"Ingest {Name}: read and staged in {stagedAfter.TotalSeconds:0.0}s, upserted in {(clock.Elapsed - stagedAfter).TotalSeconds:0.0}s");
             return new JobResult(Name, staged, inserted, updated, context.FilesRead);
         }
-        catch (PostgresException e) when (e.SqlState.StartsWith("23", StringComparison.Ordinal) || e.SqlState == PostgresErrorCodes.CardinalityViolation)
+        catch (PostgresException e) when (IsRefusal(e))
         {
             transaction.Rollback("upsert");
-            var problems = Problems(connection, transaction, $"ingest/{Name}/diagnose.sql", files, errors.Limit);
-            ThrowIfProblems(context, problems, e);
+            ThrowIfProblems(context, Problems(context, $"ingest/{Name}/diagnose.sql", files, errors.Limit), e);
             throw new IngestException(Name, [$"{e.SqlState}: {e.MessageText}{(e.Detail is null ? "" : " " + e.Detail)}"], false, e);
         }
     }
 
-    void Write(NpgsqlBinaryImporter importer, short file, CsvRecord row)
+    /// <summary>Reads every file of the job, checking each row; good rows go to <paramref name="write"/> until the first problem.</summary>
+    long ReadFiles(JobContext context, Action<CsvRecord, IngestErrors> resolve, Action<short, CsvRecord> write)
     {
-        importer.StartRow();
-        importer.Write(file, NpgsqlDbType.Smallint);
-        importer.Write(row.Line, NpgsqlDbType.Bigint);
-        for (var c = 0; c < Columns.Count; c++)
+        var (_, _, drop, errors, log, cancellation) = context;
+        var files = drop.FilesOf(Name);
+        var clock = Stopwatch.StartNew();
+        var lastProgress = TimeSpan.Zero;
+        long written = 0;
+        for (short index = 0; index < files.Count && !errors.Full; index++)
         {
-            if (row.IsNull(c)) { importer.WriteNull(); continue; }
-            switch (Columns[c].Type)
-            {
-                case CsvType.BigInt: importer.Write(row.Integer(c), NpgsqlDbType.Bigint); break;
-                case CsvType.SmallInt: importer.Write((short)row.Integer(c), NpgsqlDbType.Smallint); break;
-                case CsvType.Numeric: importer.Write(row.Decimal(c), NpgsqlDbType.Numeric); break;
-                case CsvType.Date: importer.Write(row.Date(c), NpgsqlDbType.Date); break;
-                default: importer.Write(row.Text(c)!, NpgsqlDbType.Text); break;
-            }
+            var fileIndex = index;
+            var read = CsvSource.Read(drop.FullPath(files[index]), files[index], Columns, errors,
+                present => { if (HeaderRule(present) is { } problem) errors.Add(files[fileIndex], 1, null, problem); },
+                row =>
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    RowRules(row, errors);
+                    if (!errors.Any) resolve(row, errors);
+                    // After the first problem nothing more is written, but reading goes on to report more.
+                    if (errors.Any) return;
+                    write(fileIndex, row);
+                    if (++written % 65536 == 0 && clock.Elapsed - lastProgress > ProgressEvery)
+                    {
+                        lastProgress = clock.Elapsed;
+                        log.Info($"Ingest {Name}: {written:N0} rows read ({written / clock.Elapsed.TotalSeconds:N0} rows/s)");
+                    }
+                });
+            context.FilesRead.Add(read);
+        }
+        if (errors.Any) throw new IngestException(Name, errors.Lines, errors.Full);
+        return written;
+    }
+
+    static void Write(NpgsqlBinaryImporter importer, CsvColumn column, int index, CsvRecord row)
+    {
+        if (row.IsNull(index)) { importer.WriteNull(); return; }
+        switch (column.Type)
+        {
+            case CsvType.BigInt: importer.Write(row.Integer(index), NpgsqlDbType.Bigint); break;
+            case CsvType.SmallInt: importer.Write((short)row.Integer(index), NpgsqlDbType.Smallint); break;
+            case CsvType.Numeric: importer.Write(row.Decimal(index), NpgsqlDbType.Numeric); break;
+            case CsvType.Date: importer.Write(row.Date(index), NpgsqlDbType.Date); break;
+            default: importer.Write(row.Text(index)!, NpgsqlDbType.Text); break;
         }
     }
 
-    (long inserted, long updated) Upsert(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    (long inserted, long updated) Upsert(JobContext context)
     {
-        using var command = new NpgsqlCommand(SqlFiles.Read($"ingest/{Name}/upsert.sql"), connection, transaction);
+        using var command = new NpgsqlCommand(SqlFiles.Read($"ingest/{Name}/upsert.sql"), context.Connection, context.Transaction);
         command.CommandTimeout = 0; // a five-year drop takes minutes; the server's statement_timeout still applies
         using var reader = command.ExecuteReader();
         (long, long) counts = default;
@@ -125,9 +185,9 @@ public sealed class CsvJob : IIngestJob
     }
 
     /// <summary>Runs a problems query: rows of (file, line, column, reason), limited, ordered by file and line.</summary>
-    static List<string> Problems(NpgsqlConnection connection, NpgsqlTransaction transaction, string sqlFile, IReadOnlyList<string> files, int limit)
+    static List<string> Problems(JobContext context, string sqlFile, IReadOnlyList<string> files, int limit)
     {
-        using var command = new NpgsqlCommand(SqlFiles.Read(sqlFile), connection, transaction);
+        using var command = new NpgsqlCommand(SqlFiles.Read(sqlFile), context.Connection, context.Transaction);
         command.CommandTimeout = 0;
         command.Parameters.AddWithValue("files", files.ToArray());
         command.Parameters.AddWithValue("limit", limit);
@@ -147,23 +207,23 @@ public sealed class CsvJob : IIngestJob
         throw new IngestException(Name, context.Errors.Lines, context.Errors.Full, cause);
     }
 
-    static void Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
+    static void Execute(JobContext context, string sql)
     {
-        using var command = new NpgsqlCommand(sql, connection, transaction);
+        using var command = new NpgsqlCommand(sql, context.Connection, context.Transaction);
         command.CommandTimeout = 0;
         command.ExecuteNonQuery();
     }
 
-    static bool IsEmpty(NpgsqlConnection connection, NpgsqlTransaction transaction, string table)
+    bool IsEmpty(JobContext context)
     {
-        using var command = new NpgsqlCommand($"SELECT NOT EXISTS (SELECT 1 FROM {table})", connection, transaction);
+        using var command = new NpgsqlCommand($"SELECT NOT EXISTS (SELECT 1 FROM {Table})", context.Connection, context.Transaction);
         return (bool)command.ExecuteScalar()!;
     }
 
-    static List<(string drop, string create)> DeferredObjects(NpgsqlConnection connection, NpgsqlTransaction transaction, string table)
+    List<(string drop, string create)> DeferredObjects(JobContext context)
     {
-        using var command = new NpgsqlCommand(SqlFiles.Read("ingest/bulk/deferred_objects.sql"), connection, transaction);
-        command.Parameters.AddWithValue("table", table);
+        using var command = new NpgsqlCommand(SqlFiles.Read("ingest/bulk/deferred_objects.sql"), context.Connection, context.Transaction);
+        command.Parameters.AddWithValue("table", Table);
         using var reader = command.ExecuteReader();
         var objects = new List<(string, string)>();
         while (reader.Read()) objects.Add((reader.GetString(0), reader.GetString(1)));

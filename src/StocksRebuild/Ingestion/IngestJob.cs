@@ -6,6 +6,8 @@ namespace StocksRebuild.Ingestion;
 public sealed record JobResult(string Job, long Read, long Inserted, long Updated, IReadOnlyList<SourceFileRead> Files)
 {
     public long Unchanged => Read - Inserted - Updated;
+    /// <summary>Wall time of the job, its commit included.</summary>
+    public TimeSpan Duration { get; init; }
 }
 
 /// <summary>The open transaction of one job and what it may read and report.</summary>

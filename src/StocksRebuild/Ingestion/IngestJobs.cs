@@ -70,7 +70,7 @@ public static partial class IngestJobs
 
     static CsvJob PricesDaily()
     {
-        const int securityId = 0, ticker = 1, open = 3, high = 4, low = 5, close = 6, volume = 7;
+        const int securityId = 0, ticker = 1, tradeDate = 2, open = 3, high = 4, low = 5, close = 6, volume = 7;
         (int, string)[] prices = [(open, "open"), (high, "high"), (low, "low"), (close, "close")];
         (int, string)[] withinRange = [(open, "open"), (close, "close")];
         return new CsvJob
@@ -79,7 +79,7 @@ public static partial class IngestJobs
             Columns =
             [
                 new("security_id", CsvType.BigInt, InHeader: false, Nullable: true),
-                new("ticker", CsvType.Text, InHeader: false, Nullable: true),
+                new("ticker", CsvType.Text, InHeader: false, Nullable: true, StagedOnly: true),
                 new("trade_date", CsvType.Date),
                 new("open", CsvType.Numeric),
                 new("high", CsvType.Numeric),
@@ -87,6 +87,16 @@ public static partial class IngestJobs
                 new("close", CsvType.Numeric),
                 new("volume", CsvType.BigInt),
             ],
+            Resolver = (connection, transaction) =>
+            {
+                var tickers = TickerResolver.Load(connection, transaction);
+                return (row, errors) =>
+                {
+                    if (!row.IsNull(securityId) || row.IsNull(ticker)) return;
+                    if (tickers.SecurityOn(row.Text(ticker)!, row.Date(tradeDate)) is { } security) row.Set(securityId, security);
+                    else errors.Add(row, "ticker", $"{row.Text(ticker)} names no security on {row.Date(tradeDate):yyyy-MM-dd} (see ticker_history)");
+                };
+            },
             HeaderRule = present => present[securityId] || present[ticker]
                 ? null
                 : "the header names neither security_id nor ticker; prices need one of them",

@@ -78,7 +78,7 @@ public static class Ingestor
             var seconds = clock.Elapsed.TotalSeconds;
             log.Info($"Ingest {job.Name}: {result.Read:N0} rows read, {result.Inserted:N0} inserted, {result.Updated:N0} updated, " +
                      $"{result.Unchanged:N0} unchanged in {seconds:0.0}s ({result.Read / Math.Max(seconds, 0.001):N0} rows/s)");
-            return result;
+            return result with { Duration = clock.Elapsed };
         }
         catch (Exception e)
         {

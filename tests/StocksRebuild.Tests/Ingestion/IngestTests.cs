@@ -102,6 +102,31 @@ public sealed class IngestTests
         Assert.That(StocksRebuild.Validation.Validator.Validate(TestServer.Connection, database).Passed, Is.True);
     }
 
+    [Test, Category("BadInput")]
+    public void InAColdRebuildADuplicateAndAnUnknownSecurityAreNamedByLineToo()
+    {
+        // Into empty tables rows go straight in and keys are built at the end; a refusal there must still name the lines.
+        var database = Databases.NewName("coldbad");
+        Databases.Admin.DropCreate(database, null, false, new TestLog());
+        StocksRebuild.Migrations.Migrator.Migrate(TestServer.Connection, database, null, false, new TestLog());
+        var drop = Drops.CopyOfSample();
+        var prices = "prices/2024_by_id.csv";
+        var duplicateLine = Drops.Lines(drop, prices).Count + 1;
+        Drops.Append(drop, prices, Drops.Lines(drop, prices)[1], "999,2024-01-02,10,11,9,10,100");
+        var log = new TestLog();
+
+        var error = Assert.Throws<IngestException>(() => Ingestor.Ingest(TestServer.Connection, database, new IngestOptions { SourceDirectory = drop }, log));
+
+        Assert.That(error!.Lines, Is.EqualTo(new[]
+        {
+            $"{prices}:{duplicateLine}: security_id: security 1 on 2024-01-01 is also at {prices}:2",
+            $"{prices}:{duplicateLine + 1}: security_id: security 999 is not in securities",
+        }));
+        Assert.That(log.Text, Does.Contain("Ingest prices_daily: the database refused the direct load"));
+        Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.prices_daily"), Is.Zero);
+        Assert.That(Databases.Scalar<bool>(database, "SELECT to_regclass('stocks_research.prices_daily_trade_date_idx') IS NOT NULL"), Is.True, "the rolled-back job left its index in place");
+    }
+
     [Test]
     public void IngestRefusesADatabaseThatIsNotMigrated()
     {

@@ -50,12 +50,12 @@ public sealed class ConcurrencyTests
     public void TwoIngestRunsStartedOneSecondApartEndAsOneCleanRun()
     {
         var database = Migrated();
-        var clean = Databases.DataFingerprint(Databases.Seeded(drop: Drops.Medium));
+        var clean = Databases.DataFingerprint(Databases.Seeded(drop: Drops.Large));
 
-        var first = BuildScript.Launch("--target=Ingest", $"--database={database}", $"--source={Drops.Medium}");
+        var first = BuildScript.Launch("--target=Ingest", $"--database={database}", $"--source={Drops.Large}");
         Assert.That(first.WaitForOutput("Ingest: 7 jobs", TimeSpan.FromMinutes(1)), Is.True, first.OutputSoFar);
         Thread.Sleep(TimeSpan.FromSeconds(1));
-        var second = BuildScript.Run("--target=Ingest", $"--database={database}", $"--source={Drops.Medium}");
+        var second = BuildScript.Run("--target=Ingest", $"--database={database}", $"--source={Drops.Large}");
         var firstRun = first.Finish();
 
         Assert.That(firstRun.ExitCode, Is.Zero, firstRun.ToString());

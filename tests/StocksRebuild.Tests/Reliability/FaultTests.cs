@@ -93,7 +93,7 @@ public sealed class FaultTests
         var log = new TestLog();
         var ingest = Task.Run(() => Ingestor.Ingest(TestServer.Connection, database, new IngestOptions { SourceDirectory = Drops.Medium }, log));
 
-        var backend = WaitForStatement(TestServer.Connection, database, "COPY stage_prices_daily", ingest);
+        var backend = WaitForStatement(TestServer.Connection, database, "COPY stocks_research.prices_daily", ingest);
         Databases.Execute("postgres", $"SELECT pg_terminate_backend({backend})");
 
         Assert.ThrowsAsync<RunbookException>(async () => await ingest);
@@ -113,7 +113,7 @@ public sealed class FaultTests
         var database = Migrated(sandbox.Connection);
         var ingest = Task.Run(() => Ingestor.Ingest(sandbox.Connection, database, new IngestOptions { SourceDirectory = Drops.Medium }, new TestLog()));
 
-        WaitForStatement(sandbox.Connection, database, "COPY stage_prices_daily", ingest);
+        WaitForStatement(sandbox.Connection, database, "COPY stocks_research.prices_daily", ingest);
         sandbox.Restart();
 
         Assert.ThrowsAsync<RunbookException>(async () => await ingest);

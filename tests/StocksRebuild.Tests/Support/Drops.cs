@@ -17,6 +17,16 @@ public static class Drops
     /// <summary>A generated drop big enough (about 300,000 prices) that its jobs and restores last seconds: long enough to interrupt.</summary>
     public static string Medium => medium.Value;
 
+    static readonly Lazy<string> large = new(() =>
+    {
+        var drop = Path.Combine(Directory.CreateTempSubdirectory("stocksrebuild-large-").FullName, "drop");
+        StocksRebuild.Sample.SampleGenerator.Generate(new StocksRebuild.Sample.SampleSpec { Securities = 4000, Years = 2 }, drop, new TestLog());
+        return drop;
+    });
+
+    /// <summary>About two million prices: an Ingest that lasts several seconds even on the fast path, for races.</summary>
+    public static string Large => large.Value;
+
     /// <summary>A copy of the shipped sample in a new folder.</summary>
     public static string CopyOfSample()
     {

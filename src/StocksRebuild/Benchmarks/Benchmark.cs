@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using Npgsql;
+using StocksRebuild.Backups;
+using StocksRebuild.Connection;
+using StocksRebuild.Database;
+using StocksRebuild.Ingestion;
+using StocksRebuild.Migrations;
+using StocksRebuild.Restore;
+using StocksRebuild.Sample;
+using StocksRebuild.Tools;
+using StocksRebuild.Validation;
+
+namespace StocksRebuild.Benchmarks;
+
+public sealed record BenchmarkOptions
+{
+    /// <summary>The database Ingest is measured in; the baselines use "&lt;it&gt;_baseline" and "&lt;it&gt;_restore". All are dropped and made again.</summary>
+    public required string Database { get; init; }
+    public int Securities { get; init; } = 5000;
+    public int Years { get; init; } = 5;
+    public int Jobs { get; init; } = Environment.ProcessorCount;
+    /// <summary>Where the drops, backups and reports go (artifacts/benchmark).</summary>
+    public required string WorkDirectory { get; init; }
+    /// <summary>./build.sh, whose warm start is measured; none: not measured.</summary>
+    public string? BuildScript { get; init; }
+    /// <summary>Outside a sandbox the benchmark drops and recreates Database and its scratch copies: --confirm=Database.</summary>
+    public string? Confirm { get; init; }
+    public bool Sandbox { get; init; }
+}
+
+/// <summary>
+/// Every step measured side by side with the bare PostgreSQL tool (or plain COPY) in the same run, on the
+/// same server and files, from the same starting state: machines are noisy, ratios hold. A figure is the
+/// median of three runs when one run takes under a minute, else of one.
+/// </summary>
+public sealed class Benchmark(ServerConnection server, string maintenanceDatabase, BenchmarkOptions options, IRunbookLog log)
+{
+    static readonly TimeSpan RepeatBelow = TimeSpan.FromMinutes(1);
+    readonly DatabaseAdmin admin = new(server, maintenanceDatabase);
+    readonly IRunbookLog quiet = new QuietLog();
+    string Baseline => options.Database + "_baseline";
+    string Restored => options.Database + "_restore";
+
+    public BenchmarkReport Run()
+    {
+        Consent.Require($"Benchmark (it also drops and recreates \"{Baseline}\" and \"{Restored}\")", options.Database, options.Confirm, options.Sandbox);
+        using var runLock = RunLock.Acquire(server, maintenanceDatabase, options.Database, log);
+        var drop = Generate("drop", options.Securities);
+        var smallDrop = Generate("drop-tenth", Math.Max(10, options.Securities / 10));
+        var figures = new List<Figure>();
+
+        // Ingest into an empty schema, against COPY of the same files into plain unindexed tables.
+        IReadOnlyList<JobResult> jobs = [];
+        var ingest = Median("Ingest", () => { admin.DropCreate(options.Database, null, true, quiet); Migrator.Migrate(server, options.Database, null, true, quiet); },
+            () => jobs = Ingestor.Ingest(server, options.Database, new IngestOptions { SourceDirectory = drop }, quiet));
+        var copy = Median("COPY baseline", () => { admin.DropCreate(Baseline, null, true, quiet); Execute(Baseline, SqlFiles.Read("benchmark/baseline_tables.sql")); },
+            () => CopyDrop(drop));
+        var rows = jobs.Sum(j => j.Read);
+        figures.Add(new("Ingest, whole drop, into an empty schema", ingest, "s", "COPY into plain tables", copy, 2.0, $"{rows:N0} rows, {Megabytes(drop):0} MB"));
+
+        var rerun = Median("Ingest rerun", () => { }, () => jobs = Ingestor.Ingest(server, options.Database, new IngestOptions { SourceDirectory = drop }, quiet));
+        if (jobs.Any(j => j.Inserted + j.Updated > 0)) throw new RunbookException("Benchmark: the rerun of Ingest changed rows; it must change none.");
+        figures.Add(new("Ingest rerun of the same drop (nothing changes)", rerun, "s", "the first Ingest", ingest, 1.0));
+        foreach (var job in jobs)
+            figures.Add(new($"  job {job.Job} (rerun)", job.Read / Math.Max(job.Duration.TotalSeconds, 0.001), "rows/s", Detail: $"{job.Read:N0} rows in {job.Duration.TotalSeconds:0.00} s"));
+
+        // Backup against bare pg_dump -Fc, of the same database.
+        var backups = Path.Combine(options.WorkDirectory, "backups");
+        var minute = 0;
+        string backup = "";
+        var ours = Median("Backup", () => ResetFolder(backups),
+            () => backup = BackupWriter.Backup(server, options.Database, backups, quiet, new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddMinutes(minute++)));
+        var bare = Median("pg_dump -Fc", () => File.Delete(Path.Combine(options.WorkDirectory, "bare.dump")),
+            () => Tool("pg_dump", ["--format=custom", "--file=" + Path.Combine(options.WorkDirectory, "bare.dump"), "--dbname=" + LibpqConnInfo.ForDatabase(options.Database)], options.Database));
+        figures.Add(new("Backup", ours, "s", "pg_dump -Fc", bare, 1.10, $"{new FileInfo(backup).Length / 1048576.0:0} MB"));
+
+        var verify = Median("VerifyBackup", () => { }, () => BackupVerifier.Verify(new VerifyBackupOptions { BackupFile = backup, BackupDirectory = backups }, quiet));
+        figures.Add(new("VerifyBackup (reads every data block)", verify, "s", Detail: "information: no baseline"));
+
+        // Restore with one job and with the default, against bare pg_restore of the same file.
+        double restoreDefault = 0;
+        foreach (var jobsCount in new[] { 1, options.Jobs }.Distinct())
+        {
+            var restore = Median($"Restore --jobs={jobsCount}", () => admin.DropCreate(Restored, null, true, quiet),
+                () => BackupRestorer.Restore(server, backup, Restored, jobsCount, quiet));
+            var bareRestore = Median($"pg_restore -j {jobsCount}", () => admin.DropCreate(Restored, null, true, quiet),
+                () => Tool("pg_restore", [$"--jobs={jobsCount}", "--dbname=" + LibpqConnInfo.ForDatabase(Restored), backup], Restored));
+            figures.Add(new($"Restore --jobs={jobsCount}", restore, "s", $"pg_restore -j {jobsCount}", bareRestore, 1.10));
+            restoreDefault = restore;
+        }
+        admin.DropCreate(Restored, null, true, quiet);
+        BackupRestorer.Restore(server, backup, Restored, options.Jobs, quiet);
+        var manifest = BackupManifest.ReadFor(backup);
+        var validate = Median("Validate", () => { }, () =>
+        {
+            var report = Validator.Validate(server, Restored, manifest);
+            if (!report.Passed) throw new RunbookException("Benchmark: Validate failed on the restored copy: " + report.FailureMessage());
+        });
+        figures.Add(new("Validate", validate, "s", $"Restore --jobs={options.Jobs}", restoreDefault, 0.25));
+
+        if (options.BuildScript is { } script)
+        {
+            ToolRun.Run(script, ["--target=Default"]); // the first start compiles and caches the script
+            var warm = Median("warm start", () => { }, () => ToolRun.Run(script, ["--target=Default"]));
+            figures.Add(new("Warm start of ./build.sh (a target that does nothing)", warm, "s", Goal: 3.0));
+        }
+
+        // Memory must not grow with the drop: the peak of Ingest on the whole drop against a tenth of it.
+        var small = PeakMegabytesDuring(() => IngestFresh(smallDrop));
+        var whole = PeakMegabytesDuring(() => IngestFresh(drop));
+        figures.Add(new("Peak memory of the tool during Ingest", whole, "MB", "a drop a tenth the size", small, 1.5,
+            $"drops of {Megabytes(drop):0} MB and {Megabytes(smallDrop):0} MB"));
+
+        foreach (var database in new[] { Baseline, Restored }) admin.Drop(database);
+        return new BenchmarkReport(Environment(rows), figures);
+    }
+
+    Dictionary<string, string> Environment(long rows)
+    {
+        using var connection = server.Open(options.Database);
+        using var version = new NpgsqlCommand("SHOW server_version", connection);
+        return new()
+        {
+            ["machine"] = $"{System.Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1073741824.0:0} GiB",
+            ["server"] = $"PostgreSQL {version.ExecuteScalar()} on {server.Host}:{server.Port}",
+            ["pg_dump"] = PgTools.VersionOf("pg_dump").ToString(),
+            ["drop"] = $"{options.Securities:N0} securities x {options.Years} year(s): {rows:N0} rows",
+            ["runs"] = "median of 3 runs for a step under a minute, else 1",
+            ["when"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture),
+        };
+    }
+
+    string Generate(string name, int securities)
+    {
+        var path = Path.Combine(options.WorkDirectory, name);
+        if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        SampleGenerator.Generate(new SampleSpec { Securities = securities, Years = options.Years }, path, log);
+        return path;
+    }
+
+    void IngestFresh(string drop)
+    {
+        admin.DropCreate(options.Database, null, true, quiet);
+        Migrator.Migrate(server, options.Database, null, true, quiet);
+        Ingestor.Ingest(server, options.Database, new IngestOptions { SourceDirectory = drop }, quiet);
+    }
+
+    double Median(string what, Action prepare, Action run)
+    {
+        var times = new List<double>();
+        do
+        {
+            prepare();
+            var clock = Stopwatch.StartNew();
+            run();
+            times.Add(clock.Elapsed.TotalSeconds);
+            log.Info($"Benchmark: {what}: {clock.Elapsed.TotalSeconds:0.00} s");
+        } while (times.Count < 3 && times[0] < RepeatBelow.TotalSeconds);
+        return times.Order().ElementAt(times.Count / 2);
+    }
+
+    /// <summary>What psql's \copy does: each file streamed to COPY … FROM STDIN (FORMAT csv, HEADER) with its header's columns.</summary>
+    void CopyDrop(string directory)
+    {
+        var drop = SourceDrop.Open(directory);
+        using var connection = server.Open(Baseline);
+        foreach (var job in IngestJobs.Names.Where(n => n is not ("adjustment_factors" or "fundamentals_yoy")))
+            foreach (var file in drop.FilesOf(job))
+            {
+                var path = drop.FullPath(file);
+                var columns = File.ReadLines(path).First().Trim('\uFEFF');
+                using var writer = connection.BeginTextImport($"COPY {job} ({columns}) FROM STDIN (FORMAT csv, HEADER true)");
+                using var reader = new StreamReader(path);
+                var buffer = new char[1 << 16];
+                int n;
+                while ((n = reader.Read(buffer, 0, buffer.Length)) > 0) writer.Write(buffer, 0, n);
+            }
+    }
+
+    void Tool(string program, IReadOnlyList<string> arguments, string database)
+    {
+        var result = ToolRun.Run(PgTools.Find(program), arguments, server.ClientEnvironment(database));
+        if (!result.Succeeded) throw new RunbookException($"Benchmark: {program} {result.HowItEnded}: {Secrets.Mask(result.ErrorText, server)}");
+    }
+
+    void Execute(string database, string sql)
+    {
+        using var connection = server.Open(database);
+        using var command = new NpgsqlCommand(sql, connection);
+        command.ExecuteNonQuery();
+    }
+
+    static void ResetFolder(string folder)
+    {
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+    }
+
+    static double Megabytes(string directory) =>
+        Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) / 1048576.0;
+
+    /// <summary>Peak resident memory of this process during the action: Linux resets the high-water mark on request (clear_refs 5).</summary>
+    static double PeakMegabytesDuring(Action action)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var resettable = OperatingSystem.IsLinux() && TryResetPeak();
+        action();
+        if (!resettable) return Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
+    }
+
+    static bool TryResetPeak()
+    {
+        try { File.WriteAllText("/proc/self/clear_refs", "5"); return true; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
+
+    sealed class QuietLog : IRunbookLog
+    {
+        public void Info(string message) { }
+        public void Warning(string message) { }
+    }
+}
