@@ -92,8 +92,8 @@ public sealed class RunbookParameters
     public BenchmarkOptions BenchmarkOptions => new()
     {
         Database = Database,
-        Securities = given.ContainsKey("securities") ? SampleSpec.Securities : Quick ? 100 : 5000,
-        Years = given.ContainsKey("years") ? SampleSpec.Years : Quick ? 1 : 5,
+        Securities = given.ContainsKey("securities") ? SampleSpec.Securities : Quick ? 1000 : 5000,
+        Years = given.ContainsKey("years") ? SampleSpec.Years : Quick ? 2 : 5,
         Jobs = Jobs,
         WorkDirectory = "artifacts/benchmark",
         BuildScript = OperatingSystem.IsWindows() ? null : "./build.sh",

@@ -1,21 +1,22 @@
 namespace StocksRebuild.Ingestion;
 
 /// <summary>
-/// The temporary table a job COPYs its files into before one set-based upsert. Generated from the job's
-/// columns (the contract is defined once); src_file/src_line let SQL checks name the row at fault.
+/// The temporary table a job COPYs its files into before one set-based upsert: the job's table's own
+/// columns and types (so values are rounded to the table's scale once, and compare equal to stored ones),
+/// plus src_file/src_line so SQL checks can name the row at fault, plus columns only the source has.
 /// </summary>
 public static class StagingTable
 {
     public static string Name(string job) => "stage_" + job;
 
     public static string Create(string job, IReadOnlyList<CsvColumn> columns) =>
-        $"CREATE TEMP TABLE {Name(job)} (src_file smallint NOT NULL, src_line bigint NOT NULL, " +
-        string.Join(", ", columns.Select(c => $"{c.Name} {SqlType(c.Type)}")) + ") ON COMMIT DROP";
+        $"CREATE TEMP TABLE {Name(job)} (LIKE stocks_research.{job}) ON COMMIT DROP; " +
+        $"ALTER TABLE {Name(job)} ADD COLUMN src_file smallint NOT NULL, ADD COLUMN src_line bigint NOT NULL" +
+        string.Concat(columns.Where(c => c.StagedOnly).Select(c => $", ADD COLUMN {c.Name} {SqlType(c.Type)}"));
 
     public static string Copy(string job, IReadOnlyList<CsvColumn> columns) =>
         $"COPY {Name(job)} (src_file, src_line, {string.Join(", ", columns.Select(c => c.Name))}) FROM STDIN (FORMAT BINARY)";
 
-    // Unconstrained numeric: a check can quote the value as the file wrote it; the upsert applies the table's scale.
     static string SqlType(CsvType type) => type switch
     {
         CsvType.BigInt => "bigint",

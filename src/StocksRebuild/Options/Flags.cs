@@ -24,7 +24,7 @@ public static class Flags
         ["securities"] = "GenerateSample: number of securities (default: 40)",
         ["years"] = "GenerateSample: calendar years of prices, ending 2025 (default: 2)",
         ["seed"] = "GenerateSample: random seed; the same seed gives the same files",
-        ["quick"] = "Benchmark: a small drop, for CI (default: 5,000 securities x 5 years)",
+        ["quick"] = "Benchmark: 1,000 securities x 2 years instead of 5,000 x 5, for CI",
         ["out"] = "GenerateSample: the new folder to write the drop into",
     };
 

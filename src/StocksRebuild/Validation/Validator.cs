@@ -30,20 +30,38 @@ public static class Validator
         }
 
         var tables = Query(connection, "validation/tables.sql", r => (name: r.GetString(0), hasPrimaryKey: r.GetBoolean(1)));
+        var foreignKeys = ForeignKeys(connection);
+        var views = Query(connection, "validation/views.sql", r => r.GetString(0));
+
+        // The scans (counts, orphans, derivations, views) are independent: they run on as many read-only
+        // sessions as there are cores, so Validate stays a small part of a restore. Results keep their order.
+        var scans = new List<Func<NpgsqlConnection, List<ValidationCheck>>>();
+        var counted = new long[tables.Count];
+        for (var i = 0; i < tables.Count; i++)
+        {
+            var index = i;
+            scans.Add(c => { counted[index] = Count(c, $"SELECT count(*) FROM {Qualified(tables[index].name)}"); return []; });
+        }
+        foreach (var fk in foreignKeys)
+            scans.Add(c =>
+            {
+                var orphans = Count(c, fk.OrphanCountSql());
+                return [new("no orphans", $"{fk.ChildSchema}.{fk.ChildTable}.{fk.Name}", orphans == 0,
+                    orphans == 0 ? fk.Describe() : $"{orphans:N0} orphaned row(s) under {fk.Describe()}")];
+            });
+        foreach (var view in views) scans.Add(c => [CheckView(c, view)]);
+        scans.Add(CheckDerivedTables);
+        var scanned = OnSessions(server, database, scans);
+
         // Counted once: the row-count checks and the manifest comparison share these (count(*) of a large table dominates).
-        var rowCounts = tables.ToDictionary(t => $"{Schema}.{t.name}", t => Count(connection, $"SELECT count(*) FROM {Qualified(t.name)}"));
+        var rowCounts = tables.Select((t, i) => (t.name, i)).ToDictionary(t => $"{Schema}.{t.name}", t => counted[t.i]);
 
         foreach (var table in TablesThatMustHaveRows)
             checks.Add(rowCounts.TryGetValue($"{Schema}.{table}", out var rows)
                 ? new("row count > 0", $"{Schema}.{table}", rows > 0, $"{rows:N0} rows")
                 : new("row count > 0", $"{Schema}.{table}", false, "table does not exist"));
 
-        foreach (var fk in ForeignKeys(connection))
-        {
-            var orphans = Count(connection, fk.OrphanCountSql());
-            checks.Add(new("no orphans", $"{fk.ChildSchema}.{fk.ChildTable}.{fk.Name}", orphans == 0,
-                orphans == 0 ? fk.Describe() : $"{orphans:N0} orphaned row(s) under {fk.Describe()}"));
-        }
+        checks.AddRange(scanned.Take(tables.Count + foreignKeys.Count).SelectMany(c => c));
 
         foreach (var (table, _) in tables.Where(t => !t.hasPrimaryKey))
             checks.Add(new("primary key", $"{Schema}.{table}", false, "table has no primary key"));
@@ -51,15 +69,27 @@ public static class Validator
         foreach (var (table, constraint) in Query(connection, "validation/not_valid_constraints.sql", r => (r.GetString(0), r.GetString(1))))
             checks.Add(new("validated", $"{Schema}.{table}.{constraint}", false, "constraint is NOT VALID: rows it would reject may exist"));
 
-        foreach (var view in Query(connection, "validation/views.sql", r => r.GetString(0)))
-            checks.Add(CheckView(connection, view));
-
-        checks.AddRange(CheckDerivedTables(connection));
+        checks.AddRange(scanned.Skip(tables.Count + foreignKeys.Count).SelectMany(c => c));
 
         if (manifest is not null)
             checks.AddRange(CompareWithManifest(connection, manifest, rowCounts));
 
         return new ValidationReport(database, checks, clock.Elapsed);
+    }
+
+    /// <summary>Runs each scan once, spread over up to one read-only session per core; results in the scans' order.</summary>
+    static List<ValidationCheck>[] OnSessions(ServerConnection server, string database, List<Func<NpgsqlConnection, List<ValidationCheck>>> scans)
+    {
+        var results = new List<ValidationCheck>[scans.Count];
+        var next = -1;
+        var sessions = Math.Clamp(Environment.ProcessorCount, 1, 4);
+        Parallel.For(0, Math.Min(sessions, scans.Count), new ParallelOptions { MaxDegreeOfParallelism = sessions }, _ =>
+        {
+            using var connection = server.Open(database, readOnly: true);
+            for (var i = Interlocked.Increment(ref next); i < scans.Count; i = Interlocked.Increment(ref next))
+                results[i] = scans[i](connection);
+        });
+        return results;
     }
 
     static ValidationCheck CheckView(NpgsqlConnection connection, string view)

@@ -1,0 +1,48 @@
+using System.Text.Json;
+using StocksRebuild.Tests.Support;
+
+namespace StocksRebuild.Tests.Benchmarks;
+
+/// <summary>
+/// The benchmark's shape, not its values (those belong to the benchmark, not to a timed test): every row
+/// is there with a number, every row with a baseline has a ratio and a verdict, and the reports are written.
+/// </summary>
+[TestFixture]
+public sealed class BenchmarkShapeTests
+{
+    [Test]
+    public void QuickBenchmarkReportsEveryFigureWithNumbersAndRatios()
+    {
+        var database = Databases.NewName("bench");
+        var report = Path.Combine(BuildScript.RepositoryRoot, "artifacts", "benchmark", "benchmark.json");
+        File.Delete(report);
+
+        var run = BuildScript.Run("--target=Benchmark", "--quick", $"--database={database}", $"--confirm={database}");
+
+        // Missed goals fail the run on purpose (CI can gate on them); anything else is a broken benchmark.
+        Assert.That(run.ExitCode == 0 || run.Output.Contains("Benchmark: goals missed:"), Is.True, run.ToString());
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        var figures = json.RootElement.GetProperty("figures").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!);
+
+        string[] withBaseline =
+        [
+            "Ingest, whole drop, into an empty schema", "Ingest rerun of the same drop (nothing changes)", "Backup",
+            "Restore --jobs=1", $"Restore --jobs={Environment.ProcessorCount}", "Validate", "Peak memory of the tool during Ingest",
+        ];
+        foreach (var name in withBaseline)
+        {
+            Assert.That(figures, Does.ContainKey(name));
+            var figure = figures[name];
+            Assert.That(figure.GetProperty("ours").GetDouble(), Is.GreaterThan(0), name);
+            Assert.That(figure.GetProperty("baseline").GetDouble(), Is.GreaterThan(0), name);
+            Assert.That(figure.GetProperty("ratio").GetDouble(), Is.GreaterThan(0), name);
+            Assert.That(figure.GetProperty("passed").ValueKind, Is.AnyOf(JsonValueKind.True, JsonValueKind.False), name);
+        }
+        Assert.That(figures["Warm start of ./build.sh (a target that does nothing)"].GetProperty("ours").GetDouble(), Is.GreaterThan(0));
+        foreach (var job in new[] { "securities", "ticker_history", "prices_daily", "corporate_actions", "adjustment_factors", "fundamentals_raw", "fundamentals_yoy" })
+            Assert.That(figures[$"  job {job} (rerun)"].GetProperty("ours").GetDouble(), Is.GreaterThan(0), job);
+        Assert.That(File.ReadAllText(Path.ChangeExtension(report, ".md")), Does.Contain("| Ingest, whole drop, into an empty schema |"));
+        Assert.That(run.Output, Does.Contain("figure").And.Contain("baseline").And.Contain("ratio"), "the table is printed");
+        Assert.That(Databases.Exists(database + "_baseline") || Databases.Exists(database + "_restore"), Is.False, "scratch databases are dropped");
+    }
+}
