@@ -39,7 +39,8 @@ public static class BackupWriter
         var serverVersion = Scalar<string>(connection, "SHOW server_version");
         RequirePgDumpNotOlderThanServer(pgDumpVersion, serverVersion);
         var snapshot = Scalar<string>(connection, "SELECT pg_export_snapshot()");
-        var rowCounts = CountRows(connection);
+        // Counted while pg_dump runs: the same snapshot, on this session, which pg_dump does not use.
+        var counting = Task.Run(() => CountRows(connection));
 
         var temporaryPath = Path.Combine(backupDirectory, $".{Path.GetFileName(finalPath)}.{Environment.ProcessId}.partial");
         try
@@ -72,7 +73,7 @@ public static class BackupWriter
                 CreatedUtc = now,
                 PgDumpVersion = pgDumpVersion.ToString(),
                 ServerVersion = serverVersion,
-                RowCounts = rowCounts,
+                RowCounts = counting.GetAwaiter().GetResult(),
             };
             WritePrivate(manifestPath + ".partial", manifest.ToJson());
             // Rename is atomic within a folder: the final name appears only over a whole, flushed file.
@@ -83,6 +84,8 @@ public static class BackupWriter
         }
         finally
         {
+            // The snapshot must outlive the counts even when pg_dump failed.
+            try { counting.Wait(); } catch (AggregateException) { }
             File.Delete(temporaryPath);
             File.Delete(manifestPath + ".partial");
         }
