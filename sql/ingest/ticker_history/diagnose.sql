@@ -1,4 +1,5 @@
--- Why the upsert of ticker_history was refused, row by row: (file, line, column, reason).
+-- Beyond duplicates and unknown securities (found from the catalog, StagingDiagnosis): staged periods that
+-- overlap another period of the same ticker, staged or stored. Rows of (src_file, src_line, column, reason).
 WITH staged AS (
     SELECT * FROM pg_temp.stage_ticker_history
 ),
@@ -10,40 +11,20 @@ after_upsert AS (
     FROM stocks_research.ticker_history t
     WHERE NOT EXISTS (SELECT 1 FROM staged s
                       WHERE (s.security_id, s.ticker, s.valid_from) = (t.security_id, t.ticker, t.valid_from))
-),
-problems AS (
-    SELECT src_file, src_line, 'valid_from' AS column_name,
-           format('ticker %s of security %s is also at %s:%s', ticker, security_id, (@files)[first_file + 1], first_line) AS reason
-    FROM (
-        SELECT *,
-               row_number()          OVER same_key AS n,
-               first_value(src_file) OVER same_key AS first_file,
-               first_value(src_line) OVER same_key AS first_line
-        FROM staged
-        WINDOW same_key AS (PARTITION BY security_id, ticker, valid_from ORDER BY src_file, src_line)
-    ) AS numbered
-    WHERE n > 1
-    UNION ALL
-    SELECT src_file, src_line, 'security_id', format('security %s is not in securities', security_id)
-    FROM staged s
-    WHERE NOT EXISTS (SELECT 1 FROM stocks_research.securities x WHERE x.security_id = s.security_id)
-    UNION ALL
-    SELECT a.src_file, a.src_line, 'ticker',
-           format('%s from %s to %s overlaps its period for security %s from %s to %s (%s)',
-                  a.ticker, a.valid_from, coalesce(a.valid_to::text, 'now'),
-                  b.security_id, b.valid_from, coalesce(b.valid_to::text, 'now'),
-                  CASE WHEN b.src_file IS NULL THEN 'in the database'
-                       ELSE format('%s:%s', (@files)[b.src_file + 1], b.src_line) END)
-    FROM after_upsert a
-    JOIN after_upsert b
-      ON a.ticker = b.ticker
-     AND daterange(a.valid_from, a.valid_to) && daterange(b.valid_from, b.valid_to)
-     AND (a.security_id, a.valid_from) IS DISTINCT FROM (b.security_id, b.valid_from)
-    -- A pair of staged rows is reported once, at the later line.
-    WHERE a.src_file IS NOT NULL
-      AND (b.src_file IS NULL OR (b.src_file, b.src_line) < (a.src_file, a.src_line))
 )
-SELECT (@files)[src_file + 1], src_line, column_name, reason
-FROM problems
-ORDER BY src_file, src_line
+SELECT a.src_file, a.src_line, 'ticker',
+       format('%s from %s to %s overlaps its period for security %s from %s to %s (%s)',
+              a.ticker, a.valid_from, coalesce(a.valid_to::text, 'now'),
+              b.security_id, b.valid_from, coalesce(b.valid_to::text, 'now'),
+              CASE WHEN b.src_file IS NULL THEN 'in the database'
+                   ELSE format('%s:%s', (@files)[b.src_file + 1], b.src_line) END)
+FROM after_upsert a
+JOIN after_upsert b
+  ON a.ticker = b.ticker
+ AND daterange(a.valid_from, a.valid_to) && daterange(b.valid_from, b.valid_to)
+ AND (a.security_id, a.valid_from) IS DISTINCT FROM (b.security_id, b.valid_from)
+-- A pair of staged rows is reported once, at the later line.
+WHERE a.src_file IS NOT NULL
+  AND (b.src_file IS NULL OR (b.src_file, b.src_line) < (a.src_file, a.src_line))
+ORDER BY a.src_file, a.src_line
 LIMIT @limit;

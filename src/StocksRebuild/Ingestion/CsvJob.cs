@@ -12,8 +12,8 @@ namespace StocksRebuild.Ingestion;
 ///   transaction, so it is all-or-nothing like the rest;
 /// - otherwise, or when the database refuses the direct load, COPY goes into a staging table and one
 ///   set-based upsert by the natural key follows; a refused upsert is explained row by row from staging.
-/// SQL of the job lives in sql/ingest/&lt;job&gt;/: upsert.sql, diagnose.sql and an optional check.sql
-/// (cross-table rules run before the upsert).
+/// SQL of the job lives in sql/ingest/&lt;job&gt;/: upsert.sql, and optionally check.sql (cross-table rules
+/// run before the upsert) and diagnose.sql (refusals particular to the job; see StagingDiagnosis).
 /// </summary>
 public sealed class CsvJob : IIngestJob
 {
@@ -106,7 +106,8 @@ public sealed class CsvJob : IIngestJob
         try
         {
             // A unique index on the staged key refuses a key given twice, even twice with the stored values.
-            Execute(context, KeyIndexStatement(context));
+            var key = StagingDiagnosis.PrimaryKey(context, Table);
+            Execute(context, $"CREATE UNIQUE INDEX ON pg_temp.{StagingTable.Name(Name)} ({string.Join(", ", key.Select(Database.DatabaseName.Quote))})");
             var (inserted, updated) = Upsert(context);
             context.Log.Info($"Ingest {Name}: read and staged in {stagedAfter.TotalSeconds:0.0}s, upserted in {(clock.Elapsed - stagedAfter).TotalSeconds:0.0}s");
             return new JobResult(Name, staged, inserted, updated, context.FilesRead);
@@ -114,7 +115,7 @@ public sealed class CsvJob : IIngestJob
         catch (PostgresException e) when (IsRefusal(e))
         {
             transaction.Rollback("upsert");
-            ThrowIfProblems(context, Problems(context, $"ingest/{Name}/diagnose.sql", files, errors.Limit), e);
+            ThrowIfProblems(context, StagingDiagnosis.Problems(context, Name, files, errors.Limit), e);
             throw new IngestException(Name, [$"{e.SqlState}: {e.MessageText}{(e.Detail is null ? "" : " " + e.Detail)}"], false, e);
         }
     }
@@ -207,14 +208,6 @@ public sealed class CsvJob : IIngestJob
         using var command = new NpgsqlCommand(sql, context.Connection, context.Transaction);
         command.CommandTimeout = 0;
         command.ExecuteNonQuery();
-    }
-
-    string KeyIndexStatement(JobContext context)
-    {
-        using var command = new NpgsqlCommand(SqlFiles.Read("ingest/bulk/stage_key_index.sql"), context.Connection, context.Transaction);
-        command.Parameters.AddWithValue("stage", StagingTable.Name(Name));
-        command.Parameters.AddWithValue("table", Table);
-        return (string)command.ExecuteScalar()!;
     }
 
     bool IsEmpty(JobContext context)

@@ -16,12 +16,26 @@ public sealed record ForeignKey(
     /// Counts referencing rows without a referenced row, with MATCH SIMPLE semantics (a row with a NULL in
     /// the key is not checked), which is what PostgreSQL itself enforces by default.
     /// </summary>
-    public string OrphanCountSql()
+    public string OrphanCountSql() =>
+        $"SELECT count(*) FROM {DatabaseName.Quote(ChildSchema)}.{DatabaseName.Quote(ChildTable)} c WHERE {OrphanCondition()}";
+
+    /// <summary>
+    /// The rows of a staging table that would be orphans under this key, as problems (src_file, src_line,
+    /// columns, values): what an ingestion job reports when the database refuses its rows.
+    /// </summary>
+    public string OrphanRowsSql(string stagingTable) =>
+        $"SELECT c.src_file, c.src_line, {Text(ChildColumns, "c")} FROM pg_temp.{DatabaseName.Quote(stagingTable)} c " +
+        $"WHERE {OrphanCondition()} ORDER BY c.src_file, c.src_line LIMIT @limit";
+
+    string OrphanCondition()
     {
-        var child = $"{DatabaseName.Quote(ChildSchema)}.{DatabaseName.Quote(ChildTable)}";
         var parent = $"{DatabaseName.Quote(ParentSchema)}.{DatabaseName.Quote(ParentTable)}";
         var notNull = string.Join(" AND ", ChildColumns.Select(c => $"c.{DatabaseName.Quote(c)} IS NOT NULL"));
         var joins = string.Join(" AND ", ChildColumns.Zip(ParentColumns, (c, p) => $"p.{DatabaseName.Quote(p)} = c.{DatabaseName.Quote(c)}"));
-        return $"SELECT count(*) FROM {child} c WHERE {notNull} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {joins})";
+        return $"{notNull} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {joins})";
     }
+
+    /// <summary>The values of some columns as one text, e.g. "1, 2024-01-02".</summary>
+    internal static string Text(IEnumerable<string> columns, string alias) =>
+        $"concat_ws(', ', {string.Join(", ", columns.Select(c => $"{alias}.{DatabaseName.Quote(c)}::text"))})";
 }

@@ -74,7 +74,7 @@ public sealed class IngestRefusalTests
     [Test]
     public void AnUnknownSecurity() =>
         Assert.That(Refused(drop => Drops.ReplaceLine(drop, Prices, 20, "999,2024-01-26,93,94,92,93.5,1000")).Lines,
-            Is.EqualTo(new[] { $"{Prices}:20: security_id: security 999 is not in securities" }));
+            Is.EqualTo(new[] { $"{Prices}:20: security_id: 999 is not in securities" }));
 
     [Test]
     public void AnUnresolvableTicker() =>
@@ -92,7 +92,7 @@ public sealed class IngestRefusalTests
     {
         var line = Drops.Lines(Drops.Sample, Prices).Count + 1;
         Assert.That(Refused(drop => Drops.Append(drop, Prices, Drops.Lines(drop, Prices)[1])).Lines,
-            Is.EqualTo(new[] { $"{Prices}:{line}: security_id: security 1 on 2024-01-01 is also at {Prices}:2" }));
+            Is.EqualTo(new[] { $"{Prices}:{line}: security_id, trade_date: (1, 2024-01-01) is also at {Prices}:2" }));
     }
 
     [Test]
@@ -100,7 +100,7 @@ public sealed class IngestRefusalTests
     {
         var line = Drops.Lines(Drops.Sample, "prices/2025_by_id.csv").Count + 1;
         Assert.That(Refused(drop => Drops.Append(drop, "prices/2025_by_id.csv", Drops.Lines(drop, Prices)[1])).Lines,
-            Is.EqualTo(new[] { $"prices/2025_by_id.csv:{line}: security_id: security 1 on 2024-01-01 is also at {Prices}:2" }));
+            Is.EqualTo(new[] { $"prices/2025_by_id.csv:{line}: security_id, trade_date: (1, 2024-01-01) is also at {Prices}:2" }));
     }
 
     [Test]

@@ -119,8 +119,8 @@ public sealed class IngestTests
 
         Assert.That(error!.Lines, Is.EqualTo(new[]
         {
-            $"{prices}:{duplicateLine}: security_id: security 1 on 2024-01-01 is also at {prices}:2",
-            $"{prices}:{duplicateLine + 1}: security_id: security 999 is not in securities",
+            $"{prices}:{duplicateLine}: security_id, trade_date: (1, 2024-01-01) is also at {prices}:2",
+            $"{prices}:{duplicateLine + 1}: security_id: 999 is not in securities",
         }));
         Assert.That(log.Text, Does.Contain("Ingest prices_daily: the database refused the direct load"));
         Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.prices_daily"), Is.Zero);

@@ -57,7 +57,17 @@ public sealed class OptionsTests
             "SELECT count(*) FROM \"s\".\"child table\" c WHERE c.\"a\" IS NOT NULL AND c.\"b\"\"c\" IS NOT NULL " +
             "AND NOT EXISTS (SELECT 1 FROM \"s\".\"parent\" p WHERE p.\"x\" = c.\"a\" AND p.\"y\" = c.\"b\"\"c\")"));
         Assert.That(fk.Describe(), Does.EndWith("NOT VALID"));
+        Assert.That(fk.OrphanRowsSql("stage_x"), Is.EqualTo(
+            "SELECT c.src_file, c.src_line, concat_ws(', ', c.\"a\"::text, c.\"b\"\"c\"::text) FROM pg_temp.\"stage_x\" c " +
+            "WHERE c.\"a\" IS NOT NULL AND c.\"b\"\"c\" IS NOT NULL " +
+            "AND NOT EXISTS (SELECT 1 FROM \"s\".\"parent\" p WHERE p.\"x\" = c.\"a\" AND p.\"y\" = c.\"b\"\"c\") ORDER BY c.src_file, c.src_line LIMIT @limit"));
     }
+
+    [Test]
+    public void DuplicateSqlPartitionsByTheQuotedKey() =>
+        Assert.That(StocksRebuild.Ingestion.StagingDiagnosis.DuplicatesSql("stage_y", ["id", "day \"d\""]), Does.Contain(
+            "FROM pg_temp.\"stage_y\" WINDOW same_key AS (PARTITION BY \"id\", \"day \"\"d\"\"\" ORDER BY src_file, src_line)")
+            .And.StartWith("SELECT src_file, src_line, concat_ws(', ', d.\"id\"::text, d.\"day \"\"d\"\"\"::text), first_file, first_line FROM ("));
 
     [Test]
     public void ADatabaseNameIsQuotedForLibpqSoItStaysAName() =>

@@ -1,0 +1,76 @@
+using Npgsql;
+using StocksRebuild.Database;
+using StocksRebuild.Validation;
+
+namespace StocksRebuild.Ingestion;
+
+/// <summary>
+/// Names the staged rows the database refused, as FILE:LINE: COLUMN: reason. What every job shares comes
+/// from the catalog: a natural key given twice (the table's primary key) and a value with no parent row
+/// (each of the table's foreign keys). sql/ingest/&lt;job&gt;/diagnose.sql adds what is particular to a
+/// job (overlapping ticker periods).
+/// </summary>
+static class StagingDiagnosis
+{
+    public static List<string> Problems(JobContext context, string job, IReadOnlyList<string> files, int limit)
+    {
+        var stage = StagingTable.Name(job);
+        var table = $"stocks_research.{job}";
+        var found = new List<(short file, long line, string text)>();
+
+        var key = PrimaryKey(context, table);
+        foreach (var (file, line, values, firstFile, firstLine) in Read(context, DuplicatesSql(stage, key), files, limit,
+                     r => (r.GetInt16(0), r.GetInt64(1), r.GetString(2), r.GetInt16(3), r.GetInt64(4))))
+            found.Add((file, line, $"{string.Join(", ", key)}: ({values}) is also at {files[firstFile]}:{firstLine}"));
+
+        foreach (var fk in ForeignKeysOf(context, job))
+            foreach (var (file, line, values) in Read(context, fk.OrphanRowsSql(stage), files, limit, r => (r.GetInt16(0), r.GetInt64(1), r.GetString(2))))
+                found.Add((file, line, $"{string.Join(", ", fk.ChildColumns)}: {values} is not in {fk.ParentTable}"));
+
+        if (SqlFiles.Exists($"ingest/{job}/diagnose.sql"))
+            foreach (var (file, line, column, reason) in Read(context, SqlFiles.Read($"ingest/{job}/diagnose.sql"), files, limit,
+                         r => (r.GetInt16(0), r.GetInt64(1), r.GetString(2), r.GetString(3))))
+                found.Add((file, line, $"{column}: {reason}"));
+
+        return found.OrderBy(p => p.file).ThenBy(p => p.line).Take(limit).Select(p => $"{files[p.file]}:{p.line}: {p.text}").ToList();
+    }
+
+    /// <summary>Rows after the first of each key, with the key's values and where its first row is.</summary>
+    internal static string DuplicatesSql(string stage, IReadOnlyList<string> key)
+    {
+        var columns = string.Join(", ", key.Select(DatabaseName.Quote));
+        return $"SELECT src_file, src_line, {ForeignKey.Text(key, "d")}, first_file, first_line FROM (" +
+               $"SELECT *, row_number() OVER same_key AS n, first_value(src_file) OVER same_key AS first_file, first_value(src_line) OVER same_key AS first_line " +
+               $"FROM pg_temp.{DatabaseName.Quote(stage)} WINDOW same_key AS (PARTITION BY {columns} ORDER BY src_file, src_line)) AS d " +
+               "WHERE n > 1 ORDER BY src_file, src_line LIMIT @limit";
+    }
+
+    /// <summary>The columns of a table's primary key, in key order.</summary>
+    public static List<string> PrimaryKey(JobContext context, string table)
+    {
+        using var command = new NpgsqlCommand(SqlFiles.Read("ingest/bulk/primary_key_columns.sql"), context.Connection, context.Transaction);
+        command.Parameters.AddWithValue("table", table);
+        return [.. (string[])command.ExecuteScalar()!];
+    }
+
+    static List<ForeignKey> ForeignKeysOf(JobContext context, string job) =>
+        Read(context, SqlFiles.Read("validation/foreign_keys.sql"), [], 0, r => new ForeignKey(
+                r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<string[]>(3),
+                r.GetString(4), r.GetString(5), r.GetFieldValue<string[]>(6), r.GetBoolean(7)),
+            schema: "stocks_research")
+            .Where(fk => fk.ChildTable == job)
+            .ToList();
+
+    static List<T> Read<T>(JobContext context, string sql, IReadOnlyList<string> files, int limit, Func<NpgsqlDataReader, T> map, string? schema = null)
+    {
+        using var command = new NpgsqlCommand(sql, context.Connection, context.Transaction);
+        command.CommandTimeout = 0;
+        if (sql.Contains("@files", StringComparison.Ordinal)) command.Parameters.AddWithValue("files", files.ToArray());
+        if (sql.Contains("@limit", StringComparison.Ordinal)) command.Parameters.AddWithValue("limit", limit);
+        if (schema is not null) command.Parameters.AddWithValue("schema", schema);
+        using var reader = command.ExecuteReader();
+        var rows = new List<T>();
+        while (reader.Read()) rows.Add(map(reader));
+        return rows;
+    }
+}
