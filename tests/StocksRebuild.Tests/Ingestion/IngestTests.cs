@@ -127,6 +127,22 @@ public sealed class IngestTests
         Assert.That(Databases.Scalar<bool>(database, "SELECT to_regclass('stocks_research.prices_daily_trade_date_idx') IS NOT NULL"), Is.True, "the rolled-back job left its index in place");
     }
 
+    [Test, Category("BadInput")]
+    public void InAColdRebuildABadRowStopsTheDirectLoadAndLeavesTheTableEmpty()
+    {
+        var database = Databases.NewName("coldrow");
+        Databases.Admin.DropCreate(database, null, false, new TestLog());
+        StocksRebuild.Migrations.Migrator.Migrate(TestServer.Connection, database, null, false, new TestLog());
+        var drop = Drops.CopyOfSample();
+        Drops.ReplaceLine(drop, "prices/2025_by_id.csv", 40, "1,2025-02-25,23.00,22.40,23.04,23.00,100");
+
+        var error = Assert.Throws<IngestException>(() => Ingestor.Ingest(TestServer.Connection, database, new IngestOptions { SourceDirectory = drop }, new TestLog()));
+
+        Assert.That(error!.Lines, Is.EqualTo(new[] { "prices/2025_by_id.csv:40: high: 22.40 is below low 23.04" }));
+        Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.prices_daily"), Is.Zero);
+        Assert.That(Databases.Scalar<bool>(database, "SELECT to_regclass('stocks_research.prices_daily_pkey') IS NOT NULL"), Is.True, "the dropped key came back with the rollback");
+    }
+
     [Test]
     public void IngestRefusesADatabaseThatIsNotMigrated()
     {
