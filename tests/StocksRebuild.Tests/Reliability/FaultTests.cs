@@ -161,7 +161,7 @@ public sealed class FaultTests
         var target = Databases.NewName("sigterm");
         var run = BuildScript.Launch("--target=Restore", $"--database={target}", $"--confirm={target}", $"--backup-dir={mediumBackup.Value.folder}", "--jobs=1");
         Assert.That(run.WaitForOutput("Restore: pg_restore --jobs=1", TimeSpan.FromMinutes(1)), Is.True, run.OutputSoFar);
-        Thread.Sleep(300);
+        WaitForStatement(TestServer.Connection, target, "COPY", Task.Run(() => run.Process.WaitForExit()));
         run.Signal("TERM");
         var result = run.Finish();
 
@@ -179,8 +179,8 @@ public sealed class FaultTests
     {
         var database = Migrated();
         var run = BuildScript.Launch("--target=Ingest", $"--database={database}", $"--source={Drops.Medium}");
-        Assert.That(run.WaitForOutput("Ingest ticker_history:", TimeSpan.FromMinutes(1)), Is.True, run.OutputSoFar);
-        Thread.Sleep(500);
+        // Signalled while the prices are being COPYed, seen from the server, however fast the machine.
+        WaitForStatement(TestServer.Connection, database, "COPY stocks_research.prices_daily", Task.Run(() => run.Process.WaitForExit()));
         run.Signal("TERM");
         var result = run.Finish();
 
