@@ -66,7 +66,7 @@ public sealed class RunbookParameters
             || a.StartsWith("--dryrun=true", StringComparison.OrdinalIgnoreCase));
         WaitForLock = Text("wait-for-lock") is { } wait ? Durations.Parse(wait, "wait-for-lock") : null;
         SourceDirectory = Text("source") ?? SampleData.ShippedDrop;
-        MaxErrors = Text("max-errors") is { } maxErrors ? Flags.PositiveInt(maxErrors, "max-errors") : new IngestOptions { SourceDirectory = "" }.MaxErrors;
+        MaxErrors = Text("max-errors") is { } maxErrors ? Flags.PositiveInt(maxErrors, "max-errors") : IngestOptions.DefaultMaxErrors;
         var defaults = new SampleSpec();
         SampleSpec = new SampleSpec
         {

@@ -99,7 +99,7 @@ public sealed class CsvJob : IIngestJob
         var stagedAfter = clock.Elapsed;
 
         if (SqlFiles.Exists($"ingest/{Name}/check.sql"))
-            ThrowIfProblems(context, Problems(context, $"ingest/{Name}/check.sql", files, errors.Limit), null);
+            ThrowIfProblems(context, StagingDiagnosis.Checks(context, Name, files, errors.Limit), null);
 
         // A savepoint lets the job ask why the database refused (duplicate key, unknown security, …).
         transaction.Save("upsert");
@@ -178,22 +178,6 @@ public sealed class CsvJob : IIngestJob
             if (reader.FieldCount == 2 && reader.Read()) counts = (reader.GetInt64(0), reader.GetInt64(1));
         } while (reader.NextResult());
         return counts;
-    }
-
-    /// <summary>Runs a problems query: rows of (file, line, column, reason), limited, ordered by file and line.</summary>
-    static List<string> Problems(JobContext context, string sqlFile, IReadOnlyList<string> files, int limit)
-    {
-        using var command = new NpgsqlCommand(SqlFiles.Read(sqlFile), context.Connection, context.Transaction);
-        command.CommandTimeout = 0;
-        command.Parameters.AddWithValue("files", files.ToArray());
-        command.Parameters.AddWithValue("limit", limit);
-        using var reader = command.ExecuteReader();
-        var problems = new List<string>();
-        while (reader.Read())
-            problems.Add(reader.IsDBNull(2)
-                ? $"{reader.GetString(0)}:{reader.GetInt64(1)}: {reader.GetString(3)}"
-                : $"{reader.GetString(0)}:{reader.GetInt64(1)}: {reader.GetString(2)}: {reader.GetString(3)}");
-        return problems;
     }
 
     void ThrowIfProblems(JobContext context, List<string> problems, Exception? cause)

@@ -9,8 +9,10 @@ namespace StocksRebuild.Ingestion;
 public sealed record IngestOptions
 {
     public required string SourceDirectory { get; init; }
+    public const int DefaultMaxErrors = 20;
+
     /// <summary>Bad rows reported per job before reading stops.</summary>
-    public int MaxErrors { get; init; } = 20;
+    public int MaxErrors { get; init; } = DefaultMaxErrors;
 }
 
 /// <summary>

@@ -8,7 +8,7 @@ namespace StocksRebuild.Ingestion;
 /// Names the staged rows the database refused, as FILE:LINE: COLUMN: reason. What every job shares comes
 /// from the catalog: a natural key given twice (the table's primary key) and a value with no parent row
 /// (each of the table's foreign keys). sql/ingest/&lt;job&gt;/diagnose.sql adds what is particular to a
-/// job (overlapping ticker periods).
+/// job (overlapping ticker periods); check.sql holds cross-table rules a job checks before it writes.
 /// </summary>
 static class StagingDiagnosis
 {
@@ -27,13 +27,22 @@ static class StagingDiagnosis
             foreach (var (file, line, values) in Read(context, fk.OrphanRowsSql(stage), files, limit, r => (r.GetInt16(0), r.GetInt64(1), r.GetString(2))))
                 found.Add((file, line, $"{string.Join(", ", fk.ChildColumns)}: {values} is not in {fk.ParentTable}"));
 
-        if (SqlFiles.Exists($"ingest/{job}/diagnose.sql"))
-            foreach (var (file, line, column, reason) in Read(context, SqlFiles.Read($"ingest/{job}/diagnose.sql"), files, limit,
-                         r => (r.GetInt16(0), r.GetInt64(1), r.GetString(2), r.GetString(3))))
-                found.Add((file, line, $"{column}: {reason}"));
-
-        return found.OrderBy(p => p.file).ThenBy(p => p.line).Take(limit).Select(p => $"{files[p.file]}:{p.line}: {p.text}").ToList();
+        found.AddRange(JobSpecific(context, $"ingest/{job}/diagnose.sql", files, limit));
+        return Format(found, files, limit);
     }
+
+    /// <summary>The job's cross-table rules (sql/ingest/&lt;job&gt;/check.sql) on the staged rows, before anything is written.</summary>
+    public static List<string> Checks(JobContext context, string job, IReadOnlyList<string> files, int limit) =>
+        Format(JobSpecific(context, $"ingest/{job}/check.sql", files, limit), files, limit);
+
+    /// <summary>A job's own problem query, when it has one: rows of (src_file, src_line, column, reason).</summary>
+    static List<(short file, long line, string text)> JobSpecific(JobContext context, string sqlFile, IReadOnlyList<string> files, int limit) =>
+        SqlFiles.Exists(sqlFile)
+            ? Read(context, SqlFiles.Read(sqlFile), files, limit, r => (r.GetInt16(0), r.GetInt64(1), $"{r.GetString(2)}: {r.GetString(3)}"))
+            : [];
+
+    static List<string> Format(List<(short file, long line, string text)> found, IReadOnlyList<string> files, int limit) =>
+        found.OrderBy(p => p.file).ThenBy(p => p.line).Take(limit).Select(p => $"{files[p.file]}:{p.line}: {p.text}").ToList();
 
     /// <summary>Rows after the first of each key, with the key's values and where its first row is.</summary>
     internal static string DuplicatesSql(string stage, IReadOnlyList<string> key)
@@ -54,20 +63,14 @@ static class StagingDiagnosis
     }
 
     static List<ForeignKey> ForeignKeysOf(JobContext context, string job) =>
-        Read(context, SqlFiles.Read("validation/foreign_keys.sql"), [], 0, r => new ForeignKey(
-                r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<string[]>(3),
-                r.GetString(4), r.GetString(5), r.GetFieldValue<string[]>(6), r.GetBoolean(7)),
-            schema: "stocks_research")
-            .Where(fk => fk.ChildTable == job)
-            .ToList();
+        ForeignKey.InSchema(context.Connection, "stocks_research").Where(fk => fk.ChildTable == job).ToList();
 
-    static List<T> Read<T>(JobContext context, string sql, IReadOnlyList<string> files, int limit, Func<NpgsqlDataReader, T> map, string? schema = null)
+    static List<T> Read<T>(JobContext context, string sql, IReadOnlyList<string> files, int limit, Func<NpgsqlDataReader, T> map)
     {
         using var command = new NpgsqlCommand(sql, context.Connection, context.Transaction);
         command.CommandTimeout = 0;
         if (sql.Contains("@files", StringComparison.Ordinal)) command.Parameters.AddWithValue("files", files.ToArray());
         if (sql.Contains("@limit", StringComparison.Ordinal)) command.Parameters.AddWithValue("limit", limit);
-        if (schema is not null) command.Parameters.AddWithValue("schema", schema);
         using var reader = command.ExecuteReader();
         var rows = new List<T>();
         while (reader.Read()) rows.Add(map(reader));

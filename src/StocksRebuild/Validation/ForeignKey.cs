@@ -1,3 +1,4 @@
+using Npgsql;
 using StocksRebuild.Database;
 
 namespace StocksRebuild.Validation;
@@ -8,6 +9,19 @@ public sealed record ForeignKey(
     string ParentSchema, string ParentTable, IReadOnlyList<string> ParentColumns,
     bool Validated)
 {
+    /// <summary>Every foreign key whose referencing table is in <paramref name="schema"/>, from the catalog.</summary>
+    public static List<ForeignKey> InSchema(NpgsqlConnection connection, string schema)
+    {
+        using var command = new NpgsqlCommand(SqlFiles.Read("validation/foreign_keys.sql"), connection);
+        command.Parameters.AddWithValue("schema", schema);
+        using var reader = command.ExecuteReader();
+        var keys = new List<ForeignKey>();
+        while (reader.Read())
+            keys.Add(new ForeignKey(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<string[]>(3),
+                reader.GetString(4), reader.GetString(5), reader.GetFieldValue<string[]>(6), reader.GetBoolean(7)));
+        return keys;
+    }
+
     public string Describe() =>
         $"{ChildSchema}.{ChildTable}({string.Join(", ", ChildColumns)}) -> {ParentSchema}.{ParentTable}({string.Join(", ", ParentColumns)})" +
         (Validated ? "" : " NOT VALID");

@@ -30,7 +30,7 @@ public static class Validator
         }
 
         var tables = Query(connection, "validation/tables.sql", r => (name: r.GetString(0), hasPrimaryKey: r.GetBoolean(1)));
-        var foreignKeys = ForeignKeys(connection);
+        var foreignKeys = ForeignKey.InSchema(connection, Schema);
         var views = Query(connection, "validation/views.sql", r => r.GetString(0));
 
         // The scans (counts, orphans, derivations, views) are independent: they run on as many read-only
@@ -152,11 +152,6 @@ public static class Validator
             return null;
         }
     }
-
-    static IReadOnlyList<ForeignKey> ForeignKeys(NpgsqlConnection connection) =>
-        Query(connection, "validation/foreign_keys.sql", r => new ForeignKey(
-            r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<string[]>(3),
-            r.GetString(4), r.GetString(5), r.GetFieldValue<string[]>(6), r.GetBoolean(7)));
 
     static string Qualified(string name) => $"{DatabaseName.Quote(Schema)}.{DatabaseName.Quote(name)}";
 
