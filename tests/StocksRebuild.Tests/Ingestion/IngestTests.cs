@@ -77,9 +77,7 @@ public sealed class IngestTests
     [Test]
     public void AFailingJobStopsTheRunLogsItsFailureAndARerunAfterTheFixCompletes()
     {
-        var database = Databases.NewName("rerun");
-        Databases.Admin.DropCreate(database, null, false, new TestLog());
-        StocksRebuild.Migrations.Migrator.Migrate(TestServer.Connection, database, null, false, new TestLog());
+        var database = Databases.Migrated("rerun");
         var drop = Drops.CopyOfSample();
         Drops.ReplaceLine(drop, "corporate_actions.csv", 5, "4,2024-12-16,merger,,0.91");
 
@@ -106,9 +104,7 @@ public sealed class IngestTests
     public void InAColdRebuildADuplicateAndAnUnknownSecurityAreNamedByLineToo()
     {
         // Into empty tables rows go straight in and keys are built at the end; a refusal there must still name the lines.
-        var database = Databases.NewName("coldbad");
-        Databases.Admin.DropCreate(database, null, false, new TestLog());
-        StocksRebuild.Migrations.Migrator.Migrate(TestServer.Connection, database, null, false, new TestLog());
+        var database = Databases.Migrated("coldbad");
         var drop = Drops.CopyOfSample();
         var prices = "prices/2024_by_id.csv";
         var duplicateLine = Drops.Lines(drop, prices).Count + 1;
@@ -130,9 +126,7 @@ public sealed class IngestTests
     [Test, Category("BadInput")]
     public void InAColdRebuildABadRowStopsTheDirectLoadAndLeavesTheTableEmpty()
     {
-        var database = Databases.NewName("coldrow");
-        Databases.Admin.DropCreate(database, null, false, new TestLog());
-        StocksRebuild.Migrations.Migrator.Migrate(TestServer.Connection, database, null, false, new TestLog());
+        var database = Databases.Migrated("coldrow");
         var drop = Drops.CopyOfSample();
         Drops.ReplaceLine(drop, "prices/2025_by_id.csv", 40, "1,2025-02-25,23.00,22.40,23.04,23.00,100");
 

@@ -53,8 +53,7 @@ public sealed class MigrateTests
     [Category("BadInput")]
     public void AnEditedAppliedScriptIsRefusedBeforeAnythingRuns()
     {
-        var database = EmptyDatabase();
-        Migrator.Migrate(TestServer.Connection, database, null, false, new TestLog());
+        var database = Databases.Migrated("migrate");
         var edited = Migrator.Scripts()
             .Select(s => s.Name == "V003__prices_daily.sql" ? new SqlScript(s.Name, s.Contents + "\n-- tweaked\n") : s)
             .Append(new SqlScript("V900__new_table.sql", "CREATE TABLE stocks_research.later (id int PRIMARY KEY);"))
@@ -113,8 +112,7 @@ public sealed class MigrateTests
     [Test]
     public void VerifyEmptySchemaNamesAMissingTable()
     {
-        var database = EmptyDatabase();
-        Migrator.Migrate(TestServer.Connection, database, null, false, new TestLog());
+        var database = Databases.Migrated("migrate");
         Databases.Execute(database, "DROP VIEW stocks_research.v_latest_fundamentals; DROP TABLE stocks_research.fundamentals_yoy");
         var error = Assert.Throws<RunbookException>(() => EmptySchemaCheck.Verify(TestServer.Connection, database, new TestLog()));
         Assert.That(error!.Message, Does.Contain("missing").And.Contain("stocks_research.fundamentals_yoy"));

@@ -8,14 +8,6 @@ namespace StocksRebuild.Tests.Reliability;
 [TestFixture, Category("Fault")]
 public sealed class ConcurrencyTests
 {
-    static string Migrated()
-    {
-        var database = Databases.NewName("lock");
-        Databases.Admin.DropCreate(database, null, false, new TestLog());
-        StocksRebuild.Migrations.Migrator.Migrate(TestServer.Connection, database, null, false, new TestLog());
-        return database;
-    }
-
     [Test]
     public void ASecondRunFailsFastNamingTheHolder()
     {
@@ -34,7 +26,7 @@ public sealed class ConcurrencyTests
     [Test]
     public void WithWaitForLockTheSecondRunWaitsAndThenRuns()
     {
-        var database = Migrated();
+        var database = Databases.Migrated("lock");
         var held = RunLock.Acquire(TestServer.Connection, "postgres", database, new TestLog());
         var second = BuildScript.Launch("--target=Ingest", $"--database={database}", "--wait-for-lock=2m");
 
@@ -49,7 +41,7 @@ public sealed class ConcurrencyTests
     [Test]
     public void TwoIngestRunsStartedOneSecondApartEndAsOneCleanRun()
     {
-        var database = Migrated();
+        var database = Databases.Migrated("lock");
         var clean = Databases.DataFingerprint(Databases.Seeded(drop: Drops.Large));
 
         var first = BuildScript.Launch("--target=Ingest", $"--database={database}", $"--source={Drops.Large}");

@@ -23,15 +23,6 @@ public sealed class FaultTests
         return (folder, BackupWriter.Backup(TestServer.Connection, mediumDatabase.Value, folder, new TestLog()));
     });
 
-    static string Migrated(ServerConnection? server = null)
-    {
-        server ??= TestServer.Connection;
-        var database = Databases.NewName("fault");
-        new StocksRebuild.Database.DatabaseAdmin(server).DropCreate(database, null, false, new TestLog());
-        Migrator.Migrate(server, database, null, false, new TestLog());
-        return database;
-    }
-
     /// <summary>Waits until the database runs a statement that starts with <paramref name="prefix"/>; its backend pid.</summary>
     static int WaitForStatement(ServerConnection server, string database, string prefix, Task work)
     {
@@ -89,7 +80,7 @@ public sealed class FaultTests
     [Test]
     public void AConnectionCutDuringAJobRollsItBackLogsItFailedAndARerunCompletes()
     {
-        var database = Migrated();
+        var database = Databases.Migrated("fault");
         var log = new TestLog();
         var ingest = Task.Run(() => Ingestor.Ingest(TestServer.Connection, database, new IngestOptions { SourceDirectory = Drops.Medium }, log));
 
@@ -110,7 +101,7 @@ public sealed class FaultTests
         var root = Directory.CreateTempSubdirectory("stocksrebuild-restart-").FullName;
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
         using var sandbox = SandboxServer.Start(root, new TestLog());
-        var database = Migrated(sandbox.Connection);
+        var database = Databases.Migrated("fault", sandbox.Connection);
         var ingest = Task.Run(() => Ingestor.Ingest(sandbox.Connection, database, new IngestOptions { SourceDirectory = Drops.Medium }, new TestLog()));
 
         WaitForStatement(sandbox.Connection, database, "COPY stocks_research.prices_daily", ingest);
@@ -177,7 +168,7 @@ public sealed class FaultTests
     [Test]
     public void SigtermDuringIngestRollsTheJobBackAndARerunCompletes()
     {
-        var database = Migrated();
+        var database = Databases.Migrated("fault");
         var run = BuildScript.Launch("--target=Ingest", $"--database={database}", $"--source={Drops.Medium}");
         // Signalled while the prices are being COPYed, seen from the server, however fast the machine.
         WaitForStatement(TestServer.Connection, database, "COPY stocks_research.prices_daily", Task.Run(() => run.Process.WaitForExit()));

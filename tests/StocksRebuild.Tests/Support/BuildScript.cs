@@ -21,10 +21,20 @@ public static class BuildScript
     public static BuildRun RunPowerShell(params string[] arguments) =>
         Start("dotnet", ["tool", "run", "pwsh", "--", "-NoProfile", "-File", Path.Combine(RepositoryRoot, "build.ps1"), .. arguments], TestServer.Connection);
 
-    static BuildRun Start(string program, IEnumerable<string> arguments, ServerConnection server)
+    /// <summary>The caller's own PG* settings are removed, so a run reaches the test server and nothing else.</summary>
+    static readonly string[] CallersConnection = ["PGDATABASE", "PGPASSFILE", "PGSSLMODE", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD"];
+
+    /// <summary>The test server's PG* variables (no database: each run names its own), without colours in the output.</summary>
+    static Dictionary<string, string> Environment(ServerConnection server)
     {
         var environment = server.ClientEnvironment("postgres").Where(kv => kv.Key != "PGDATABASE").ToDictionary();
         environment["NO_COLOR"] = "1";
+        return environment;
+    }
+
+    static BuildRun Start(string program, IEnumerable<string> arguments, ServerConnection server)
+    {
+        var environment = Environment(server);
         var output = new System.Text.StringBuilder();
         void Collect(string line) { lock (output) output.AppendLine(line); }
 
@@ -33,7 +43,7 @@ public static class BuildScript
         try
         {
             result = ToolRun.Run(program, arguments, environment, Collect, Collect, timeout.Token, RepositoryRoot,
-                unsetEnvironment: ["PGDATABASE", "PGPASSFILE", "PGSSLMODE", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD"]);
+                unsetEnvironment: CallersConnection);
         }
         catch (OperationCanceledException)
         {
@@ -56,9 +66,8 @@ public static class BuildScript
             UseShellExecute = false,
         };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        foreach (var name in new[] { "PGDATABASE", "PGPASSFILE", "PGSSLMODE", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD" }) start.Environment.Remove(name);
-        foreach (var (key, value) in TestServer.Connection.ClientEnvironment("postgres").Where(kv => kv.Key != "PGDATABASE")) start.Environment[key] = value;
-        start.Environment["NO_COLOR"] = "1";
+        foreach (var name in CallersConnection) start.Environment.Remove(name);
+        foreach (var (key, value) in Environment(TestServer.Connection)) start.Environment[key] = value;
         return new RunningBuild(System.Diagnostics.Process.Start(start)!);
     }
 

@@ -1,6 +1,8 @@
 using Npgsql;
 using StocksRebuild.Backups;
+using StocksRebuild.Connection;
 using StocksRebuild.Database;
+using StocksRebuild.Migrations;
 using StocksRebuild.Sample;
 
 namespace StocksRebuild.Tests.Support;
@@ -18,6 +20,16 @@ public static class Databases
         name ??= NewName("seeded");
         Admin.DropCreate(name, confirm: name, sandbox: false, new TestLog());
         SampleData.Seed(TestServer.Connection, name, drop ?? Drops.Sample, new TestLog());
+        return name;
+    }
+
+    /// <summary>A new database that ran every migration and holds no rows: where a cold rebuild starts.</summary>
+    public static string Migrated(string prefix = "migrated", ServerConnection? server = null)
+    {
+        server ??= TestServer.Connection;
+        var name = NewName(prefix);
+        new DatabaseAdmin(server).DropCreate(name, null, false, new TestLog());
+        Migrator.Migrate(server, name, null, false, new TestLog());
         return name;
     }
 
