@@ -36,7 +36,7 @@ public sealed class SandboxServer : IDisposable
 
     public static SandboxServer Start(string rootDirectory, IRunbookLog log)
     {
-        System.IO.Directory.CreateDirectory(rootDirectory);
+        rootDirectory = ReachableRoot(rootDirectory, log);
         RemoveLeftovers(rootDirectory, log);
         var directory = Path.GetFullPath(Path.Combine(rootDirectory, $"pg-{DateTime.UtcNow:yyyyMMddHHmmss}-{Environment.ProcessId}"));
         System.IO.Directory.CreateDirectory(directory);
@@ -150,14 +150,31 @@ public sealed class SandboxServer : IDisposable
             ? ToolRun.Run("runuser", ["-u", UnprivilegedAccount, "--", program, .. arguments])
             : ToolRun.Run(program, arguments);
 
+    /// <summary>
+    /// As root the cluster runs as the server account, which cannot enter a checkout below a private folder
+    /// (a `mktemp -d` clone is 0700): the cluster then goes to a shared temporary folder, and says so.
+    /// </summary>
+    static string ReachableRoot(string rootDirectory, IRunbookLog log)
+    {
+        System.IO.Directory.CreateDirectory(rootDirectory);
+        if (!Environment.IsPrivilegedProcess || OperatingSystem.IsWindows() || ServerAccountCan("-x", rootDirectory)) return rootDirectory;
+        var shared = Path.Combine(Path.GetTempPath(), "stocksrebuild-sandbox");
+        System.IO.Directory.CreateDirectory(shared);
+        File.SetUnixFileMode(shared, (UnixFileMode)0b111_101_101);
+        log.Info($"Sandbox: the '{UnprivilegedAccount}' account cannot reach {Path.GetFullPath(rootDirectory)} (a parent folder is private); the cluster goes to {shared}.");
+        return shared;
+    }
+
+    static bool ServerAccountCan(string testFlag, string path) =>
+        ToolRun.Run("runuser", ["-u", UnprivilegedAccount, "--", "test", testFlag, Path.GetFullPath(path)]).Succeeded;
+
     static void GiveToServerAccount(string directory)
     {
         if (!Environment.IsPrivilegedProcess) return;
         var chown = ToolRun.Run("chown", ["-R", UnprivilegedAccount, directory]);
         if (!chown.Succeeded)
             throw new RunbookException($"Sandbox: running as root, the cluster must belong to the '{UnprivilegedAccount}' account, and chown failed: {chown.ErrorText}. Install PostgreSQL (it creates that account) or run as a normal user.");
-        var reachable = ToolRun.Run("runuser", ["-u", UnprivilegedAccount, "--", "test", "-w", directory]);
-        if (!reachable.Succeeded)
+        if (!ServerAccountCan("-w", directory))
             throw new RunbookException($"Sandbox: the '{UnprivilegedAccount}' account cannot reach {directory} (a parent folder is private). Run as a normal user or from a checkout others can read.");
     }
 

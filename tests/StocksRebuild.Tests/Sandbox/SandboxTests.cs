@@ -7,6 +7,22 @@ namespace StocksRebuild.Tests.Sandbox;
 public sealed class SandboxTests
 {
     [Test]
+    public void AsRootBelowAPrivateFolderTheClusterGoesToASharedTemporaryFolder()
+    {
+        if (!Environment.IsPrivilegedProcess) Assert.Ignore("only root hands the cluster to another account");
+        // A checkout cloned into `mktemp -d` sits below a 0700 folder the 'postgres' account cannot enter.
+        var root = Path.Combine(Directory.CreateTempSubdirectory("private-").FullName, ".sandbox");
+        var log = new TestLog();
+
+        using var sandbox = SandboxServer.Start(root, log);
+
+        Assert.That(sandbox.Directory, Does.StartWith(Path.Combine(Path.GetTempPath(), "stocksrebuild-sandbox")));
+        Assert.That(log.Text, Does.Contain("cannot reach").And.Contain("the cluster goes to"));
+        using var connection = sandbox.Connection.Open("postgres");
+        Assert.That(connection.State, Is.EqualTo(System.Data.ConnectionState.Open));
+    }
+
+    [Test]
     public void AKeptSandboxSurvivesALaterRunAndAnAbandonedOneDoesNot()
     {
         var root = Directory.CreateTempSubdirectory("sandbox-root-").FullName;
