@@ -4,6 +4,7 @@
 #load "./build/parameters.cake"
 #load "./build/restore.cake"
 #load "./build/cold-rebuild.cake"
+#load "./build/rehearsal.cake"
 #load "./build/sandbox.cake"
 #load "./build/benchmark.cake"
 #load "./build/tests.cake"
@@ -27,6 +28,7 @@ Setup<RunbookParameters>(ctx =>
 
 Teardown<RunbookParameters>((ctx, p) =>
 {
+    p.DropUnswappedRestore();
     p.ReleaseRunLock();
     p.StopSandbox();
 });
@@ -34,6 +36,6 @@ Teardown<RunbookParameters>((ctx, p) =>
 // ------------------------------------------------------------------- Targets
 Task("Default")
     .Description("Lists the targets")
-    .Does(ctx => Information("Targets: Restore (VerifyBackup, DropCreate, RestoreBackup, Validate), ColdRebuild (DropCreate, Migrate, VerifyEmptySchema, Ingest, Validate), Backup, GenerateSample, Demo (--sandbox), Test. See README.md."));
+    .Does(ctx => Information("Targets: Restore (VerifyBackup, DropCreate, RestoreBackup, Validate; --swap), ColdRebuild (DropCreate, Migrate, VerifyEmptySchema, Ingest, Validate), Backup, Rehearsal, DropPrevious, GenerateSample, Demo (--sandbox), Benchmark, Test. See README.md."));
 
 RunTarget(parameters.Target);

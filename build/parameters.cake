@@ -33,6 +33,13 @@ public sealed class RunbookParameters
     public string? SampleOut { get; }
     public IRunbookLog Log { get; }
     public bool Quick { get; }
+    public bool Swap { get; }
+    public bool Deep { get; }
+    public bool FreshBackup { get; }
+    public TimeSpan? MaxRto { get; }
+    public string ReportDirectory { get; }
+    /// <summary>Restore's target: the live name, or with --swap the new database that is swapped in once valid.</summary>
+    public string RestoreInto { get; }
     readonly IDictionary<string, ICollection<string>> given;
 
     // Set during the run.
@@ -76,6 +83,14 @@ public sealed class RunbookParameters
         };
         SampleOut = Text("out");
         Quick = Switch("quick");
+        Swap = Switch("swap");
+        Deep = Switch("deep");
+        FreshBackup = Switch("fresh-backup");
+        MaxRto = Text("max-rto") is { } rto ? Durations.Parse(rto, "max-rto") : null;
+        ReportDirectory = Text("report-dir") ?? "artifacts/rehearsal";
+        rehearsalSource = given.ContainsKey("source") ? SourceDirectory : null;
+        if (Swap && Target != "Restore") throw new RunbookException($"--swap goes with --target=Restore, not --target={Target}.");
+        RestoreInto = Swap ? StocksRebuild.Restore.SwapRestore.IncomingName(Database, DateTime.UtcNow) : Database;
         if (KeepSandbox && !UseSandbox) throw new RunbookException("--keep-sandbox goes with --sandbox.");
         Server = UseSandbox ? null! : ServerConnection.FromEnvironment(); // a sandbox's comes with StartSandbox
     }
@@ -99,6 +114,24 @@ public sealed class RunbookParameters
         BuildScript = OperatingSystem.IsWindows() ? null : "./build.sh",
         Confirm = Confirm,
         Sandbox = UseSandbox,
+    };
+
+    readonly string? rehearsalSource;
+
+    public StocksRebuild.Rehearsal.RehearsalOptions RehearsalOptions => new()
+    {
+        Database = Database,
+        MaintenanceDatabase = MaintenanceDatabase,
+        BackupFile = BackupFile,
+        BackupDirectory = BackupDirectory,
+        FreshBackup = FreshBackup,
+        MaxBackupAge = MaxBackupAge,
+        MaxRto = MaxRto,
+        SourceDirectory = rehearsalSource,
+        Deep = Deep,
+        Jobs = Jobs,
+        ReportDirectory = ReportDirectory,
+        StepSummaryFile = NonEmpty(Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY")),
     };
 
     public IngestOptions IngestOptions => new() { SourceDirectory = SourceDirectory, MaxErrors = MaxErrors };
@@ -156,6 +189,16 @@ public sealed class RunbookParameters
     }
 
     public void ReleaseRunLock() => runLock?.Dispose();
+
+    /// <summary>Restore --swap that failed before the swap: the new database goes, the live one was never touched.</summary>
+    public void DropUnswappedRestore()
+    {
+        if (!Swap || Swapped || DryRun || Server is null || !Admin.Exists(RestoreInto)) return;
+        Admin.Drop(RestoreInto);
+        Log.Warning($"Restore --swap did not finish: dropped the new database \"{RestoreInto}\"; \"{Database}\" was not touched and kept serving.");
+    }
+
+    public bool Swapped { get; set; }
 
     public void StopSandbox() => Sandbox?.Stop(KeepSandbox);
 

@@ -1,5 +1,6 @@
 // Scenario A — Restore from Full Backup (the runbook's primary path), one task per numbered step.
 using StocksRebuild.Backups;
+using StocksRebuild.Database;
 using StocksRebuild.Restore;
 using StocksRebuild.Validation;
 
@@ -11,6 +12,7 @@ Task("VerifyBackup")
 // 2. Create empty database (dropdb first when it exists: destructive, needs --confirm=<database>).
 Task("DropCreate")
     .Description("Runbook A.2 / B.1: drop (with --confirm) and create the empty target database")
+    .WithCriteria<RunbookParameters>((ctx, p) => !p.Swap, "--swap keeps the live database; the backup goes into a new one")
     .Does<RunbookParameters>((ctx, p) => p.Admin.DropCreate(p.Database, p.Confirm, p.UseSandbox, p.Log, p.Cancellation));
 
 // 3. Restore full backup: pg_restore --no-owner --no-privileges, stopping at the first error.
@@ -19,23 +21,54 @@ Task("RestoreBackup")
     .IsDependentOn("VerifyBackup")
     .IsDependentOn("DropCreate")
     .Does<RunbookParameters>((ctx, p) =>
-        BackupRestorer.Restore(p.Server, p.VerifiedBackup.Path, p.Database, p.Jobs, p.Log, p.Cancellation));
+    {
+        if (p.Swap)
+        {
+            // Consent first: the swap will end sessions on the live database and put another in its place.
+            if (p.Admin.Exists(p.Database)) Consent.Require("Restore --swap", p.Database, p.Confirm, p.UseSandbox);
+            p.Admin.DropCreate(p.RestoreInto, null, false, p.Log, p.Cancellation);
+        }
+        BackupRestorer.Restore(p.Server, p.VerifiedBackup.Path, p.RestoreInto, p.Jobs, p.Log, p.Cancellation);
+    });
 
-// 4. Post-restore validation: counts, every foreign key, every view, and the backup's manifest.
+// 4. Post-restore validation: counts, every foreign key, every view, and the backup's manifest (--deep: amcheck, full reads).
 Task("Validate")
     .Description("Runbook A.4 / B.5: read-only checks of the target database")
     .Does<RunbookParameters>((ctx, p) =>
     {
-        var report = Validator.Validate(p.Server, p.Database, p.VerifiedBackup?.Manifest);
+        var report = Validator.Validate(p.Server, p.RestoreInto, p.VerifiedBackup?.Manifest);
+        if (p.Deep)
+        {
+            // A database the tool did not create is only read: amcheck is used when installed, not installed.
+            var deep = Validator.Deep(p.Server, p.RestoreInto, installAmcheck: false);
+            report = report with { Checks = report.Checks.Concat(deep.Checks).ToList(), Duration = report.Duration + deep.Duration };
+        }
         p.Log.Info(report.FormatTable());
         if (!report.Passed) throw new RunbookException(report.FailureMessage());
-        p.Log.Info($"Validate: \"{p.Database}\" passed {report.Checks.Count} checks in {report.Duration.TotalSeconds:0.0}s.");
+        p.Log.Info($"Validate: \"{p.RestoreInto}\" passed {report.Checks.Count} checks in {report.Duration.TotalSeconds:0.0}s.");
+    });
+
+// --swap: only a validated copy replaces the live database, in one rename; the live one is kept as <db>_previous_<utc>.
+Task("Swap")
+    .Description("Restore --swap: end sessions on the live database for the instant of renaming it away and the validated copy in")
+    .WithCriteria<RunbookParameters>((ctx, p) => p.Swap, "without --swap the backup was restored in place")
+    .Does<RunbookParameters>((ctx, p) =>
+    {
+        var previous = SwapRestore.Swap(p.Server, p.MaintenanceDatabase, p.Database, p.RestoreInto, p.Log);
+        p.Swapped = true;
+        if (previous is not null)
+            p.Log.Info($"The previous database is kept as \"{previous}\"; drop it when no longer needed: --target=DropPrevious --confirm={previous}");
     });
 
 Task("Restore")
-    .Description("Scenario A: VerifyBackup → DropCreate → RestoreBackup → Validate")
+    .Description("Scenario A: VerifyBackup → DropCreate → RestoreBackup → Validate (--swap: into a new database, then Swap)")
     .IsDependentOn("RestoreBackup")
-    .IsDependentOn("Validate");
+    .IsDependentOn("Validate")
+    .IsDependentOn("Swap");
+
+Task("DropPrevious")
+    .Description("Drop a <db>_previous_<utc> copy kept by Restore --swap, named exactly by --confirm")
+    .Does<RunbookParameters>((ctx, p) => SwapRestore.DropPrevious(p.Server, p.MaintenanceDatabase, p.Database, p.Confirm, p.Log));
 
 // Not a runbook step but the runbook's premise: a full backup, append-only, with its manifest.
 Task("Backup")

@@ -11,7 +11,7 @@ Task("SeedSample")
     });
 
 Task("Demo")
-    .Description("Scenario A end to end on --sandbox: SeedSample → Backup → Restore (verify, drop/create, restore, validate)")
+    .Description("The whole story on --sandbox: SeedSample (cold rebuild of the sample) → Backup → Rehearsal (restore drill, schema proof, RTO/RPO report)")
     .IsDependentOn("SeedSample")
     .IsDependentOn("Backup")
-    .IsDependentOn("Restore");
+    .IsDependentOn("Rehearsal");

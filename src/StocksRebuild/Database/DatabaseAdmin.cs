@@ -14,6 +14,18 @@ public sealed class DatabaseAdmin(ServerConnection server, string maintenanceDat
         return command.ExecuteScalar() is not null;
     }
 
+    /// <summary>Databases whose names start with <paramref name="prefix"/> (taken literally), in name order.</summary>
+    public IReadOnlyList<string> WithPrefix(string prefix)
+    {
+        using var connection = server.Open(maintenanceDatabase);
+        using var command = new NpgsqlCommand(SqlFiles.Read("database/with_prefix.sql"), connection);
+        command.Parameters.AddWithValue("prefix", prefix);
+        using var reader = command.ExecuteReader();
+        var names = new List<string>();
+        while (reader.Read()) names.Add(reader.GetString(0));
+        return names;
+    }
+
     public int OtherSessions(string database)
     {
         using var connection = server.Open(maintenanceDatabase);

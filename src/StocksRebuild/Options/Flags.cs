@@ -26,6 +26,11 @@ public static class Flags
         ["seed"] = "GenerateSample: random seed; the same seed gives the same files",
         ["quick"] = "Benchmark: 1,000 securities x 2 years instead of 5,000 x 5, for CI",
         ["out"] = "GenerateSample: the new folder to write the drop into",
+        ["swap"] = "Restore: restore into a new database, validate it, then swap it in; the live one is kept as <db>_previous_<utc>",
+        ["deep"] = "Validate/Rehearsal: also amcheck every B-tree index and read every table in full",
+        ["fresh-backup"] = "Rehearsal: take a new backup of the live database first and rehearse that one",
+        ["max-rto"] = "Rehearsal: fail when verify + restore + validate take longer than this (e.g. 30m)",
+        ["report-dir"] = "Rehearsal: where report.md/json, history.jsonl and trend.svg go (default: artifacts/rehearsal)",
     };
 
     /// <summary>Cake's own options, which Cake consumes or shows to the script.</summary>

@@ -10,7 +10,7 @@ namespace StocksRebuild.Validation;
 /// Runbook step 4 ("Post-restore validation"), widened from the runbook's one foreign key to every one
 /// the catalog knows. Read-only: the session is opened with default_transaction_read_only.
 /// </summary>
-public static class Validator
+public static partial class Validator
 {
     public const string Schema = "stocks_research";
 

@@ -1,0 +1,351 @@
+using System.Diagnostics;
+using Npgsql;
+using StocksRebuild.Backups;
+using StocksRebuild.Connection;
+using StocksRebuild.Database;
+using StocksRebuild.Ingestion;
+using StocksRebuild.Migrations;
+using StocksRebuild.Restore;
+using StocksRebuild.Tools;
+using StocksRebuild.Validation;
+
+namespace StocksRebuild.Rehearsal;
+
+public sealed record RehearsalOptions
+{
+    /// <summary>The live database: the reference, only ever read (and dumped with --fresh-backup).</summary>
+    public required string Database { get; init; }
+    public string MaintenanceDatabase { get; init; } = "postgres";
+    public string? BackupFile { get; init; }
+    public string BackupDirectory { get; init; } = "backups";
+    public bool FreshBackup { get; init; }
+    public TimeSpan? MaxBackupAge { get; init; }
+    public TimeSpan? MaxRto { get; init; }
+    /// <summary>Ingest this drop into the cold rebuild too; null rebuilds the schema only.</summary>
+    public string? SourceDirectory { get; init; }
+    public bool Deep { get; init; }
+    public int Jobs { get; init; } = Environment.ProcessorCount;
+    public string ReportDirectory { get; init; } = "artifacts/rehearsal";
+    /// <summary>$GITHUB_STEP_SUMMARY: the Markdown report is appended there when set.</summary>
+    public string? StepSummaryFile { get; init; }
+}
+
+/// <summary>
+/// Issue "DR rehearsal": restores the backup into a scratch database and validates it (RTO), checks its age
+/// (RPO), rebuilds the migrations into a second scratch database, proves live, backup and migrations hold
+/// the same schema, and reports. Never writes to the live database; the scratch databases go whatever happens.
+/// </summary>
+public sealed class RecoveryRehearsal
+{
+    public const string Live = "live", BackupLabel = "backup", Migrations = "migrations";
+
+    readonly ServerConnection server;
+    readonly RehearsalOptions options;
+    readonly IRunbookLog log;
+    readonly CancellationToken cancellation;
+    readonly List<RehearsalCheck> checks = new();
+    readonly List<TableCounts> rowCounts = new();
+    readonly DateTime startedUtc = DateTime.UtcNow;
+
+    RecoveryRehearsal(ServerConnection server, RehearsalOptions options, IRunbookLog log, CancellationToken cancellation) =>
+        (this.server, this.options, this.log, this.cancellation) = (server, options, log, cancellation);
+
+    /// <summary>Runs the rehearsal and writes its reports; returns the report (red or green). Throws only when interrupted.</summary>
+    public static RehearsalReport Run(ServerConnection server, RehearsalOptions options, IRunbookLog log, CancellationToken cancellation = default) =>
+        new RecoveryRehearsal(server, options, log, cancellation).Run();
+
+    RehearsalReport Run()
+    {
+        var scratch = new ScratchDatabases(server, options.MaintenanceDatabase, options.Database, log);
+        var createdNames = new List<string>();
+        VerifiedBackup? verified = null;
+        BackupFacts? backupFacts = null;
+        double? rpo = null, rto = null;
+        var snapshots = new List<SchemaSnapshot>();
+        IReadOnlyList<string> differences = [];
+        var status = "failed";
+        try
+        {
+            Step("Leftovers", () =>
+            {
+                var found = scratch.RemoveLeftovers();
+                return (found.Count == 0 ? $"no scratch database of an earlier run (prefix {scratch.Prefix})" : $"{found.Count} found", found);
+            });
+
+            var liveProblem = LiveProblem();
+            if (liveProblem is not null)
+                Skip("Live database", $"not compared: {liveProblem}");
+
+            // 1. The backup to rehearse.
+            string? backupPath = null;
+            var taken = false;
+            Step("Backup to rehearse", () =>
+            {
+                var reason = options.FreshBackup ? "--fresh-backup" : options.BackupFile is null && !HasBackup(options.BackupDirectory) ? $"{options.BackupDirectory} holds no backup" : null;
+                if (reason is null)
+                {
+                    backupPath = BackupSelection.Pick(options.BackupFile, options.BackupDirectory);
+                    return ($"{backupPath} ({(options.BackupFile is null ? $"newest in {options.BackupDirectory}" : "--backup")})", []);
+                }
+                if (liveProblem is not null) throw new RunbookException($"{reason}, and the live database cannot be dumped: {liveProblem}");
+                log.Info($"Rehearsal: taking a backup first ({reason}).");
+                backupPath = BackupWriter.Backup(server, options.Database, options.BackupDirectory, log, cancellation: cancellation);
+                taken = true;
+                return ($"took {backupPath} with the Backup target ({reason})", []);
+            });
+
+            // 2. VerifyBackup, then the recovery point.
+            var recovery = Stopwatch.StartNew();
+            if (backupPath is null) Skip("VerifyBackup", "no backup to verify");
+            else Step("VerifyBackup", () =>
+            {
+                // Age is judged by the RPO check below, so an old backup is still rehearsed.
+                verified = BackupVerifier.Verify(new VerifyBackupOptions { BackupFile = backupPath, BackupDirectory = options.BackupDirectory }, log);
+                backupFacts = new BackupFacts(Path.GetFileName(verified.Path), verified.Path, verified.SizeBytes, verified.Sha256, verified.TimestampUtc, taken, verified.Manifest is not null);
+                return ($"whole and readable: {verified.TableCount} tables, pg_dump {verified.PgDumpVersion}, {(verified.Manifest is null ? "no manifest" : "size and sha256 match its manifest")}", []);
+            });
+            var verifySeconds = recovery.Elapsed.TotalSeconds;
+
+            if (verified is null) Skip("RPO", "no verified backup");
+            else
+            {
+                // A manifest knows the second the snapshot was taken; the name only the minute.
+                var age = startedUtc - (verified.Manifest?.CreatedUtc ?? verified.TimestampUtc);
+                rpo = Math.Max(0, age.TotalSeconds);
+                Judge("RPO", options.MaxBackupAge is not { } max || age <= max,
+                    $"backup age {Durations.Format(age)}" + (options.MaxBackupAge is { } limit ? $" (limit {Durations.Format(limit)}, --max-backup-age)" : " (no limit given: --max-backup-age)"));
+            }
+
+            // 3. Restore into a scratch database and validate it: the recovery time.
+            string? restored = null;
+            if (verified is null) { Skip("Restore", "the backup was not verified: nothing is restored from it"); Skip("Validate", "nothing restored"); }
+            else
+            {
+                recovery.Restart();
+                Step("Restore", () =>
+                {
+                    restored = scratch.Create(BackupLabel);
+                    createdNames.Add(restored);
+                    BackupRestorer.Restore(server, verified.Path, restored, options.Jobs, log, cancellation);
+                    return ($"pg_restore --jobs={options.Jobs} into \"{restored}\"", []);
+                });
+                var restoreOk = checks[^1].Status == CheckStatus.Passed;
+                if (!restoreOk) Skip("Validate", "the restore failed");
+                else Step("Validate", () =>
+                {
+                    var report = Validator.Validate(server, restored!, verified.Manifest);
+                    return report.Passed
+                        ? ($"{report.Checks.Count} checks passed", [])
+                        : throw new FindingsException($"{report.Failures.Count()} of {report.Checks.Count} checks failed", report.Failures.Select(f => $"{f.Check} {f.Subject}: {f.Detail}").ToList());
+                });
+                if (restoreOk)
+                {
+                    rto = verifySeconds + recovery.Elapsed.TotalSeconds;
+                    var validated = checks[^1].Status == CheckStatus.Passed;
+                    Judge("RTO", validated && (options.MaxRto is not { } max || rto <= max.TotalSeconds),
+                        $"verify + restore + validate took {Durations.Format(TimeSpan.FromSeconds(rto.Value))}" +
+                        (options.MaxRto is { } limit ? $" (limit {Durations.Format(limit)}, --max-rto)" : " (no limit given: --max-rto)") +
+                        (validated ? "" : "; the restored copy did not validate, so this is not a recovery"));
+                }
+                else Skip("RTO", "the restore failed: no recovery time");
+
+                if (options.Deep && restoreOk) Step("Deep validation", () =>
+                {
+                    var deep = Validator.Deep(server, restored!, installAmcheck: true);
+                    var skipped = deep.Checks.Where(c => c.Detail.StartsWith("skipped", StringComparison.Ordinal)).Select(c => $"{c.Check}: {c.Detail}");
+                    return deep.Passed
+                        ? ($"{deep.Checks.Count(c => c.Check == "amcheck")} B-tree index(es) checked by amcheck, {deep.Checks.Count(c => c.Check == "full read")} table(s) read in full", skipped.ToList())
+                        : throw new FindingsException($"{deep.Failures.Count()} of {deep.Checks.Count} deep checks failed", deep.Failures.Select(f => $"{f.Check} {f.Subject}: {f.Detail}").ToList());
+                });
+            }
+
+            // 4. The migrations, cold, into a second scratch database.
+            string? rebuilt = null;
+            Step("Cold rebuild", () =>
+            {
+                rebuilt = scratch.Create(Migrations);
+                createdNames.Add(rebuilt);
+                var plan = Migrator.Migrate(server, rebuilt, confirm: null, sandbox: false, log, cancellation: cancellation);
+                if (options.SourceDirectory is { } source)
+                    Ingestor.Ingest(server, rebuilt, new IngestOptions { SourceDirectory = source }, log, cancellation);
+                return ($"{plan.Applied.Count} migration(s) into \"{rebuilt}\"" + (options.SourceDirectory is { } s ? $", then ingested {s}" : ", schema only (--source ingests a drop)"), []);
+            });
+            if (checks[^1].Status != CheckStatus.Passed) rebuilt = null;
+
+            // 5. Compare: live (the reference), the restored backup and the cold rebuild, object by object.
+            Step("Schema identity", () =>
+            {
+                if (liveProblem is null) snapshots.Add(SchemaSnapshot.Read(server, options.Database, Live));
+                if (restored is not null && checks.Single(c => c.Name == "Restore").Status == CheckStatus.Passed)
+                    snapshots.Add(SchemaSnapshot.Read(server, restored, BackupLabel));
+                if (rebuilt is not null) snapshots.Add(SchemaSnapshot.Read(server, rebuilt, Migrations));
+                if (snapshots.Count < 2) return ("fewer than two schemas to compare", []);
+                differences = SchemaSnapshot.Differences(snapshots);
+                var compared = $"{snapshots.Max(s => s.Objects.Count)} objects of {string.Join(", ", snapshots.Select(s => s.Label))}";
+                return differences.Count == 0 ? ($"{compared}: identical", []) : throw new FindingsException($"{compared}: {differences.Count} difference(s)", differences);
+            });
+            if (snapshots.Count < 2) checks[^1] = checks[^1] with { Status = CheckStatus.Skipped };
+
+            if (restored is null || checks.Single(c => c.Name == "Restore").Status != CheckStatus.Passed)
+                Skip("Row counts", "nothing restored");
+            else Step("Row counts", () => CompareRowCounts(restored, liveProblem is null, verified!.Manifest));
+
+            status = checks.Any(c => c.Status == CheckStatus.Failed) ? "failed" : "passed";
+        }
+        catch (RunInterruptedException)
+        {
+            status = "interrupted";
+            throw;
+        }
+        finally
+        {
+            // 6. Cleanup, whatever happened above (an interruption included).
+            Step("Cleanup", () =>
+            {
+                var dropped = scratch.DropAll();
+                return (dropped.Count == 0 ? "no scratch database was created" : $"dropped {string.Join(", ", dropped.Select(d => $"\"{d}\""))}", []);
+            });
+            if (status == "passed" && checks[^1].Status == CheckStatus.Failed) status = "failed";
+            lastReport = Write(new RehearsalReport
+            {
+                Database = options.Database,
+                Server = $"{server.User}@{server.Host}:{server.Port}",
+                StartedUtc = startedUtc,
+                FinishedUtc = DateTime.UtcNow,
+                Status = status,
+                Backup = backupFacts,
+                RpoSeconds = rpo,
+                MaxBackupAgeSeconds = options.MaxBackupAge?.TotalSeconds,
+                RtoSeconds = rto,
+                MaxRtoSeconds = options.MaxRto?.TotalSeconds,
+                Checks = checks,
+                RowCounts = rowCounts,
+                SchemaDifferences = differences,
+                SchemaCompared = snapshots.Select(s => s.Label).ToList(),
+                SchemaObjects = snapshots.Count == 0 ? 0 : snapshots.Max(s => s.Objects.Count),
+                ScratchDatabases = createdNames,
+                Versions = Versions.Of(server, options.MaintenanceDatabase),
+            });
+        }
+        return lastReport;
+    }
+
+    RehearsalReport lastReport = null!;
+
+    (string, IReadOnlyList<string>) CompareRowCounts(string restored, bool liveReachable, BackupManifest? manifest)
+    {
+        var backup = Counts(restored);
+        var live = liveReachable ? Counts(options.Database) : new Dictionary<string, long>();
+        var findings = new List<string>();
+        var notes = new List<string>();
+        foreach (var table in backup.Keys.Union(live.Keys).Order(StringComparer.Ordinal))
+        {
+            long? inLive = live.TryGetValue(table, out var l) ? l : null, inBackup = backup.TryGetValue(table, out var b) ? b : null;
+            long? inManifest = manifest?.RowCounts.TryGetValue(table, out var m) == true ? m : null;
+            rowCounts.Add(new TableCounts(table, liveReachable ? inLive : null, inBackup, inManifest));
+            if (inBackup is null) findings.Add($"{table}: {inLive:N0} rows in live, table missing in the backup");
+            else if (inBackup == 0 && inLive > 0) findings.Add($"{table}: empty in the backup, {inLive:N0} rows in live");
+            else if (inManifest is { } expected && expected != inBackup) findings.Add($"{table}: {inBackup:N0} rows restored, {expected:N0} in the manifest");
+            else if (inLive is { } now && now != inBackup) notes.Add($"{table}: {now - inBackup:+#,0;-#,0} rows in live since the backup");
+        }
+        var summary = $"{backup.Count} tables: backup vs {(liveReachable ? "live" : "(live not reachable)")}{(manifest is null ? "" : " and manifest")}";
+        return findings.Count == 0 ? (summary + (notes.Count == 0 ? ", equal" : $", {notes.Count} changed since the backup"), notes) : throw new FindingsException($"{summary}: {findings.Count} finding(s)", findings.Concat(notes).ToList());
+    }
+
+    Dictionary<string, long> Counts(string database)
+    {
+        using var connection = server.Open(database, readOnly: true);
+        var tables = new List<string>();
+        using (var list = new NpgsqlCommand(SqlFiles.Read("validation/tables.sql"), connection))
+        {
+            list.Parameters.AddWithValue("schema", Validator.Schema);
+            using var reader = list.ExecuteReader();
+            while (reader.Read()) tables.Add(reader.GetString(0));
+        }
+        var counts = new Dictionary<string, long>();
+        foreach (var table in tables)
+        {
+            using var count = new NpgsqlCommand($"SELECT count(*) FROM {DatabaseName.Quote(Validator.Schema)}.{DatabaseName.Quote(table)}", connection);
+            counts[$"{Validator.Schema}.{table}"] = (long)count.ExecuteScalar()!;
+        }
+        return counts;
+    }
+
+    string? LiveProblem()
+    {
+        try
+        {
+            if (!new DatabaseAdmin(server, options.MaintenanceDatabase).Exists(options.Database)) return $"\"{options.Database}\" does not exist on {server.Host}:{server.Port}";
+            using var connection = server.Open(options.Database, readOnly: true);
+            return null;
+        }
+        catch (RunbookException e)
+        {
+            return e.Message;
+        }
+    }
+
+    static bool HasBackup(string directory) =>
+        Directory.Exists(directory) && Directory.EnumerateFiles(directory, "full_*.dump").Any(f => BackupName.TryParse(Path.GetFileName(f), out _));
+
+    /// <summary>Runs one check: passed with its detail, or failed with the refusal's own words; an interruption ends the rehearsal.</summary>
+    void Step(string name, Func<(string detail, IReadOnlyList<string> findings)> body)
+    {
+        if (cancellation.IsCancellationRequested && name != "Cleanup")
+            throw new RunInterruptedException("Rehearsal", $"stopped before {name}; the live database was only read.", "the scratch databases are dropped now; run --target=Rehearsal again.");
+        var clock = Stopwatch.StartNew();
+        log.Info($"Rehearsal: {name} …");
+        try
+        {
+            var (detail, findings) = body();
+            Record(new RehearsalCheck(name, CheckStatus.Passed, clock.Elapsed.TotalSeconds, detail, findings));
+        }
+        catch (RunInterruptedException)
+        {
+            Record(new RehearsalCheck(name, CheckStatus.Failed, clock.Elapsed.TotalSeconds, "interrupted (Ctrl-C/SIGTERM)", []));
+            throw;
+        }
+        catch (FindingsException e)
+        {
+            Record(new RehearsalCheck(name, CheckStatus.Failed, clock.Elapsed.TotalSeconds, e.Message, e.Findings));
+        }
+        catch (Exception e) when (e is RunbookException or NpgsqlException or IOException or UnauthorizedAccessException)
+        {
+            Record(new RehearsalCheck(name, CheckStatus.Failed, clock.Elapsed.TotalSeconds, Secrets.Mask(e.Message, server), []));
+        }
+    }
+
+    void Judge(string name, bool passed, string detail) =>
+        Record(new RehearsalCheck(name, passed ? CheckStatus.Passed : CheckStatus.Failed, 0, detail, []));
+
+    void Skip(string name, string reason) => Record(new RehearsalCheck(name, CheckStatus.Skipped, 0, reason, []));
+
+    void Record(RehearsalCheck check)
+    {
+        checks.Add(check);
+        var verdict = check.Status switch { CheckStatus.Passed => "ok", CheckStatus.Failed => "FAILED", _ => "skipped" };
+        var line = $"Rehearsal: {check.Name}: {verdict}: {check.Detail}";
+        if (check.Status == CheckStatus.Failed) log.Warning(line); else log.Info(line);
+        foreach (var finding in check.Findings.Take(50)) (check.Status == CheckStatus.Failed ? (Action<string>)log.Warning : log.Info)($"  {finding}");
+    }
+
+    RehearsalReport Write(RehearsalReport report)
+    {
+        Directory.CreateDirectory(options.ReportDirectory);
+        var history = RehearsalHistory.Append(options.ReportDirectory, report);
+        File.WriteAllText(Path.Combine(options.ReportDirectory, RehearsalHistory.ChartName), RehearsalHistory.TrendSvg(history));
+        File.WriteAllText(Path.Combine(options.ReportDirectory, "report.json"), report.ToJson());
+        var markdown = report.ToMarkdown(RehearsalHistory.ChartName);
+        File.WriteAllText(Path.Combine(options.ReportDirectory, "report.md"), markdown);
+        // The job summary cannot show a relative image: it gets the report without the chart.
+        if (!string.IsNullOrEmpty(options.StepSummaryFile)) File.AppendAllText(options.StepSummaryFile, report.ToMarkdown() + "\n");
+        log.Info($"Rehearsal: report written to {Path.Combine(options.ReportDirectory, "report.md")} (and report.json, {RehearsalHistory.FileName}, {RehearsalHistory.ChartName}).");
+        return report;
+    }
+
+    /// <summary>A check that ran and found problems: each finding names the object at fault.</summary>
+    sealed class FindingsException(string message, IReadOnlyList<string> findings) : Exception(message)
+    {
+        public IReadOnlyList<string> Findings { get; } = findings;
+    }
+}
