@@ -20,7 +20,7 @@ public sealed class ScratchDatabases(ServerConnection server, string maintenance
 
     /// <summary>"&lt;db&gt;_rehearsal_": the live name is shortened so every scratch name stays within 63 bytes.</summary>
     public static string PrefixFor(string liveDatabase) =>
-        (liveDatabase.Length > 24 ? liveDatabase[..24] : liveDatabase) + "_rehearsal_";
+        (liveDatabase.Length > 20 ? liveDatabase[..20] : liveDatabase) + "_rehearsal_";
 
     public string Prefix => PrefixFor(liveDatabase);
     public IReadOnlyList<string> Created => created.Select(c => c.name).ToList();

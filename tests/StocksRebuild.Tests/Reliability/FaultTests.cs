@@ -16,30 +16,6 @@ namespace StocksRebuild.Tests.Reliability;
 [TestFixture, Category("Fault")]
 public sealed class FaultTests
 {
-    static readonly Lazy<string> mediumDatabase = new(() => Databases.Seeded(drop: Drops.Medium));
-    static readonly Lazy<(string folder, string backup)> mediumBackup = new(() =>
-    {
-        var folder = Directory.CreateTempSubdirectory("stocksrebuild-medium-backup-").FullName;
-        return (folder, BackupWriter.Backup(TestServer.Connection, mediumDatabase.Value, folder, new TestLog()));
-    });
-
-    /// <summary>Waits until the database runs a statement that starts with <paramref name="prefix"/>; its backend pid.</summary>
-    static int WaitForStatement(ServerConnection server, string database, string prefix, Task work)
-    {
-        var clock = Stopwatch.StartNew();
-        using var connection = server.Open("postgres");
-        while (clock.Elapsed < TimeSpan.FromMinutes(1) && !work.IsCompleted)
-        {
-            using var command = new NpgsqlCommand("SELECT pid FROM pg_stat_activity WHERE datname = @db AND state = 'active' AND query LIKE @prefix LIMIT 1", connection);
-            command.Parameters.AddWithValue("db", database);
-            command.Parameters.AddWithValue("prefix", prefix + "%");
-            if (command.ExecuteScalar() is int pid) return pid;
-            Thread.Sleep(20);
-        }
-        Assert.Fail($"no statement '{prefix}…' ran on {database}");
-        return 0;
-    }
-
     static Process WaitForProcess(string name, Task work)
     {
         var clock = Stopwatch.StartNew();
@@ -64,17 +40,17 @@ public sealed class FaultTests
     {
         var target = Databases.NewName("killed");
         Databases.Admin.DropCreate(target, null, false, new TestLog());
-        var restore = Task.Run(() => BackupRestorer.Restore(TestServer.Connection, mediumBackup.Value.backup, target, 1, new TestLog()));
+        var restore = Task.Run(() => BackupRestorer.Restore(TestServer.Connection, Databases.MediumBackup.Backup, target, 1, new TestLog()));
 
-        WaitForStatement(TestServer.Connection, target, "COPY", restore);
+        Databases.WaitForStatement(TestServer.Connection, target, "COPY", restore);
         WaitForProcess("pg_restore", restore).Kill();
 
         var error = Assert.ThrowsAsync<RunbookException>(async () => await restore);
         Assert.That(error!.Message, Does.StartWith("Restore failed: pg_restore was killed by signal 9").And.Contain($"\"{target}\" is incomplete"));
 
         Databases.Admin.DropCreate(target, target, false, new TestLog());
-        BackupRestorer.Restore(TestServer.Connection, mediumBackup.Value.backup, target, 2, new TestLog());
-        Assert.That(Databases.Fingerprint(target), Is.EqualTo(Databases.Fingerprint(mediumDatabase.Value)));
+        BackupRestorer.Restore(TestServer.Connection, Databases.MediumBackup.Backup, target, 2, new TestLog());
+        Assert.That(Databases.Fingerprint(target), Is.EqualTo(Databases.Fingerprint(Databases.Medium)));
     }
 
     [Test]
@@ -84,7 +60,7 @@ public sealed class FaultTests
         var log = new TestLog();
         var ingest = Task.Run(() => Ingestor.Ingest(TestServer.Connection, database, new IngestOptions { SourceDirectory = Drops.Medium }, log));
 
-        var backend = WaitForStatement(TestServer.Connection, database, "COPY stocks_research.prices_daily", ingest);
+        var backend = Databases.WaitForStatement(TestServer.Connection, database, "COPY stocks_research.prices_daily", ingest);
         Databases.Execute("postgres", $"SELECT pg_terminate_backend({backend})");
 
         Assert.ThrowsAsync<RunbookException>(async () => await ingest);
@@ -92,7 +68,7 @@ public sealed class FaultTests
         Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.prices_daily"), Is.Zero, "the job's transaction is gone");
 
         Ingestor.Ingest(TestServer.Connection, database, new IngestOptions { SourceDirectory = Drops.Medium }, new TestLog());
-        Assert.That(Databases.DataFingerprint(database), Is.EqualTo(Databases.DataFingerprint(mediumDatabase.Value)));
+        Assert.That(Databases.DataFingerprint(database), Is.EqualTo(Databases.DataFingerprint(Databases.Medium)));
     }
 
     [Test]
@@ -104,7 +80,7 @@ public sealed class FaultTests
         var database = Databases.Migrated("fault", sandbox.Connection);
         var ingest = Task.Run(() => Ingestor.Ingest(sandbox.Connection, database, new IngestOptions { SourceDirectory = Drops.Medium }, new TestLog()));
 
-        WaitForStatement(sandbox.Connection, database, "COPY stocks_research.prices_daily", ingest);
+        Databases.WaitForStatement(sandbox.Connection, database, "COPY stocks_research.prices_daily", ingest);
         sandbox.Restart();
 
         Assert.ThrowsAsync<RunbookException>(async () => await ingest);
@@ -118,7 +94,7 @@ public sealed class FaultTests
         using var command = new NpgsqlCommand("SELECT count(*) FROM stocks_research.ingestion_log WHERE status = 'running'", connection);
         Assert.That((long)command.ExecuteScalar()!, Is.Zero);
         var counts = new NpgsqlCommand("SELECT (SELECT count(*) FROM stocks_research.prices_daily) || '/' || (SELECT count(*) FROM stocks_research.fundamentals_yoy)", connection).ExecuteScalar();
-        Assert.That(counts, Is.EqualTo(Databases.Scalar<string>(mediumDatabase.Value,
+        Assert.That(counts, Is.EqualTo(Databases.Scalar<string>(Databases.Medium,
             "SELECT (SELECT count(*) FROM stocks_research.prices_daily) || '/' || (SELECT count(*) FROM stocks_research.fundamentals_yoy)")));
     }
 
@@ -133,7 +109,7 @@ public sealed class FaultTests
             var older = Path.Combine(folder, "full_20200101_0000.dump");
             File.WriteAllBytes(older, Enumerable.Range(0, 4096).Select(i => (byte)i).ToArray());
 
-            var error = Assert.Throws<RunbookException>(() => BackupWriter.Backup(TestServer.Connection, mediumDatabase.Value, folder, new TestLog()));
+            var error = Assert.Throws<RunbookException>(() => BackupWriter.Backup(TestServer.Connection, Databases.Medium, folder, new TestLog()));
 
             Assert.That(error!.Message, Does.StartWith("Backup failed: pg_dump exited with 1").And.Contain("No space left on device").And.Contain("No backup was written"));
             Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName).Where(n => !n!.StartsWith(".stocksrebuild.lock", StringComparison.Ordinal)),
@@ -150,9 +126,9 @@ public sealed class FaultTests
     public void SigtermDuringRestoreKillsPgRestoreAndSaysWhatToRunNext()
     {
         var target = Databases.NewName("sigterm");
-        var run = BuildScript.Launch("--target=Restore", $"--database={target}", $"--confirm={target}", $"--backup-dir={mediumBackup.Value.folder}", "--jobs=1");
+        var run = BuildScript.Launch("--target=Restore", $"--database={target}", $"--confirm={target}", $"--backup-dir={Databases.MediumBackup.Folder}", "--jobs=1");
         Assert.That(run.WaitForOutput("Restore: pg_restore --jobs=1", TimeSpan.FromMinutes(1)), Is.True, run.OutputSoFar);
-        WaitForStatement(TestServer.Connection, target, "COPY", Task.Run(() => run.Process.WaitForExit()));
+        Databases.WaitForStatement(TestServer.Connection, target, "COPY", Task.Run(() => run.Process.WaitForExit()));
         run.Signal("TERM");
         var result = run.Finish();
 
@@ -161,7 +137,7 @@ public sealed class FaultTests
         Assert.That(result.Output, Does.Contain($"Interrupted during RestoreBackup: pg_restore was stopped; \"{target}\" is partially restored and must not be used. Next: run --target=Restore again"));
         Assert.That(Process.GetProcessesByName("pg_restore"), Is.Empty, "no pg_restore is left running");
 
-        var again = BuildScript.Run("--target=Restore", $"--database={target}", $"--confirm={target}", $"--backup-dir={mediumBackup.Value.folder}");
+        var again = BuildScript.Run("--target=Restore", $"--database={target}", $"--confirm={target}", $"--backup-dir={Databases.MediumBackup.Folder}");
         Assert.That(again.ExitCode, Is.Zero, again.ToString());
     }
 
@@ -171,7 +147,7 @@ public sealed class FaultTests
         var database = Databases.Migrated("fault");
         var run = BuildScript.Launch("--target=Ingest", $"--database={database}", $"--source={Drops.Medium}");
         // Signalled while the prices are being COPYed, seen from the server, however fast the machine.
-        WaitForStatement(TestServer.Connection, database, "COPY stocks_research.prices_daily", Task.Run(() => run.Process.WaitForExit()));
+        Databases.WaitForStatement(TestServer.Connection, database, "COPY stocks_research.prices_daily", Task.Run(() => run.Process.WaitForExit()));
         run.Signal("TERM");
         var result = run.Finish();
 
@@ -182,7 +158,7 @@ public sealed class FaultTests
 
         var again = BuildScript.Run("--target=Ingest", $"--database={database}", $"--source={Drops.Medium}");
         Assert.That(again.ExitCode, Is.Zero, again.ToString());
-        Assert.That(Databases.DataFingerprint(database), Is.EqualTo(Databases.DataFingerprint(mediumDatabase.Value)));
+        Assert.That(Databases.DataFingerprint(database), Is.EqualTo(Databases.DataFingerprint(Databases.Medium)));
     }
 
     [Test]

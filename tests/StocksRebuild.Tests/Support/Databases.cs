@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Npgsql;
 using StocksRebuild.Backups;
 using StocksRebuild.Connection;
@@ -43,6 +44,36 @@ public static class Databases
 
     /// <summary>The seeded source database, and a backup of it taken by Backup (with its manifest).</summary>
     public static (string Database, string Backup) SourceWithBackup => sharedBackup.Value;
+
+    static readonly Lazy<string> medium = new(() => Seeded(drop: Drops.Medium));
+    static readonly Lazy<(string folder, string backup)> mediumBackup = new(() =>
+    {
+        var folder = Directory.CreateTempSubdirectory("stocksrebuild-medium-backup-").FullName;
+        return (folder, BackupWriter.Backup(TestServer.Connection, medium.Value, folder, new TestLog()));
+    });
+
+    /// <summary>A database seeded with the medium drop (600 securities x 2 years): long enough to interrupt.</summary>
+    public static string Medium => medium.Value;
+
+    /// <summary>A backup of <see cref="Medium"/>, alone in its folder.</summary>
+    public static (string Folder, string Backup) MediumBackup => mediumBackup.Value;
+
+    /// <summary>Waits until the database runs a statement that starts with <paramref name="prefix"/>; its backend pid.</summary>
+    public static int WaitForStatement(ServerConnection server, string database, string prefix, Task work)
+    {
+        var clock = Stopwatch.StartNew();
+        using var connection = server.Open("postgres");
+        while (clock.Elapsed < TimeSpan.FromMinutes(1) && !work.IsCompleted)
+        {
+            using var command = new NpgsqlCommand("SELECT pid FROM pg_stat_activity WHERE datname = @db AND state = 'active' AND query LIKE @prefix LIMIT 1", connection);
+            command.Parameters.AddWithValue("db", database);
+            command.Parameters.AddWithValue("prefix", prefix + "%");
+            if (command.ExecuteScalar() is int pid) return pid;
+            Thread.Sleep(20);
+        }
+        Assert.Fail($"no statement '{prefix}…' ran on {database}");
+        return 0;
+    }
 
     /// <summary>Copies the shared backup (and its manifest) into a new folder, so a test may damage its copy.</summary>
     public static string CopyOfBackup(string? asName = null, bool withManifest = true)
