@@ -193,9 +193,17 @@ public sealed class RunbookParameters
     /// <summary>Restore --swap that failed before the swap: the new database goes, the live one was never touched.</summary>
     public void DropUnswappedRestore()
     {
-        if (!Swap || Swapped || DryRun || Server is null || !Admin.Exists(RestoreInto)) return;
-        Admin.Drop(RestoreInto);
-        Log.Warning($"Restore --swap did not finish: dropped the new database \"{RestoreInto}\"; \"{Database}\" was not touched and kept serving.");
+        if (!Swap || Swapped || DryRun || Server is null) return;
+        try
+        {
+            if (!Admin.Exists(RestoreInto)) return;
+            Admin.Drop(RestoreInto);
+            Log.Warning($"Restore --swap did not finish: dropped the new database \"{RestoreInto}\"; \"{Database}\" was not touched and kept serving.");
+        }
+        catch (RunbookException e)
+        {
+            Log.Warning($"Restore --swap did not finish; \"{Database}\" was not touched, but the new database \"{RestoreInto}\" could not be dropped ({e.Message}): drop it by hand.");
+        }
     }
 
     public bool Swapped { get; set; }

@@ -62,6 +62,7 @@ public static partial class Validator
         }
         catch (PostgresException e)
         {
+            Reopen(connection);
             return new("amcheck", $"{Schema}.{index}", false, $"{e.SqlState}: {e.MessageText}");
         }
     }
@@ -77,7 +78,19 @@ public static partial class Validator
         }
         catch (PostgresException e)
         {
+            Reopen(connection);
             return new("full read", $"{Schema}.{table}", false, $"{e.SqlState}: {e.MessageText}");
         }
+    }
+
+    /// <summary>
+    /// Npgsql gives up a session after an internal-error class report (XX: corruption is one), and the
+    /// checks after it share the session: a fresh one lets every other index and table still be checked.
+    /// </summary>
+    static void Reopen(NpgsqlConnection connection)
+    {
+        if (connection.State == System.Data.ConnectionState.Open) return;
+        connection.Close();
+        connection.Open();
     }
 }
