@@ -26,6 +26,7 @@ Task("RestoreBackup")
         {
             // Consent first: the swap will end sessions on the live database and put another in its place.
             if (p.Admin.Exists(p.Database)) Consent.Require("Restore --swap", p.Database, p.Confirm, p.UseSandbox);
+            SwapRestore.RemoveLeftovers(p.Server, p.MaintenanceDatabase, p.Database, p.RestoreInto, p.Log);
             p.Admin.DropCreate(p.RestoreInto, null, false, p.Log, p.Cancellation);
         }
         BackupRestorer.Restore(p.Server, p.VerifiedBackup.Path, p.RestoreInto, p.Jobs, p.Log, p.Cancellation);

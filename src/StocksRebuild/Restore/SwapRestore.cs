@@ -64,6 +64,22 @@ public static class SwapRestore
         return previous;
     }
 
+    /// <summary>
+    /// Drops the new databases of earlier --swap runs that were killed before swapping (&lt;db&gt;_incoming_*). Safe because
+    /// the caller holds the run lock on <paramref name="database"/>, which every --swap run on it holds while its new database exists.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveLeftovers(ServerConnection server, string maintenanceDatabase, string database, string current, IRunbookLog log)
+    {
+        var admin = new DatabaseAdmin(server, maintenanceDatabase);
+        var removed = admin.WithPrefix(Shortened(database) + "_incoming_").Where(name => name != current).ToList();
+        foreach (var name in removed)
+        {
+            admin.Drop(name);
+            log.Info($"Restore --swap: removed \"{name}\", left by an earlier --swap run that did not finish.");
+        }
+        return removed;
+    }
+
     /// <summary>DropPrevious: drops one &lt;db&gt;_previous_&lt;utc&gt; database, named exactly by --confirm.</summary>
     public static void DropPrevious(ServerConnection server, string maintenanceDatabase, string database, string? confirm, IRunbookLog log)
     {

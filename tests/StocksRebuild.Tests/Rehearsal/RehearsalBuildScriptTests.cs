@@ -157,12 +157,16 @@ public sealed class RehearsalBuildScriptTests
         var manifest = BackupName.ManifestPathFor(backup);
         File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"stocks_research.securities\": 40", "\"stocks_research.securities\": 41"));
         var before = Databases.Fingerprint(live);
+        // What a --swap run killed with kill -9 leaves: its new database, which the next --swap run removes.
+        var leftover = StocksRebuild.Restore.SwapRestore.IncomingName(live, new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        Databases.Admin.DropCreate(leftover, null, false, new TestLog());
 
         var run = BuildScript.Run("--target=Restore", "--swap", $"--database={live}", $"--confirm={live}", $"--backup-dir={backups}");
 
         Assert.That(run.ExitCode, Is.Not.Zero);
         Assert.That(run.Output, Does.Contain("= manifest stocks_research.securities: 40 rows here, 41 in the manifest"));
         Assert.That(run.Output, Does.Contain($"\"{live}\" was not touched and kept serving"));
+        Assert.That(run.Output, Does.Contain($"removed \"{leftover}\", left by an earlier --swap run that did not finish"));
         Assert.That(Databases.Fingerprint(live), Is.EqualTo(before));
         Assert.That(Databases.Admin.WithPrefix(live + "_incoming_"), Is.Empty);
         Assert.That(SwapRestoreNames(live), Is.Empty);

@@ -15,6 +15,7 @@ public sealed class SecretsTests
         Assert.That(password, Has.Length.GreaterThanOrEqualTo(16), "a distinctive password, so a leak cannot hide");
         var database = Databases.NewName("secret");
         var folder = Path.Combine(Directory.CreateTempSubdirectory("stocksrebuild-secret-").FullName, "backups");
+        var reports = Directory.CreateTempSubdirectory("stocksrebuild-secret-report-").FullName;
         var badDrop = Drops.CopyOfSample();
         Drops.ReplaceLine(badDrop, "securities.csv", 3, "2,Bad,LSE,gbp,,,");
 
@@ -23,9 +24,13 @@ public sealed class SecretsTests
             BuildScript.Run("--target=ColdRebuild", $"--database={database}", $"--confirm={database}"),
             BuildScript.Run("--target=Backup", $"--database={database}", $"--backup-dir={folder}"),
             BuildScript.Run("--target=Ingest", $"--database={database}", $"--source={badDrop}"),
+            BuildScript.Run("--target=Rehearsal", $"--database={database}", $"--backup-dir={folder}", $"--report-dir={reports}"),
         };
 
-        Assert.That(runs.Select(r => r.ExitCode), Is.EqualTo(new[] { 0, 0, 1 }), string.Join("\n", runs.Select(r => r.Output)));
+        Assert.That(runs.Select(r => r.ExitCode), Is.EqualTo(new[] { 0, 0, 1, 0 }), string.Join("\n", runs.Select(r => r.Output)));
+        Assert.That(Directory.GetFiles(reports), Has.Length.EqualTo(4), "report.json, report.md, history.jsonl, trend.svg");
+        foreach (var file in Directory.GetFiles(reports))
+            Assert.That(File.ReadAllText(file), Does.Not.Contain(password), file);
         foreach (var run in runs) Assert.That(run.Output, Does.Not.Contain(password));
         Assert.That(Databases.Scalar<string>(database, "SELECT string_agg(l::text, E'\\n') FROM stocks_research.ingestion_log l"),
             Does.Contain("currency").And.Not.Contain(password), "the ingestion log, failure included");
