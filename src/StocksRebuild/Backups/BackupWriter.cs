@@ -40,7 +40,7 @@ public static class BackupWriter
         RequirePgDumpNotOlderThanServer(pgDumpVersion, serverVersion);
         var snapshot = Scalar<string>(connection, "SELECT pg_export_snapshot()");
         // Counted while pg_dump runs: the same snapshot, on this session, which pg_dump does not use.
-        var counting = Task.Run(() => CountRows(connection));
+        var counting = Task.Run(() => RowCounts.Exact(connection));
 
         var temporaryPath = Path.Combine(backupDirectory, $".{Path.GetFileName(finalPath)}.{Environment.ProcessId}.partial");
         try
@@ -99,19 +99,6 @@ public static class BackupWriter
         if (pgDump.Major < serverMajor)
             throw new RunbookException(
                 $"Backup refused: the local pg_dump {pgDump} is older than the server ({serverVersion}); an old pg_dump can write unusable backups of a newer server. Install pg_dump {serverMajor} or newer.");
-    }
-
-    static Dictionary<string, long> CountRows(NpgsqlConnection connection)
-    {
-        var tables = new List<(string schema, string table)>();
-        using (var command = new NpgsqlCommand(SqlFiles.Read("backup/table_row_counts.sql"), connection))
-        using (var reader = command.ExecuteReader())
-            while (reader.Read()) tables.Add((reader.GetString(0), reader.GetString(1)));
-
-        var counts = new Dictionary<string, long>();
-        foreach (var (schema, table) in tables)
-            counts[$"{schema}.{table}"] = Scalar<long>(connection, $"SELECT count(*) FROM {DatabaseName.Quote(schema)}.{DatabaseName.Quote(table)}");
-        return counts;
     }
 
     static T Scalar<T>(NpgsqlConnection connection, string sql)

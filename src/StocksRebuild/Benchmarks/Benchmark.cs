@@ -117,17 +117,11 @@ public sealed class Benchmark(ServerConnection server, string maintenanceDatabas
 
     Dictionary<string, string> Environment(long rows)
     {
-        using var connection = server.Open(options.Database);
-        using var version = new NpgsqlCommand("SHOW server_version", connection);
-        return new()
-        {
-            ["machine"] = $"{System.Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1073741824.0:0} GiB",
-            ["server"] = $"PostgreSQL {version.ExecuteScalar()} on {server.Host}:{server.Port}",
-            ["pg_dump"] = PgTools.VersionOf("pg_dump").ToString(),
-            ["drop"] = $"{options.Securities:N0} securities x {options.Years} year(s): {rows:N0} rows",
-            ["runs"] = "median of 3 runs for a step under a minute, else 1",
-            ["when"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture),
-        };
+        var environment = Versions.Of(server, options.Database);
+        environment["drop"] = $"{options.Securities:N0} securities x {options.Years} year(s): {rows:N0} rows";
+        environment["runs"] = "median of 3 runs for a step under a minute, else 1";
+        environment["when"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+        return environment;
     }
 
     string Generate(string name, int securities)

@@ -6,6 +6,9 @@ public sealed record ValidationCheck(string Check, string Subject, bool Passed, 
 
 public sealed record ValidationReport(string Database, IReadOnlyList<ValidationCheck> Checks, TimeSpan Duration)
 {
+    /// <summary>The exact count of every table of the schema ("schema.table"), as Validate counted them.</summary>
+    public IReadOnlyDictionary<string, long> RowCounts { get; init; } = new Dictionary<string, long>();
+
     public bool Passed => Checks.All(c => c.Passed);
     public IEnumerable<ValidationCheck> Failures => Checks.Where(c => !c.Passed);
 

@@ -74,7 +74,7 @@ public static partial class Validator
         if (manifest is not null)
             checks.AddRange(CompareWithManifest(connection, manifest, rowCounts));
 
-        return new ValidationReport(database, checks, clock.Elapsed);
+        return new ValidationReport(database, checks, clock.Elapsed) { RowCounts = rowCounts };
     }
 
     /// <summary>Runs each scan once, spread over up to one read-only session per core; results in the scans' order.</summary>

@@ -63,11 +63,8 @@ public sealed class RehearsalBuildScriptTests
         var live = Databases.Medium;
         var reports = NewFolder("sigterm-report");
         var run = BuildScript.Launch("--target=Rehearsal", $"--database={live}", $"--backup-dir={Databases.MediumBackup.Folder}", "--jobs=1", $"--report-dir={reports}");
-        Assert.That(run.WaitForOutput("Restore: pg_restore --jobs=1", TimeSpan.FromMinutes(1)), Is.True, run.OutputSoFar);
-        var scratch = ScratchOf(live).Single();
-        Databases.WaitForStatement(TestServer.Connection, scratch, "COPY", Task.Run(() => run.Process.WaitForExit()));
-        run.Signal("TERM");
-        var result = run.Finish();
+        var scratch = "";
+        var result = run.TerminateDuringRestore(() => scratch = ScratchOf(live).Single());
 
         Assert.That(result.ExitCode, Is.Not.Zero);
         Assert.That(result.Output, Does.Contain("Interrupted during RestoreBackup"));

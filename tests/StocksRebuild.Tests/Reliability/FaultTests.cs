@@ -127,10 +127,7 @@ public sealed class FaultTests
     {
         var target = Databases.NewName("sigterm");
         var run = BuildScript.Launch("--target=Restore", $"--database={target}", $"--confirm={target}", $"--backup-dir={Databases.MediumBackup.Folder}", "--jobs=1");
-        Assert.That(run.WaitForOutput("Restore: pg_restore --jobs=1", TimeSpan.FromMinutes(1)), Is.True, run.OutputSoFar);
-        Databases.WaitForStatement(TestServer.Connection, target, "COPY", Task.Run(() => run.Process.WaitForExit()));
-        run.Signal("TERM");
-        var result = run.Finish();
+        var result = run.TerminateDuringRestore(() => target);
 
         Assert.That(result.ExitCode, Is.Not.Zero);
         Assert.That(result.Output, Does.Contain("Received SIGTERM: stopping at the next safe point"));

@@ -110,6 +110,18 @@ public sealed class RunningBuild
         return false;
     }
 
+    /// <summary>
+    /// Sends SIGTERM while pg_restore COPYs into <paramref name="database"/> (asked once the restore has started,
+    /// since a rehearsal names its scratch database then), and waits for the run to end.
+    /// </summary>
+    public BuildRun TerminateDuringRestore(Func<string> database)
+    {
+        Assert.That(WaitForOutput("Restore: pg_restore --jobs=1", TimeSpan.FromMinutes(1)), Is.True, OutputSoFar);
+        Databases.WaitForStatement(TestServer.Connection, database(), "COPY", Task.Run(() => Process.WaitForExit()));
+        Signal("TERM");
+        return Finish();
+    }
+
     public void Signal(string signal) =>
         StocksRebuild.Tools.ToolRun.Run("kill", ["-s", signal, Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
 
