@@ -24,13 +24,24 @@ public sealed class RunLock : IDisposable
     public static RunLock Acquire(ServerConnection server, string database, IRunbookLog log) =>
         Acquire(server, "postgres", database, log);
 
-    public static RunLock Acquire(ServerConnection server, string maintenanceDatabase, string database, IRunbookLog log, TimeSpan? waitFor = null)
+    public static RunLock Acquire(ServerConnection server, string maintenanceDatabase, string database, IRunbookLog log, TimeSpan? waitFor = null) =>
+        Take(server, maintenanceDatabase, database, log, waitFor, failWhenHeld: true)!;
+
+    /// <summary>
+    /// The lock if nobody holds it, this process included, else null at once: how a rehearsal asks whether a
+    /// scratch database is still in use by a run (not re-entrant, unlike <see cref="Acquire(ServerConnection, string, string, IRunbookLog, TimeSpan?)"/>).
+    /// </summary>
+    public static RunLock? TryAcquire(ServerConnection server, string maintenanceDatabase, string database, IRunbookLog log) =>
+        Take(server, maintenanceDatabase, database, log, waitFor: null, failWhenHeld: false);
+
+    static RunLock? Take(ServerConnection server, string maintenanceDatabase, string database, IRunbookLog log, TimeSpan? waitFor, bool failWhenHeld)
     {
         var key = $"{server.Host}:{server.Port}/{database}";
         lock (Held)
         {
             if (Held.TryGetValue(key, out var held))
             {
+                if (!failWhenHeld) return null;
                 Held[key] = (held.connection, held.holders + 1);
                 return new RunLock(key);
             }
@@ -44,6 +55,11 @@ public sealed class RunLock : IDisposable
             var waited = false;
             while (!TryLock(connection, database))
             {
+                if (!failWhenHeld)
+                {
+                    connection.Dispose();
+                    return null;
+                }
                 var holder = Holder(connection, database);
                 if (waitFor is not { } limit || clock.Elapsed >= limit)
                     throw new RunbookException(

@@ -52,16 +52,14 @@ public sealed class ScratchDatabases(ServerConnection server, string maintenance
             var age = TimestampOf(name) is { } utc ? startedUtc - utc : (TimeSpan?)null;
             // Only runs older than this one, and only when no live run holds the database's lock.
             if (age is not { } started || started <= TimeSpan.Zero) continue;
-            try
-            {
-                using var runLock = RunLock.Acquire(server, maintenanceDatabase, name, log);
-                new DatabaseAdmin(server, maintenanceDatabase).Drop(name);
-                found.Add($"removed leftover scratch database \"{name}\" of a rehearsal that did not finish ({Durations.Format(started)} ago)");
-            }
-            catch (RunbookException e) when (e.Message.Contains("holds the lock", StringComparison.Ordinal))
+            using var runLock = RunLock.TryAcquire(server, maintenanceDatabase, name, log);
+            if (runLock is null)
             {
                 found.Add($"kept \"{name}\": a rehearsal still running holds it");
+                continue;
             }
+            new DatabaseAdmin(server, maintenanceDatabase).Drop(name);
+            found.Add($"removed leftover scratch database \"{name}\" of a rehearsal that did not finish ({Durations.Format(started)} ago)");
         }
         foreach (var line in found) log.Info($"Rehearsal: {line}.");
         return found;

@@ -57,6 +57,25 @@ public sealed class RehearsalBuildScriptTests
         Assert.That(ScratchOf(live), Is.Empty);
     }
 
+    [Test]
+    public void ARehearsalNeverRemovesTheScratchDatabaseOfARehearsalStillRunning()
+    {
+        var live = Databases.Medium;
+        var first = BuildScript.Launch("--target=Rehearsal", $"--database={live}", $"--backup-dir={Databases.MediumBackup.Folder}",
+            "--jobs=1", $"--report-dir={NewFolder("first-report")}");
+        Assert.That(first.WaitForOutput("Restore: pg_restore --jobs=1", TimeSpan.FromMinutes(1)), Is.True, first.OutputSoFar);
+        var running = ScratchOf(live).Single();
+
+        var second = RecoveryRehearsal.Run(TestServer.Connection,
+            new RehearsalOptions { Database = live, BackupDirectory = Databases.MediumBackup.Folder, ReportDirectory = NewFolder("second-report") }, new TestLog());
+        var result = first.Finish();
+
+        Assert.That(second.Checks.Single(c => c.Name == "Leftovers").Findings, Does.Contain($"kept \"{running}\": a rehearsal still running holds it"));
+        Assert.That(second.Status, Is.EqualTo("passed"), second.FailureSummary());
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(ScratchOf(live), Is.Empty);
+    }
+
     [Test, Category("Fault")]
     public void SigtermDuringTheRehearsalRestoreDropsTheScratchDatabasesAndSaysSo()
     {
