@@ -1,0 +1,70 @@
+using System.Xml;
+using StocksRebuild.Rehearsal;
+
+namespace StocksRebuild.Tests.Rehearsal;
+
+/// <summary>The report's and the chart's shape from given data: what a red rehearsal shows, and how history is drawn.</summary>
+[TestFixture]
+public sealed class RehearsalReportTests
+{
+    static RehearsalReport Red() => new()
+    {
+        Database = "stocks_research",
+        Server = "dba@db1:5432",
+        StartedUtc = new DateTime(2026, 11, 25, 4, 17, 0, DateTimeKind.Utc),
+        FinishedUtc = new DateTime(2026, 11, 25, 4, 18, 0, DateTimeKind.Utc),
+        Status = "failed",
+        RpoSeconds = 30 * 3600,
+        MaxBackupAgeSeconds = 26 * 3600,
+        Checks =
+        [
+            new("RPO", CheckStatus.Failed, 0, "backup age 1d6h00m (limit 1d2h00m, --max-backup-age)", []),
+            new("Schema identity", CheckStatus.Failed, 0.2, "130 objects: 1 difference(s)", ["column stocks_research.securities.isin: in live, missing in backup | migrations"]),
+            new("Restore", CheckStatus.Skipped, 0, "the backup was not verified: nothing is restored from it", []),
+        ],
+        RowCounts = [],
+        SchemaDifferences = ["column stocks_research.securities.isin: in live, missing in backup | migrations"],
+        SchemaCompared = ["live", "migrations"],
+        SchemaObjects = 130,
+        ScratchDatabases = [],
+        Versions = new Dictionary<string, string> { ["server"] = "PostgreSQL 15.18" },
+    };
+
+    [Test]
+    public void ARedReportLeadsWithItsVerdictAndListsEveryFindingUnderItsCheck()
+    {
+        var markdown = Red().ToMarkdown();
+
+        Assert.That(markdown, Does.StartWith("# Recovery rehearsal of \"stocks_research\": FAILED"));
+        Assert.That(markdown, Does.Contain("| RPO (backup age) | 1d6h00m (limit 1d2h00m, --max-backup-age) |"));
+        Assert.That(markdown, Does.Contain("| RTO (verify + restore + validate) | not measured |"));
+        Assert.That(markdown, Does.Contain("| RPO | **FAIL** |").And.Contain("| Restore | skipped |"));
+        Assert.That(markdown, Does.Contain("- **Schema identity**: column stocks_research.securities.isin: in live, missing in backup | migrations"));
+        Assert.That(markdown, Does.Contain("1 difference(s) across live, migrations"));
+        Assert.That(Red().FailureSummary(), Does.StartWith("RPO: backup age 1d6h00m").And.Contain("Schema identity: 130 objects: 1 difference(s) — column stocks_research.securities.isin"));
+        Assert.That(RehearsalReport.FromJson(Red().ToJson()).Checks[1].Findings, Is.EqualTo(Red().Checks[1].Findings));
+    }
+
+    [Test]
+    public void TheTrendDrawsPassedRunsBlueFailedRunsRedAndLeavesInterruptedRunsOut()
+    {
+        var day = new DateTime(2026, 11, 20, 4, 17, 0, DateTimeKind.Utc);
+        var history = new List<HistoryEntry>
+        {
+            new(day, "passed", "stocks_research", "full_20261120_0300.dump", 20.5, 4800),
+            new(day.AddDays(1), "interrupted", "stocks_research", "full_20261121_0300.dump", null, 4700),
+            new(day.AddDays(2), "failed", "stocks_research", "full_20261122_0300.dump", 31.0, 98000),
+            new(day.AddDays(3), "passed", "stocks_research", "full_20261123_0300.dump", 19.4, 4900),
+        };
+
+        var svg = new XmlDocument();
+        svg.LoadXml(RehearsalHistory.TrendSvg(history));
+
+        var circles = svg.GetElementsByTagName("circle").Cast<XmlElement>().ToList();
+        Assert.That(circles, Has.Count.EqualTo(6), "three runs drawn, each with an RTO and an RPO point");
+        Assert.That(circles.Count(c => c.GetAttribute("fill") == "#d62728"), Is.EqualTo(2), "the failed run, in both panels");
+        Assert.That(svg.GetElementsByTagName("polyline"), Has.Count.EqualTo(2));
+        Assert.That(circles.Select(c => c.InnerText), Does.Contain("2026-11-22 04:17 failed: 31"));
+        Assert.That(svg.OuterXml, Does.Contain("3 rehearsal(s), 2026-11-20 04:17 to 2026-11-23 04:17 UTC"));
+    }
+}
