@@ -125,6 +125,7 @@ public sealed class RunbookParameters
         BackupFile = BackupFile,
         BackupDirectory = BackupDirectory,
         FreshBackup = FreshBackup,
+        ExpectBackup = ExpectBackup,
         MaxBackupAge = MaxBackupAge,
         MaxRto = MaxRto,
         SourceDirectory = rehearsalSource,

@@ -134,6 +134,18 @@ public sealed class RehearsalTests
         Assert.That(ScratchOf(live), Is.Empty);
     }
 
+    [Test, Category("BadInput")]
+    public void ABackupOtherThanTheExpectedOneIsRedWithoutRestoringIt()
+    {
+        var (live, backup) = Databases.SourceWithBackup;
+
+        var report = RecoveryRehearsal.Run(TestServer.Connection, Options(live, backup) with { ExpectBackup = "20200101_0000" }, new TestLog());
+
+        Assert.That(report.Status, Is.EqualTo("failed"));
+        Assert.That(Check(report, "VerifyBackup").Detail, Does.Contain("is not the expected 20200101_0000 (--expect-backup)"));
+        Assert.That(Check(report, "Restore").Status, Is.EqualTo(CheckStatus.Skipped));
+    }
+
     [Test]
     public void RpoAndRtoBeyondTheirLimitsAreRedAndTheRestoreIsStillRehearsed()
     {
