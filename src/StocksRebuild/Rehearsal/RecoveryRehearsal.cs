@@ -66,6 +66,7 @@ public sealed class RecoveryRehearsal
         var snapshots = new List<SchemaSnapshot>();
         IReadOnlyList<string> differences = [];
         var status = "failed";
+        RehearsalReport report;
         try
         {
             Step("Leftovers", () =>
@@ -136,11 +137,11 @@ public sealed class RecoveryRehearsal
                 if (!restoreOk) Skip("Validate", "the restore failed");
                 else Step("Validate", () =>
                 {
-                    var report = Validator.Validate(server, restored!, verified.Manifest);
-                    restoredCounts = report.RowCounts;
-                    return report.Passed
-                        ? ($"{report.Checks.Count} checks passed", [])
-                        : throw new FindingsException($"{report.Failures.Count()} of {report.Checks.Count} checks failed", report.Failures.Select(f => $"{f.Check} {f.Subject}: {f.Detail}").ToList());
+                    var validation = Validator.Validate(server, restored!, verified.Manifest);
+                    restoredCounts = validation.RowCounts;
+                    return validation.Passed
+                        ? ($"{validation.Checks.Count} checks passed", [])
+                        : throw new FindingsException($"{validation.Failures.Count()} of {validation.Checks.Count} checks failed", validation.Failures.Select(f => $"{f.Check} {f.Subject}: {f.Detail}").ToList());
                 });
                 if (restoreOk)
                 {
@@ -210,7 +211,7 @@ public sealed class RecoveryRehearsal
                 return (dropped.Count == 0 ? "no scratch database was created" : $"dropped {string.Join(", ", dropped.Select(d => $"\"{d}\""))}", []);
             });
             if (status == "passed" && checks[^1].Status == CheckStatus.Failed) status = "failed";
-            lastReport = Write(new RehearsalReport
+            report = Write(new RehearsalReport
             {
                 Database = options.Database,
                 Server = $"{server.User}@{server.Host}:{server.Port}",
@@ -231,10 +232,8 @@ public sealed class RecoveryRehearsal
                 Versions = Versions.Of(server, options.MaintenanceDatabase),
             });
         }
-        return lastReport;
+        return report;
     }
-
-    RehearsalReport lastReport = null!;
 
     /// <summary>The restored copy's counts (Validate's) against live's, counted now, and the manifest's.</summary>
     (string, IReadOnlyList<string>) CompareRowCounts(IReadOnlyDictionary<string, long> backup, bool liveReachable, BackupManifest? manifest)
@@ -320,7 +319,26 @@ public sealed class RecoveryRehearsal
         foreach (var finding in check.Findings.Take(50)) (check.Status == CheckStatus.Failed ? (Action<string>)log.Warning : log.Info)($"  {finding}");
     }
 
+    /// <summary>
+    /// Writes the report files. A report that cannot be written makes the rehearsal red (CI must see it) but
+    /// never hides what happened before: an interruption or a failure still reaches the caller.
+    /// </summary>
     RehearsalReport Write(RehearsalReport report)
+    {
+        try
+        {
+            WriteFiles(report);
+            return report;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or RunbookException)
+        {
+            // Record() adds to the list the report already holds: the red check goes there once.
+            Record(new RehearsalCheck("Report", CheckStatus.Failed, 0, $"cannot write to {options.ReportDirectory}: {e.Message}", []));
+            return report with { Status = report.Status == "interrupted" ? report.Status : "failed" };
+        }
+    }
+
+    void WriteFiles(RehearsalReport report)
     {
         Directory.CreateDirectory(options.ReportDirectory);
         var history = RehearsalHistory.Append(options.ReportDirectory, report);
@@ -331,7 +349,6 @@ public sealed class RecoveryRehearsal
         // The job summary cannot show a relative image: it gets the report without the chart.
         if (!string.IsNullOrEmpty(options.StepSummaryFile)) File.AppendAllText(options.StepSummaryFile, report.ToMarkdown() + "\n");
         log.Info($"Rehearsal: report written to {Path.Combine(options.ReportDirectory, "report.md")} (and report.json, {RehearsalHistory.FileName}, {RehearsalHistory.ChartName}).");
-        return report;
     }
 
     /// <summary>A check that ran and found problems: each finding names the object at fault.</summary>

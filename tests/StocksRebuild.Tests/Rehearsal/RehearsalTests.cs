@@ -166,6 +166,20 @@ public sealed class RehearsalTests
         Assert.That(report.RpoSeconds, Is.GreaterThan(3 * 3600 - 60));
     }
 
+    [Test, Category("Fault")]
+    public void AReportThatCannotBeWrittenTurnsAGreenRehearsalRedAndTheScratchDatabasesStillGo()
+    {
+        var (live, backup) = Databases.SourceWithBackup;
+        var notAFolder = Path.GetTempFileName(); // a file where the report folder should be
+
+        var report = RecoveryRehearsal.Run(TestServer.Connection, Options(live, backup) with { ReportDirectory = notAFolder }, new TestLog());
+
+        Assert.That(report.Status, Is.EqualTo("failed"));
+        Assert.That(report.Failures.Select(f => f.Name), Is.EqualTo(new[] { "Report" }));
+        Assert.That(report.Failures.Single().Detail, Does.StartWith($"cannot write to {notAFolder}"));
+        Assert.That(ScratchOf(live), Is.Empty);
+    }
+
     [Test]
     public void ATableEmptyInTheBackupButFullInLiveIsAFinding()
     {
