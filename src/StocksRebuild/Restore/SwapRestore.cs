@@ -32,7 +32,7 @@ public static class SwapRestore
         using var connection = server.Open(maintenanceDatabase);
         if (!admin.Exists(database))
         {
-            Execute(connection, $"ALTER DATABASE {DatabaseName.Quote(incoming)} RENAME TO {DatabaseName.Quote(database)}");
+            Rename(connection, incoming, database);
             log.Info($"Swap: there was no \"{database}\"; \"{incoming}\" is now \"{database}\".");
             return null;
         }
@@ -44,23 +44,23 @@ public static class SwapRestore
         var clock = Stopwatch.StartNew();
         // From here no new session may start on the live database; the ones open are ended, then both
         // renames commit together. Clients see the old database until this instant and the new one after.
-        Execute(connection, $"ALTER DATABASE {DatabaseName.Quote(database)} WITH ALLOW_CONNECTIONS false");
+        AllowConnections(connection, database, false);
         try
         {
             var ended = EndSessions(connection, database);
             using var transaction = connection.BeginTransaction();
-            Execute(connection, $"ALTER DATABASE {DatabaseName.Quote(database)} RENAME TO {DatabaseName.Quote(previous)}");
-            Execute(connection, $"ALTER DATABASE {DatabaseName.Quote(incoming)} RENAME TO {DatabaseName.Quote(database)}");
+            Rename(connection, database, previous);
+            Rename(connection, incoming, database);
             transaction.Commit();
             log.Info($"Swap: ended {ended} session(s) on \"{database}\"; \"{incoming}\" is now \"{database}\" and the previous one is \"{previous}\" ({clock.ElapsedMilliseconds} ms without connections).");
         }
         catch (Exception e) when (e is NpgsqlException or RunbookException)
         {
-            Execute(connection, $"ALTER DATABASE {DatabaseName.Quote(database)} WITH ALLOW_CONNECTIONS true");
+            AllowConnections(connection, database, true);
             throw new RunbookException($"Swap failed: {Secrets.Mask(e.Message, server)}. \"{database}\" is unchanged and accepts connections again; the restored copy is \"{incoming}\".", e);
         }
         // The previous copy stays reachable so a DBA can compare or take rows back from it.
-        Execute(connection, $"ALTER DATABASE {DatabaseName.Quote(previous)} WITH ALLOW_CONNECTIONS true");
+        AllowConnections(connection, previous, true);
         return previous;
     }
 
@@ -116,6 +116,12 @@ public static class SwapRestore
             Thread.Sleep(20);
         }
     }
+
+    static void Rename(NpgsqlConnection connection, string from, string to) =>
+        Execute(connection, string.Format(SqlFiles.Read("restore/rename.sql"), DatabaseName.Quote(from), DatabaseName.Quote(to)));
+
+    static void AllowConnections(NpgsqlConnection connection, string database, bool allow) =>
+        Execute(connection, string.Format(SqlFiles.Read("restore/allow_connections.sql"), DatabaseName.Quote(database), allow ? "true" : "false"));
 
     static void Execute(NpgsqlConnection connection, string sql)
     {
