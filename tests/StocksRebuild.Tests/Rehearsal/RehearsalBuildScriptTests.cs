@@ -145,6 +145,8 @@ public sealed class RehearsalBuildScriptTests
         Assert.That(answers.SkipWhile(n => n == 41).All(n => n == 40), Is.True, "the client never went back to the old database");
         var firstNew = results.FindIndex(r => r.securities == 40);
         var errors = results.Where(r => r.error is not null).ToList();
+        TestContext.Out.WriteLine($"client: {answers.Count} answers, {errors.Count} error(s)" +
+            (errors.Count == 0 ? "" : $" within {(errors.Last().at - errors.First().at).TotalMilliseconds:0} ms: {string.Join("; ", errors.Select(e => e.error).Distinct())}"));
         Assert.That(results.Take(results.FindLastIndex(r => r.securities == 41) + 1).Where(r => r.error is not null), Is.Empty,
             "no error while the backup was restored and validated");
         Assert.That(errors.Count == 0 || errors.Last().at - errors.First().at < TimeSpan.FromSeconds(5), Is.True,
