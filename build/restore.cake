@@ -1,6 +1,5 @@
 // Scenario A — Restore from Full Backup (the runbook's primary path), one task per numbered step.
 using StocksRebuild.Backups;
-using StocksRebuild.Database;
 using StocksRebuild.Restore;
 using StocksRebuild.Validation;
 
@@ -22,13 +21,7 @@ Task("RestoreBackup")
     .IsDependentOn("DropCreate")
     .Does<RunbookParameters>((ctx, p) =>
     {
-        if (p.Swap)
-        {
-            // Consent first: the swap will end sessions on the live database and put another in its place.
-            if (p.Admin.Exists(p.Database)) Consent.Require("Restore --swap", p.Database, p.Confirm, p.UseSandbox);
-            SwapRestore.RemoveLeftovers(p.Server, p.MaintenanceDatabase, p.Database, p.RestoreInto, p.Log);
-            p.Admin.DropCreate(p.RestoreInto, null, false, p.Log, p.Cancellation);
-        }
+        if (p.Swap) SwapRestore.PrepareIncoming(p.Server, p.MaintenanceDatabase, p.Database, p.RestoreInto, p.Confirm, p.UseSandbox, p.Log, p.Cancellation);
         BackupRestorer.Restore(p.Server, p.VerifiedBackup.Path, p.RestoreInto, p.Jobs, p.Log, p.Cancellation);
     });
 
@@ -38,12 +31,8 @@ Task("Validate")
     .Does<RunbookParameters>((ctx, p) =>
     {
         var report = Validator.Validate(p.Server, p.RestoreInto, p.VerifiedBackup?.Manifest);
-        if (p.Deep)
-        {
-            // A database the tool did not create is only read: amcheck is used when installed, not installed.
-            var deep = Validator.Deep(p.Server, p.RestoreInto, installAmcheck: false);
-            report = report with { Checks = report.Checks.Concat(deep.Checks).ToList(), Duration = report.Duration + deep.Duration };
-        }
+        // A database the tool did not create is only read: amcheck is used when installed, never installed.
+        if (p.Deep) report = report.Including(Validator.Deep(p.Server, p.RestoreInto, installAmcheck: false));
         p.Log.Info(report.FormatTable());
         if (!report.Passed) throw new RunbookException(report.FailureMessage());
         p.Log.Info($"Validate: \"{p.RestoreInto}\" passed {report.Checks.Count} checks in {report.Duration.TotalSeconds:0.0}s.");

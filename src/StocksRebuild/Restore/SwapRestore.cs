@@ -57,11 +57,24 @@ public static class SwapRestore
         catch (Exception e) when (e is NpgsqlException or RunbookException)
         {
             AllowConnections(connection, database, true);
-            throw new RunbookException($"Swap failed: {Secrets.Mask(e.Message, server)}. \"{database}\" is unchanged and accepts connections again; the restored copy is \"{incoming}\".", e);
+            throw new RunbookException($"Swap failed: {Secrets.Mask(e.Message, server)}. \"{database}\" is unchanged and accepts connections again; the restored copy \"{incoming}\" is dropped at the end of the run. Run Restore --swap again.", e);
         }
         // The previous copy stays reachable so a DBA can compare or take rows back from it.
         AllowConnections(connection, previous, true);
         return previous;
+    }
+
+    /// <summary>
+    /// Before anything is restored: consent for the swap (it ends sessions on the live database and puts another
+    /// in its place), the leftovers of killed --swap runs removed, and the new database created empty.
+    /// </summary>
+    public static void PrepareIncoming(ServerConnection server, string maintenanceDatabase, string database, string incoming,
+        string? confirm, bool sandbox, IRunbookLog log, CancellationToken cancellation = default)
+    {
+        var admin = new DatabaseAdmin(server, maintenanceDatabase);
+        if (admin.Exists(database)) Consent.Require("Restore --swap", database, confirm, sandbox);
+        RemoveLeftovers(server, maintenanceDatabase, database, incoming, log);
+        admin.DropCreate(incoming, confirm: null, sandbox: false, log, cancellation);
     }
 
     /// <summary>

@@ -10,6 +10,10 @@ public sealed record ValidationReport(string Database, IReadOnlyList<ValidationC
     public IReadOnlyDictionary<string, long> RowCounts { get; init; } = new Dictionary<string, long>();
 
     public bool Passed => Checks.All(c => c.Passed);
+
+    /// <summary>This report followed by another's checks on the same database (Validate --deep).</summary>
+    public ValidationReport Including(ValidationReport more) =>
+        this with { Checks = [.. Checks, .. more.Checks], Duration = Duration + more.Duration };
     public IEnumerable<ValidationCheck> Failures => Checks.Where(c => !c.Passed);
 
     public string FormatTable()
