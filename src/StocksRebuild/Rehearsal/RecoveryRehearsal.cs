@@ -56,15 +56,21 @@ public sealed class RecoveryRehearsal
     public static RehearsalReport Run(ServerConnection server, RehearsalOptions options, IRunbookLog log, CancellationToken cancellation = default) =>
         new RecoveryRehearsal(server, options, log, cancellation).Run();
 
+    // What the steps find, for the steps after them and for the report.
+    ScratchDatabases scratch = null!;
+    string? liveProblem;
+    string? backupPath;
+    bool backupTaken;
+    VerifiedBackup? verified;
+    double? rpo, rto;
+    string? restored, rebuilt;
+    IReadOnlyDictionary<string, long>? restoredCounts;
+    readonly List<SchemaSnapshot> snapshots = new();
+    IReadOnlyList<string> differences = [];
+
     RehearsalReport Run()
     {
-        var scratch = new ScratchDatabases(server, options.MaintenanceDatabase, options.Database, log);
-        var createdNames = new List<string>();
-        VerifiedBackup? verified = null;
-        BackupFacts? backupFacts = null;
-        double? rpo = null, rto = null;
-        var snapshots = new List<SchemaSnapshot>();
-        IReadOnlyList<string> differences = [];
+        scratch = new ScratchDatabases(server, options.MaintenanceDatabase, options.Database, log);
         var status = "failed";
         RehearsalReport report;
         try
@@ -74,127 +80,13 @@ public sealed class RecoveryRehearsal
                 var found = scratch.RemoveLeftovers();
                 return (found.Count == 0 ? $"no scratch database of an earlier run (prefix {scratch.Prefix})" : $"{found.Count} found", found);
             });
+            liveProblem = LiveProblem();
+            if (liveProblem is not null) Skip("Live database", $"not compared: {liveProblem}");
 
-            var liveProblem = LiveProblem();
-            if (liveProblem is not null)
-                Skip("Live database", $"not compared: {liveProblem}");
-
-            // 1. The backup to rehearse.
-            string? backupPath = null;
-            var taken = false;
-            Step("Backup to rehearse", () =>
-            {
-                var reason = options.FreshBackup ? "--fresh-backup" : options.BackupFile is null && !HasBackup(options.BackupDirectory) ? $"{options.BackupDirectory} holds no backup" : null;
-                if (reason is null)
-                {
-                    backupPath = BackupSelection.Pick(options.BackupFile, options.BackupDirectory);
-                    return ($"{backupPath} ({(options.BackupFile is null ? $"newest in {options.BackupDirectory}" : "--backup")})", []);
-                }
-                if (liveProblem is not null) throw new RunbookException($"{reason}, and the live database cannot be dumped: {liveProblem}");
-                log.Info($"Rehearsal: taking a backup first ({reason}).");
-                backupPath = BackupWriter.Backup(server, options.Database, options.BackupDirectory, log, cancellation: cancellation);
-                taken = true;
-                return ($"took {backupPath} with the Backup target ({reason})", []);
-            });
-
-            // 2. VerifyBackup, then the recovery point.
-            var recovery = Stopwatch.StartNew();
-            if (backupPath is null) Skip("VerifyBackup", "no backup to verify");
-            else Step("VerifyBackup", () =>
-            {
-                // Age is judged by the RPO check below, so an old backup is still rehearsed.
-                verified = BackupVerifier.Verify(new VerifyBackupOptions { BackupFile = backupPath, BackupDirectory = options.BackupDirectory, ExpectTimestamp = options.ExpectBackup }, log);
-                backupFacts = new BackupFacts(Path.GetFileName(verified.Path), verified.Path, verified.SizeBytes, verified.Sha256, verified.TimestampUtc, taken, verified.Manifest is not null);
-                return ($"whole and readable: {verified.TableCount} tables, pg_dump {verified.PgDumpVersion}, {(verified.Manifest is null ? "no manifest" : "size and sha256 match its manifest")}", []);
-            });
-            var verifySeconds = recovery.Elapsed.TotalSeconds;
-
-            if (verified is null) Skip("RPO", "no verified backup");
-            else
-            {
-                // A manifest knows the second the snapshot was taken; the name only the minute.
-                var age = startedUtc - (verified.Manifest?.CreatedUtc ?? verified.TimestampUtc);
-                rpo = Math.Max(0, age.TotalSeconds);
-                Judge("RPO", options.MaxBackupAge is not { } max || age <= max,
-                    $"backup age {Durations.Format(age)}" + (options.MaxBackupAge is { } limit ? $" (limit {Durations.Format(limit)}, --max-backup-age)" : " (no limit given: --max-backup-age)"));
-            }
-
-            // 3. Restore into a scratch database and validate it: the recovery time.
-            string? restored = null;
-            IReadOnlyDictionary<string, long>? restoredCounts = null;
-            if (verified is null) { Skip("Restore", "the backup was not verified: nothing is restored from it"); Skip("Validate", "nothing restored"); }
-            else
-            {
-                recovery.Restart();
-                Step("Restore", () =>
-                {
-                    restored = scratch.Create(BackupLabel);
-                    createdNames.Add(restored);
-                    BackupRestorer.Restore(server, verified.Path, restored, options.Jobs, log, cancellation);
-                    return ($"pg_restore --jobs={options.Jobs} into \"{restored}\"", []);
-                });
-                var restoreOk = checks[^1].Status == CheckStatus.Passed;
-                if (!restoreOk) Skip("Validate", "the restore failed");
-                else Step("Validate", () =>
-                {
-                    var validation = Validator.Validate(server, restored!, verified.Manifest);
-                    restoredCounts = validation.RowCounts;
-                    return validation.Passed
-                        ? ($"{validation.Checks.Count} checks passed", [])
-                        : throw new FindingsException($"{validation.Failures.Count()} of {validation.Checks.Count} checks failed", validation.Failures.Select(f => $"{f.Check} {f.Subject}: {f.Detail}").ToList());
-                });
-                if (restoreOk)
-                {
-                    rto = verifySeconds + recovery.Elapsed.TotalSeconds;
-                    var validated = checks[^1].Status == CheckStatus.Passed;
-                    Judge("RTO", validated && (options.MaxRto is not { } max || rto <= max.TotalSeconds),
-                        $"verify + restore + validate took {Durations.Format(TimeSpan.FromSeconds(rto.Value))}" +
-                        (options.MaxRto is { } limit ? $" (limit {Durations.Format(limit)}, --max-rto)" : " (no limit given: --max-rto)") +
-                        (validated ? "" : "; the restored copy did not validate, so this is not a recovery"));
-                }
-                else Skip("RTO", "the restore failed: no recovery time");
-
-                if (options.Deep && restoreOk) Step("Deep validation", () =>
-                {
-                    var deep = Validator.Deep(server, restored!, installAmcheck: true);
-                    var skipped = deep.Checks.Where(c => c.Detail.StartsWith("skipped", StringComparison.Ordinal)).Select(c => $"{c.Check}: {c.Detail}");
-                    return deep.Passed
-                        ? ($"{deep.Checks.Count(c => c.Check == "amcheck")} B-tree index(es) checked by amcheck, {deep.Checks.Count(c => c.Check == "full read")} table(s) read in full", skipped.ToList())
-                        : throw new FindingsException($"{deep.Failures.Count()} of {deep.Checks.Count} deep checks failed", deep.Failures.Select(f => $"{f.Check} {f.Subject}: {f.Detail}").ToList());
-                });
-            }
-
-            // 4. The migrations, cold, into a second scratch database. After the restore, not beside it: the
-            //    RTO is measured with the server to itself, as in a real recovery.
-            string? rebuilt = null;
-            Step("Cold rebuild", () =>
-            {
-                rebuilt = scratch.Create(Migrations);
-                createdNames.Add(rebuilt);
-                var plan = Migrator.Migrate(server, rebuilt, confirm: null, sandbox: false, log, cancellation: cancellation);
-                if (options.SourceDirectory is { } source)
-                    Ingestor.Ingest(server, rebuilt, new IngestOptions { SourceDirectory = source }, log, cancellation);
-                return ($"{plan.Applied.Count} migration(s) into \"{rebuilt}\"" + (options.SourceDirectory is { } s ? $", then ingested {s}" : ", schema only (--source ingests a drop)"), []);
-            });
-            if (checks[^1].Status != CheckStatus.Passed) rebuilt = null;
-
-            // 5. Compare: live (the reference), the restored backup and the cold rebuild, object by object.
-            Step("Schema identity", () =>
-            {
-                if (liveProblem is null) snapshots.Add(SchemaSnapshot.Read(server, options.Database, Live));
-                if (restored is not null && checks.Single(c => c.Name == "Restore").Status == CheckStatus.Passed)
-                    snapshots.Add(SchemaSnapshot.Read(server, restored, BackupLabel));
-                if (rebuilt is not null) snapshots.Add(SchemaSnapshot.Read(server, rebuilt, Migrations));
-                if (snapshots.Count < 2) return ("fewer than two schemas to compare", []);
-                differences = SchemaSnapshot.Differences(snapshots);
-                var compared = $"{snapshots.Max(s => s.Objects.Count)} objects of {string.Join(", ", snapshots.Select(s => s.Label))}";
-                return differences.Count == 0 ? ($"{compared}: identical", []) : throw new FindingsException($"{compared}: {differences.Count} difference(s)", differences);
-            });
-            if (snapshots.Count < 2) checks[^1] = checks[^1] with { Status = CheckStatus.Skipped };
-
-            if (restoredCounts is null) Skip("Row counts", "nothing restored and validated");
-            else Step("Row counts", () => CompareRowCounts(restoredCounts, liveProblem is null, verified!.Manifest));
-
+            ChooseBackup();
+            VerifyAndRestore();
+            ColdRebuild();
+            Compare();
             status = checks.Any(c => c.Status == CheckStatus.Failed) ? "failed" : "passed";
         }
         catch (RunInterruptedException)
@@ -211,29 +103,149 @@ public sealed class RecoveryRehearsal
                 return (dropped.Count == 0 ? "no scratch database was created" : $"dropped {string.Join(", ", dropped.Select(d => $"\"{d}\""))}", []);
             });
             if (status == "passed" && checks[^1].Status == CheckStatus.Failed) status = "failed";
-            report = Write(new RehearsalReport
-            {
-                Database = options.Database,
-                Server = $"{server.User}@{server.Host}:{server.Port}",
-                StartedUtc = startedUtc,
-                FinishedUtc = DateTime.UtcNow,
-                Status = status,
-                Backup = backupFacts,
-                RpoSeconds = rpo,
-                MaxBackupAgeSeconds = options.MaxBackupAge?.TotalSeconds,
-                RtoSeconds = rto,
-                MaxRtoSeconds = options.MaxRto?.TotalSeconds,
-                Checks = checks,
-                RowCounts = rowCounts,
-                SchemaDifferences = differences,
-                SchemaCompared = snapshots.Select(s => s.Label).ToList(),
-                SchemaObjects = snapshots.Count == 0 ? 0 : snapshots.Max(s => s.Objects.Count),
-                ScratchDatabases = createdNames,
-                Versions = Versions.Of(server, options.MaintenanceDatabase),
-            });
+            report = Write(Report(status));
         }
         return report;
     }
+
+    /// <summary>1. --backup, else the newest in --backup-dir; a fresh one with --fresh-backup or when there is none.</summary>
+    void ChooseBackup() => Step("Backup to rehearse", () =>
+    {
+        var reason = options.FreshBackup ? "--fresh-backup"
+            : options.BackupFile is null && !HasBackup(options.BackupDirectory) ? $"{options.BackupDirectory} holds no backup"
+            : null;
+        if (reason is null)
+        {
+            backupPath = BackupSelection.Pick(options.BackupFile, options.BackupDirectory);
+            return ($"{backupPath} ({(options.BackupFile is null ? $"newest in {options.BackupDirectory}" : "--backup")})", []);
+        }
+        if (liveProblem is not null) throw new RunbookException($"{reason}, and the live database cannot be dumped: {liveProblem}");
+        log.Info($"Rehearsal: taking a backup first ({reason}).");
+        backupPath = BackupWriter.Backup(server, options.Database, options.BackupDirectory, log, cancellation: cancellation);
+        backupTaken = true;
+        return ($"took {backupPath} with the Backup target ({reason})", []);
+    });
+
+    /// <summary>2–3. VerifyBackup and the RPO; restore into a scratch database and Validate it, the RTO; --deep.</summary>
+    void VerifyAndRestore()
+    {
+        var recovery = Stopwatch.StartNew();
+        if (backupPath is null) Skip("VerifyBackup", "no backup to verify");
+        else Step("VerifyBackup", () =>
+        {
+            // Age is judged by the RPO check below, so an old backup is still rehearsed.
+            verified = BackupVerifier.Verify(new VerifyBackupOptions { BackupFile = backupPath, BackupDirectory = options.BackupDirectory, ExpectTimestamp = options.ExpectBackup }, log);
+            return ($"whole and readable: {verified.TableCount} tables, pg_dump {verified.PgDumpVersion}, {(verified.Manifest is null ? "no manifest" : "size and sha256 match its manifest")}", []);
+        });
+        var verifySeconds = recovery.Elapsed.TotalSeconds;
+
+        if (verified is null)
+        {
+            foreach (var step in new[] { "RPO", "Restore", "Validate", "RTO" }) Skip(step, "no verified backup: nothing is restored from it");
+            return;
+        }
+
+        // A manifest knows the second the snapshot was taken; the name only the minute.
+        var age = startedUtc - (verified.Manifest?.CreatedUtc ?? verified.TimestampUtc);
+        rpo = Math.Max(0, age.TotalSeconds);
+        Judge("RPO", options.MaxBackupAge is not { } maxAge || age <= maxAge,
+            $"backup age {Durations.Format(age)}" + (options.MaxBackupAge is { } ageLimit ? $" (limit {Durations.Format(ageLimit)}, --max-backup-age)" : " (no limit given: --max-backup-age)"));
+
+        recovery.Restart();
+        if (!Step("Restore", () =>
+            {
+                restored = scratch.Create(BackupLabel);
+                BackupRestorer.Restore(server, verified.Path, restored, options.Jobs, log, cancellation);
+                return ($"pg_restore --jobs={options.Jobs} into \"{restored}\"", []);
+            }))
+        {
+            Skip("Validate", "the restore failed");
+            Skip("RTO", "the restore failed: no recovery time");
+            return;
+        }
+        var validated = Step("Validate", () =>
+        {
+            var validation = Validator.Validate(server, restored!, verified.Manifest);
+            restoredCounts = validation.RowCounts;
+            return validation.Passed
+                ? ($"{validation.Checks.Count} checks passed", [])
+                : throw new FindingsException($"{validation.Failures.Count()} of {validation.Checks.Count} checks failed", validation.Failures.Select(f => $"{f.Check} {f.Subject}: {f.Detail}").ToList());
+        });
+        rto = verifySeconds + recovery.Elapsed.TotalSeconds;
+        Judge("RTO", validated && (options.MaxRto is not { } max || rto <= max.TotalSeconds),
+            $"verify + restore + validate took {Durations.Format(TimeSpan.FromSeconds(rto.Value))}" +
+            (options.MaxRto is { } limit ? $" (limit {Durations.Format(limit)}, --max-rto)" : " (no limit given: --max-rto)") +
+            (validated ? "" : "; the restored copy did not validate, so this is not a recovery"));
+
+        if (options.Deep) Step("Deep validation", () =>
+        {
+            // Not part of the RTO: a DBA in an outage runs Validate, not amcheck.
+            var deep = Validator.Deep(server, restored!, installAmcheck: true);
+            var skipped = deep.Checks.Where(c => c.Detail.StartsWith("skipped", StringComparison.Ordinal)).Select(c => $"{c.Check}: {c.Detail}");
+            return deep.Passed
+                ? ($"{deep.Checks.Count(c => c.Check == "amcheck")} B-tree index(es) checked by amcheck, {deep.Checks.Count(c => c.Check == "full read")} table(s) read in full", skipped.ToList())
+                : throw new FindingsException($"{deep.Failures.Count()} of {deep.Checks.Count} deep checks failed", deep.Failures.Select(f => $"{f.Check} {f.Subject}: {f.Detail}").ToList());
+        });
+    }
+
+    /// <summary>
+    /// 4. The migrations, cold, into a second scratch database (and --source ingested). After the restore, not
+    /// beside it: the RTO is measured with the server to itself, as in a real recovery.
+    /// </summary>
+    void ColdRebuild()
+    {
+        string? target = null;
+        if (Step("Cold rebuild", () =>
+            {
+                target = scratch.Create(Migrations);
+                var plan = Migrator.Migrate(server, target, confirm: null, sandbox: false, log, cancellation: cancellation);
+                if (options.SourceDirectory is { } source)
+                    Ingestor.Ingest(server, target, new IngestOptions { SourceDirectory = source }, log, cancellation);
+                return ($"{plan.Applied.Count} migration(s) into \"{target}\"" + (options.SourceDirectory is { } s ? $", then ingested {s}" : ", schema only (--source ingests a drop)"), []);
+            }))
+            rebuilt = target;
+    }
+
+    /// <summary>5. Live (the reference), the restored backup and the cold rebuild, object by object; then row counts.</summary>
+    void Compare()
+    {
+        Step("Schema identity", () =>
+        {
+            if (liveProblem is null) snapshots.Add(SchemaSnapshot.Read(server, options.Database, Live));
+            if (restoredCounts is not null) snapshots.Add(SchemaSnapshot.Read(server, restored!, BackupLabel));
+            if (rebuilt is not null) snapshots.Add(SchemaSnapshot.Read(server, rebuilt, Migrations));
+            if (snapshots.Count < 2) return ("fewer than two schemas to compare", []);
+            differences = SchemaSnapshot.Differences(snapshots);
+            var compared = $"{snapshots.Max(s => s.Objects.Count)} objects of {string.Join(", ", snapshots.Select(s => s.Label))}";
+            return differences.Count == 0 ? ($"{compared}: identical", []) : throw new FindingsException($"{compared}: {differences.Count} difference(s)", differences);
+        });
+        if (snapshots.Count < 2) checks[^1] = checks[^1] with { Status = CheckStatus.Skipped };
+
+        if (restoredCounts is null) Skip("Row counts", "nothing restored and validated");
+        else Step("Row counts", () => CompareRowCounts(restoredCounts, liveProblem is null, verified!.Manifest));
+    }
+
+    RehearsalReport Report(string status) => new()
+    {
+        Database = options.Database,
+        Server = $"{server.User}@{server.Host}:{server.Port}",
+        StartedUtc = startedUtc,
+        FinishedUtc = DateTime.UtcNow,
+        Status = status,
+        Backup = verified is null ? null
+            : new BackupFacts(Path.GetFileName(verified.Path), verified.Path, verified.SizeBytes, verified.Sha256, verified.TimestampUtc, backupTaken, verified.Manifest is not null),
+        RpoSeconds = rpo,
+        MaxBackupAgeSeconds = options.MaxBackupAge?.TotalSeconds,
+        RtoSeconds = rto,
+        MaxRtoSeconds = options.MaxRto?.TotalSeconds,
+        Checks = checks,
+        RowCounts = rowCounts,
+        SchemaDifferences = differences,
+        SchemaCompared = snapshots.Select(s => s.Label).ToList(),
+        SchemaObjects = snapshots.Count == 0 ? 0 : snapshots.Max(s => s.Objects.Count),
+        ScratchDatabases = scratch.Names,
+        Versions = Versions.Of(server, options.MaintenanceDatabase),
+    };
 
     /// <summary>The restored copy's counts (Validate's) against live's, counted now, and the manifest's.</summary>
     (string, IReadOnlyList<string>) CompareRowCounts(IReadOnlyDictionary<string, long> backup, bool liveReachable, BackupManifest? manifest)
@@ -278,8 +290,8 @@ public sealed class RecoveryRehearsal
     static bool HasBackup(string directory) =>
         Directory.Exists(directory) && Directory.EnumerateFiles(directory, "full_*.dump").Any(f => BackupName.TryParse(Path.GetFileName(f), out _));
 
-    /// <summary>Runs one check: passed with its detail, or failed with the refusal's own words; an interruption ends the rehearsal.</summary>
-    void Step(string name, Func<(string detail, IReadOnlyList<string> findings)> body)
+    /// <summary>Runs one check: passed with its detail, or failed with the refusal's own words (false); an interruption ends the rehearsal.</summary>
+    bool Step(string name, Func<(string detail, IReadOnlyList<string> findings)> body)
     {
         if (cancellation.IsCancellationRequested && name != "Cleanup")
             throw new RunInterruptedException("Rehearsal", $"stopped before {name}; the live database was only read.", "the scratch databases are dropped now; run --target=Rehearsal again.");
@@ -289,6 +301,7 @@ public sealed class RecoveryRehearsal
         {
             var (detail, findings) = body();
             Record(new RehearsalCheck(name, CheckStatus.Passed, clock.Elapsed.TotalSeconds, detail, findings));
+            return true;
         }
         catch (RunInterruptedException)
         {
@@ -298,10 +311,12 @@ public sealed class RecoveryRehearsal
         catch (FindingsException e)
         {
             Record(new RehearsalCheck(name, CheckStatus.Failed, clock.Elapsed.TotalSeconds, e.Message, e.Findings));
+            return false;
         }
         catch (Exception e) when (e is RunbookException or NpgsqlException or IOException or UnauthorizedAccessException)
         {
             Record(new RehearsalCheck(name, CheckStatus.Failed, clock.Elapsed.TotalSeconds, Secrets.Mask(e.Message, server), []));
+            return false;
         }
     }
 

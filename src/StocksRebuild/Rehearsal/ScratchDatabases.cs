@@ -23,7 +23,12 @@ public sealed class ScratchDatabases(ServerConnection server, string maintenance
         (liveDatabase.Length > 20 ? liveDatabase[..20] : liveDatabase) + "_rehearsal_";
 
     public string Prefix => PrefixFor(liveDatabase);
+    /// <summary>The scratch databases this run holds now.</summary>
     public IReadOnlyList<string> Created => created.Select(c => c.name).ToList();
+
+    /// <summary>Every scratch database this run created, dropped or not: for the report.</summary>
+    public IReadOnlyList<string> Names => names;
+    readonly List<string> names = new();
 
     /// <summary>Creates an empty scratch database for one role ("backup", "migrations") and holds its lock.</summary>
     public string Create(string role)
@@ -40,6 +45,7 @@ public sealed class ScratchDatabases(ServerConnection server, string maintenance
             throw;
         }
         created.Add((name, runLock));
+        names.Add(name);
         return name;
     }
 
