@@ -56,12 +56,29 @@ public static class SwapRestore
         }
         catch (Exception e) when (e is NpgsqlException or RunbookException)
         {
-            AllowConnections(connection, database, true);
-            throw new RunbookException($"Swap failed: {Secrets.Mask(e.Message, server)}. \"{database}\" is unchanged and accepts connections again; the restored copy \"{incoming}\" is dropped at the end of the run. Run Restore --swap again.", e);
+            // The renames rolled back; connections must be allowed again even if this session is what broke.
+            var reopened = TryAllowConnectionsAgain(server, maintenanceDatabase, database);
+            throw new RunbookException($"Swap failed: {Secrets.Mask(e.Message, server)}. \"{database}\" is unchanged" +
+                (reopened ? " and accepts connections again" : $" but still refuses new connections: run ALTER DATABASE {DatabaseName.Quote(database)} WITH ALLOW_CONNECTIONS true") +
+                $"; the restored copy \"{incoming}\" is dropped at the end of the run. Run Restore --swap again.", e);
         }
         // The previous copy stays reachable so a DBA can compare or take rows back from it.
         AllowConnections(connection, previous, true);
         return previous;
+    }
+
+    static bool TryAllowConnectionsAgain(ServerConnection server, string maintenanceDatabase, string database)
+    {
+        try
+        {
+            using var fresh = server.Open(maintenanceDatabase);
+            AllowConnections(fresh, database, true);
+            return true;
+        }
+        catch (Exception e) when (e is NpgsqlException or RunbookException)
+        {
+            return false;
+        }
     }
 
     /// <summary>
@@ -72,7 +89,8 @@ public static class SwapRestore
         string? confirm, bool sandbox, IRunbookLog log, CancellationToken cancellation = default)
     {
         var admin = new DatabaseAdmin(server, maintenanceDatabase);
-        if (admin.Exists(database)) Consent.Require("Restore --swap", database, confirm, sandbox);
+        if (admin.Exists(database))
+            Consent.Require("Restore --swap", database, confirm, sandbox, "would end every session on and replace (keeping it as <db>_previous_<utc>) the live database");
         RemoveLeftovers(server, maintenanceDatabase, database, incoming, log);
         admin.DropCreate(incoming, confirm: null, sandbox: false, log, cancellation);
     }

@@ -191,6 +191,20 @@ public sealed class RehearsalBuildScriptTests
     }
 
     [Test, Category("BadInput")]
+    public void RestoreSwapWithoutConsentIsRefusedAndLeavesNothingBehind()
+    {
+        var (live, backup) = Databases.SourceWithBackup;
+        var before = Databases.Fingerprint(live);
+
+        var run = BuildScript.Run("--target=Restore", "--swap", $"--database={live}", $"--backup={backup}");
+
+        Assert.That(run.ExitCode, Is.Not.Zero);
+        Assert.That(run.Output, Does.Contain($"Restore --swap would end every session on and replace (keeping it as <db>_previous_<utc>) the live database \"{live}\". Re-run with --confirm={live}"));
+        Assert.That(Databases.Fingerprint(live), Is.EqualTo(before));
+        Assert.That(Databases.Admin.WithPrefix(live + "_incoming_"), Is.Empty);
+    }
+
+    [Test, Category("BadInput")]
     public void SwapWithAnotherTargetThanRestoreIsRefusedBeforeAnythingRuns()
     {
         var run = BuildScript.Run("--target=ColdRebuild", "--swap", "--database=never_created_swap");
