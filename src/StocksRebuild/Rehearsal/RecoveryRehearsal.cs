@@ -270,7 +270,7 @@ public sealed class RecoveryRehearsal
     Dictionary<string, long> LiveCounts()
     {
         using var connection = server.Open(options.Database, readOnly: true);
-        return RowCounts.Exact(connection).Where(kv => kv.Key.StartsWith(Validator.Schema + ".", StringComparison.Ordinal)).ToDictionary();
+        return RowCounts.Exact(connection, Validator.Schema);
     }
 
     string? LiveProblem()

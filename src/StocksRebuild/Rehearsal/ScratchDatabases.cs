@@ -11,7 +11,7 @@ namespace StocksRebuild.Rehearsal;
 /// and the next run recognises them by the prefix, a timestamp older than its own start and a lock no live
 /// run holds, and drops them.
 /// </summary>
-public sealed class ScratchDatabases(ServerConnection server, string maintenanceDatabase, string liveDatabase, IRunbookLog log) : IDisposable
+public sealed class ScratchDatabases(ServerConnection server, string maintenanceDatabase, string liveDatabase, IRunbookLog log)
 {
     const string TimestampFormat = "yyyyMMddHHmmss";
     readonly DateTime startedUtc = DateTime.UtcNow;
@@ -98,8 +98,6 @@ public sealed class ScratchDatabases(ServerConnection server, string maintenance
             throw new RunbookException($"Rehearsal could not drop its scratch database(s) {string.Join("; ", errors)}; the next rehearsal removes them.");
         return dropped;
     }
-
-    public void Dispose() => DropAll();
 
     IReadOnlyList<string> WithPrefix() => new DatabaseAdmin(server, maintenanceDatabase).WithPrefix(Prefix);
 
