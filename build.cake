@@ -11,8 +11,19 @@
 
 using StocksRebuild;
 
-// Parsed before anything runs (and even on --dryrun): an unknown flag stops here.
-var parameters = new RunbookParameters(Context);
+Task("Default")
+    .Description("Lists the targets and the flags")
+    .Does(ctx =>
+    {
+        Information("Targets (--target=NAME):");
+        foreach (var task in Tasks.Where(t => !string.IsNullOrEmpty(t.Description))) Information($"  {task.Name,-18} {task.Description}");
+        Information("Flags:");
+        foreach (var (flag, meaning) in Flags.Runbook) Information($"  --{flag,-17} {meaning}");
+        Information("See README.md.");
+    });
+
+// Parsed once, before anything runs (and even on --dryrun): an unknown or ambiguous flag stops here.
+var parameters = new RunbookParameters(Context, Tasks.Select(t => t.Name));
 parameters.HandleInterruptions();
 parameters.DescribeDryRun();
 
@@ -26,16 +37,22 @@ Setup<RunbookParameters>(ctx =>
     return parameters;
 });
 
-Teardown<RunbookParameters>((ctx, p) =>
+// Not Teardown<T>: it must also run when Setup failed, before the context data existed.
+Teardown(ctx =>
 {
-    p.DropUnswappedRestore();
-    p.ReleaseRunLock();
-    p.StopSandbox();
+    parameters.DropUnswappedRestore();
+    parameters.ReleaseRunLock();
+    parameters.StopSandbox();
 });
 
-// ------------------------------------------------------------------- Targets
-Task("Default")
-    .Description("Lists the targets")
-    .Does(ctx => Information("Targets: Restore (VerifyBackup, DropCreate, RestoreBackup, Validate; --swap), ColdRebuild (DropCreate, Migrate, VerifyEmptySchema, Ingest, Validate), Backup, Rehearsal, DropPrevious, GenerateSample, Demo (--sandbox), Benchmark, Test. See README.md."));
-
-RunTarget(parameters.Target);
+// ------------------------------------------------------------------- Run
+try
+{
+    RunTarget(parameters.Target);
+}
+catch (Exception e) when (parameters.Interruption is not null)
+{
+    // Cake would exit 1 like any failure; a scheduler must see that the run was stopped, not that it failed.
+    Error(e.Message);
+    System.Environment.Exit(parameters.InterruptedExitCode);
+}

@@ -2,6 +2,8 @@
 # Restores the local tools, builds the runbook library when its sources changed, and runs Cake with
 # every argument given:  ./build.ps1 --target=Restore --confirm=stocks_research   (the same as build.sh)
 $ErrorActionPreference = 'Stop'
+# Relative paths in flags mean what they meant where the command was typed.
+$env:STOCKSREBUILD_CALLER_DIR = (Get-Location).Path
 Set-Location -LiteralPath $PSScriptRoot
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'; $env:DOTNET_NOLOGO = '1'; $env:DOTNET_SKIP_FIRST_TIME_EXPERIENCE = '1'
 

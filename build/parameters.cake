@@ -47,23 +47,27 @@ public sealed class RunbookParameters
     public SandboxServer? Sandbox { get; private set; }
     public VerifiedBackup? VerifiedBackup { get; set; }
 
-    public RunbookParameters(ICakeContext context)
+    public RunbookParameters(ICakeContext context, IEnumerable<string> targets)
     {
         given = context.Arguments.GetArguments();
         Flags.RefuseUnknown(given.Keys);
-        // A flag given twice is ambiguous on a destructive run: the last one wins, as in Cake.
-        string? Text(string flag) => given.TryGetValue(flag, out var values) ? values.LastOrDefault() : null;
+        Flags.RefuseAmbiguous(given, Environment.GetCommandLineArgs());
+        string? Text(string flag) => given.TryGetValue(flag, out var values) ? values.FirstOrDefault() : null;
         bool Switch(string flag) => given.ContainsKey(flag) && !string.Equals(Text(flag), "false", StringComparison.OrdinalIgnoreCase);
+        // build.sh runs from the repository; a relative path means what it meant where the DBA typed it.
+        var callerDirectory = NonEmpty(Environment.GetEnvironmentVariable("STOCKSREBUILD_CALLER_DIR")) ?? Environment.CurrentDirectory;
+        string? PathFlag(string flag) => Text(flag) is { } path ? System.IO.Path.GetFullPath(path, callerDirectory) : null;
 
         Log = new CakeRunbookLog(context);
-        Target = Text("target") ?? "Default";
+        // Cake matches target names without regard to case; so does every decision made on the name here.
+        Target = Flags.CanonicalTarget(Text("target") ?? Text("t") ?? "Default", targets);
         UseSandbox = Switch("sandbox");
         KeepSandbox = Switch("keep-sandbox");
         Database = DatabaseName.Check(Text("database") ?? NonEmpty(context.EnvironmentVariable("PGDATABASE")) ?? "stocks_research");
         MaintenanceDatabase = DatabaseName.Check(Text("maintenance-db") ?? "postgres", "maintenance-db");
-        BackupFile = Text("backup");
+        BackupFile = PathFlag("backup");
         // A sandbox's backups stay with the sandbox unless a folder is named.
-        BackupDirectory = Text("backup-dir") ?? (UseSandbox ? ".sandbox/backups" : "backups");
+        BackupDirectory = PathFlag("backup-dir") ?? (UseSandbox ? ".sandbox/backups" : "backups");
         ExpectBackup = Text("expect-backup");
         MaxBackupAge = Text("max-backup-age") is { } age ? Durations.Parse(age, "max-backup-age") : null;
         Confirm = Text("confirm");
@@ -72,7 +76,7 @@ public sealed class RunbookParameters
         DryRun = Environment.GetCommandLineArgs().Any(a => a is "--dryrun" or "--noop" or "--whatif"
             || a.StartsWith("--dryrun=true", StringComparison.OrdinalIgnoreCase));
         WaitForLock = Text("wait-for-lock") is { } wait ? Durations.Parse(wait, "wait-for-lock") : null;
-        SourceDirectory = Text("source") ?? SampleData.ShippedDrop;
+        SourceDirectory = PathFlag("source") ?? SampleData.ShippedDrop;
         MaxErrors = Text("max-errors") is { } maxErrors ? Flags.PositiveInt(maxErrors, "max-errors") : IngestOptions.DefaultMaxErrors;
         var defaults = new SampleSpec();
         SampleSpec = new SampleSpec
@@ -81,13 +85,13 @@ public sealed class RunbookParameters
             Years = Text("years") is { } y ? Flags.PositiveInt(y, "years") : defaults.Years,
             Seed = Text("seed") is { } seed ? Flags.PositiveInt(seed, "seed") : defaults.Seed,
         };
-        SampleOut = Text("out");
+        SampleOut = PathFlag("out");
         Quick = Switch("quick");
         Swap = Switch("swap");
         Deep = Switch("deep");
         FreshBackup = Switch("fresh-backup");
         MaxRto = Text("max-rto") is { } rto ? Durations.Parse(rto, "max-rto") : null;
-        ReportDirectory = Text("report-dir") ?? "artifacts/rehearsal";
+        ReportDirectory = PathFlag("report-dir") ?? "artifacts/rehearsal";
         rehearsalSource = given.ContainsKey("source") ? SourceDirectory : null;
         if (Swap && Target != "Restore") throw new RunbookException($"--swap goes with --target=Restore, not --target={Target}.");
         RestoreInto = Swap ? StocksRebuild.Restore.SwapRestore.IncomingName(Database, DateTime.UtcNow) : Database;
@@ -149,6 +153,7 @@ public sealed class RunbookParameters
     /// <summary>Cake's --dryrun runs no task body; for the targets that migrate, say which scripts would run.</summary>
     public void DescribeDryRun()
     {
+        if (DryRun && Target is "Restore" or "RestoreBackup") DescribeRestorePreflight();
         if (!DryRun || Target is not ("Migrate" or "ColdRebuild")) return;
         // ColdRebuild recreates the database and a sandbox starts empty: every script would run.
         var recreated = Target == "ColdRebuild" || UseSandbox || !Admin.Exists(Database);
@@ -160,33 +165,65 @@ public sealed class RunbookParameters
         foreach (var script in plan.Pending) Log.Info($"  {script}");
     }
 
+    /// <summary>Restore --dryrun: what the preflight finds (backup, its real age and contents, the login), and the consent needed.</summary>
+    void DescribeRestorePreflight()
+    {
+        BackupVerifier.Verify(VerifyOptions, Log);
+        if (UseSandbox) { Log.Info("Restore --dryrun: a new sandbox would be started; no consent is needed there."); return; }
+        ClientLogin.Prove(Server, MaintenanceDatabase, "RestoreBackup (pg_restore)");
+        Log.Info($"Restore --dryrun: the client tools log in to {Server.Describe(MaintenanceDatabase)} with the environment pg_restore would get.");
+        var consent = Confirm == Database ? $"--confirm={Database} is given" : $"it needs --confirm={Database}, which is not given: the run would stop there";
+        Log.Info(Swap ? $"Restore --dryrun: the backup would go into a new database, be validated, and replace \"{Database}\" (kept as a previous copy); {consent}."
+            : Admin.Exists(Database) ? $"Restore --dryrun: DropCreate would drop the existing \"{Database}\" and create it empty; {consent}."
+            : $"Restore --dryrun: \"{Database}\" does not exist; DropCreate would create it (no consent needed).");
+    }
+
     /// <summary>Targets that write to the database: one such run per database at a time.</summary>
-    public bool WritesDatabase => Target is "DropCreate" or "RestoreBackup" or "Restore" or "Migrate" or "Ingest"
+    public bool WritesDatabase => Target is "DropCreate" or "RestoreBackup" or "Restore" or "Swap" or "Migrate" or "Ingest"
         or "ColdRebuild" or "SeedSample" or "Demo" or "Benchmark";
+
+    /// <summary>Targets that must see the database whole: they wait for writers, and writers for them.</summary>
+    public bool ReadsDatabase => Target is "Backup" or "Validate" or "VerifyEmptySchema" or "Rehearsal";
 
     RunLock? runLock;
 
     // Ctrl-C and SIGTERM stop the run at a safe point (a child tool is killed, a job rolled back) instead of
-    // ending the process under a running pg_restore; a second signal ends it at once.
+    // ending the process under a running pg_restore. A signal to the process group reaches every process of the
+    // run, and launchers forward what they receive, so one stop can arrive twice: every signal means the same
+    // safe stop, never "end at once" (that is kill -KILL's job, and the message says what it would leave).
     readonly CancellationTokenSource interruption = new();
     readonly List<PosixSignalRegistration> signals = new();
+    int firstSignal;
+    DateTime firstSignalUtc;
     public CancellationToken Cancellation => interruption.Token;
+    /// <summary>SIGINT or SIGTERM when the run was interrupted; the exit code is 128 + its number, as a shell's.</summary>
+    public PosixSignal? Interruption { get; private set; }
 
     public void HandleInterruptions()
     {
         foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
             signals.Add(PosixSignalRegistration.Create(signal, context =>
             {
-                if (interruption.IsCancellationRequested) return; // the second one terminates
                 context.Cancel = true;
-                Log.Warning($"Received {context.Signal}: stopping at the next safe point (send it again to end at once).");
+                if (Interlocked.Exchange(ref firstSignal, 1) == 1)
+                {
+                    if (DateTime.UtcNow - firstSignalUtc > TimeSpan.FromSeconds(1))
+                        Log.Warning($"Received {context.Signal} again: still stopping safely (cleaning up). kill -KILL {Environment.ProcessId} would end it at once and leave partial files and databases behind.");
+                    return;
+                }
+                firstSignalUtc = DateTime.UtcNow;
+                Interruption = context.Signal;
+                Log.Warning($"Received {context.Signal}: stopping at the next safe point.");
                 interruption.Cancel();
             }));
     }
 
+    public int InterruptedExitCode => Interruption == PosixSignal.SIGINT ? 130 : 143;
+
     public void AcquireRunLock()
     {
-        if (WritesDatabase && !DryRun) runLock = RunLock.Acquire(Server, MaintenanceDatabase, Database, Log, WaitForLock);
+        if (DryRun || !(WritesDatabase || ReadsDatabase)) return;
+        runLock = RunLock.Acquire(Server, Database, Log, WaitForLock, WritesDatabase ? LockMode.Exclusive : LockMode.Shared);
     }
 
     public void ReleaseRunLock() => runLock?.Dispose();

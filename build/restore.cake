@@ -1,5 +1,6 @@
 // Scenario A — Restore from Full Backup (the runbook's primary path), one task per numbered step.
 using StocksRebuild.Backups;
+using StocksRebuild.Connection;
 using StocksRebuild.Restore;
 using StocksRebuild.Validation;
 
@@ -7,6 +8,15 @@ using StocksRebuild.Validation;
 Task("VerifyBackup")
     .Description("Runbook A.1: pick one backup and prove it whole before anything is destroyed")
     .Does<RunbookParameters>((ctx, p) => p.VerifiedBackup = BackupVerifier.Verify(p.VerifyOptions, p.Log));
+
+// Before step 2 destroys anything: the client tools log in exactly as pg_restore will (libpq, not Npgsql).
+Task("Preflight")
+    .Description("Before DropCreate: prove the client tools (libpq) log in with the environment pg_restore will get")
+    .Does<RunbookParameters>((ctx, p) =>
+    {
+        ClientLogin.Prove(p.Server, p.MaintenanceDatabase, "RestoreBackup (pg_restore)");
+        p.Log.Info($"Preflight: the client tools log in to {p.Server.Describe(p.MaintenanceDatabase)} as pg_restore will.");
+    });
 
 // 2. Create empty database (dropdb first when it exists: destructive, needs --confirm=<database>).
 Task("DropCreate")
@@ -18,11 +28,12 @@ Task("DropCreate")
 Task("RestoreBackup")
     .Description("Runbook A.3: pg_restore the verified backup into the new database")
     .IsDependentOn("VerifyBackup")
+    .IsDependentOn("Preflight")
     .IsDependentOn("DropCreate")
     .Does<RunbookParameters>((ctx, p) =>
     {
         if (p.Swap) SwapRestore.PrepareIncoming(p.Server, p.MaintenanceDatabase, p.Database, p.RestoreInto, p.Confirm, p.UseSandbox, p.Log, p.Cancellation);
-        BackupRestorer.Restore(p.Server, p.VerifiedBackup.Path, p.RestoreInto, p.Jobs, p.Log, p.Cancellation);
+        BackupRestorer.Restore(p.Server, (p.VerifiedBackup ?? throw new InvalidOperationException("VerifyBackup did not run")).Path, p.RestoreInto, p.Jobs, p.Log, p.Cancellation);
     });
 
 // 4. Post-restore validation: counts, every foreign key, every view, and the backup's manifest (--deep: amcheck, full reads).
@@ -51,7 +62,7 @@ Task("Swap")
     });
 
 Task("Restore")
-    .Description("Scenario A: VerifyBackup → DropCreate → RestoreBackup → Validate (--swap: into a new database, then Swap)")
+    .Description("Scenario A: VerifyBackup → Preflight → DropCreate → RestoreBackup → Validate (--swap: into a new database, then Swap)")
     .IsDependentOn("RestoreBackup")
     .IsDependentOn("Validate")
     .IsDependentOn("Swap");
@@ -63,4 +74,4 @@ Task("DropPrevious")
 // Not a runbook step but the runbook's premise: a full backup, append-only, with its manifest.
 Task("Backup")
     .Description("pg_dump -Fc the target database to full_YYYYMMDD_HHMM.dump with a manifest")
-    .Does<RunbookParameters>((ctx, p) => BackupWriter.Backup(p.Server, p.Database, p.BackupDirectory, p.Log, cancellation: p.Cancellation));
+    .Does<RunbookParameters>((ctx, p) => BackupWriter.Backup(p.Server, p.Database, p.BackupDirectory, p.Log, cancellation: p.Cancellation, waitFor: p.WaitForLock));

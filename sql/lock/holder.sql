@@ -1,5 +1,5 @@
 -- Who holds the run lock of a database: the session's application_name carries the tool's pid and host.
-SELECT a.application_name, a.backend_start, host(a.client_addr)
+SELECT a.application_name, a.backend_start, host(a.client_addr), l.mode
 FROM pg_locks l
 JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'advisory'
@@ -8,4 +8,5 @@ WHERE l.locktype = 'advisory'
   AND l.classid = @namespace::bigint::oid
   AND l.objid = (hashtext(@database)::bigint & 4294967295)::oid
   AND l.objsubid = 2
+ORDER BY l.mode DESC
 LIMIT 1;

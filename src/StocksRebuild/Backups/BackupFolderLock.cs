@@ -1,3 +1,5 @@
+using StocksRebuild.Tools;
+
 namespace StocksRebuild.Backups;
 
 /// <summary>
@@ -18,7 +20,7 @@ public sealed class BackupFolderLock : IDisposable
         try
         {
             var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            File.WriteAllText(path + ".holder", $"pid {Environment.ProcessId}, host {Environment.MachineName}, since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}Z");
+            PrivateFiles.WriteAllText(path + ".holder", $"pid {Environment.ProcessId}, host {Environment.MachineName}, since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}Z");
             return new BackupFolderLock(stream);
         }
         catch (IOException)

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using StocksRebuild.Tools;
+using StocksRebuild.Validation;
 
 namespace StocksRebuild.Backups;
 
@@ -18,7 +19,9 @@ public sealed record VerifiedBackup(
     string Path,
     long SizeBytes,
     DateTime TimestampUtc,
+    DateTime CreatedUtc,
     TimeSpan Age,
+    ArchiveContents Contents,
     string PgDumpVersion,
     string SourceServerVersion,
     string SourceDatabase,
@@ -30,7 +33,8 @@ public sealed record VerifiedBackup(
     {
         yield return $"Backup:          {Path}";
         yield return $"Size:            {SizeBytes:N0} bytes";
-        yield return $"Timestamp:       {TimestampUtc:yyyy-MM-dd HH:mm} UTC (age {Durations.Format(Age)})";
+        yield return $"Created:         {CreatedUtc:yyyy-MM-dd HH:mm:ss} UTC by pg_dump (age {Durations.Format(Age)}); name says {TimestampUtc:yyyy-MM-dd HH:mm}";
+        yield return $"Contents:        {Contents.Describe()}";
         yield return $"pg_dump version: {PgDumpVersion} (source server {SourceServerVersion})";
         yield return $"Source database: {SourceDatabase}";
         yield return $"Tables:          {TableCount}";
@@ -52,7 +56,7 @@ public static partial class BackupVerifier
         var path = BackupSelection.Pick(options.BackupFile, options.BackupDirectory);
         var name = System.IO.Path.GetFileName(path);
         BackupName.TryParse(name, out var timestamp);
-        log.Info($"VerifyBackup: checking {path}");
+        log.Info($"VerifyBackup: checking {path}" + (options.BackupFile is { } given && Path.GetFullPath(given) != path ? $" (--backup={given} is a link to it)" : ""));
 
         var size = new FileInfo(path).Length;
         if (size == 0) throw Refuse(path, "the file is empty (0 bytes)");
@@ -74,10 +78,6 @@ public static partial class BackupVerifier
                 throw Refuse(path, $"its timestamp {timestamp:yyyyMMdd_HHmm} is not the expected {expected} (--expect-backup)");
         }
 
-        var age = options.NowUtc - timestamp;
-        if (options.MaxAge is { } maxAge && age > maxAge)
-            throw Refuse(path, $"it is {Durations.Format(age)} old, older than --max-backup-age={Durations.Format(maxAge)}");
-
         var pgRestore = PgTools.Find("pg_restore");
         var list = ToolRun.Run(pgRestore, ["--list", path]);
         if (!list.Succeeded)
@@ -87,6 +87,22 @@ public static partial class BackupVerifier
             throw Refuse(path, $"pg_restore cannot read its table of contents: {list.ErrorText}");
         }
         var toc = string.Join("\n", list.StdOut);
+
+        // What the destructive steps will need, proven from the archive itself before anything is dropped.
+        var contents = ArchiveContents.Parse(toc);
+        var missing = contents.MissingFor(Validator.Schema, Validator.TablesThatMustHaveRows);
+        if (missing.Count > 0)
+            throw Refuse(path, $"it lacks {string.Join(", ", missing)}: the archive is {contents.Describe()}; restoring it would leave \"{Validator.Schema}\" without its data");
+
+        // Age is the archive's own creation time: a name can be given to any file, the header only by pg_dump.
+        var created = contents.CreatedUtc ?? throw Refuse(path, "its table of contents has no creation time");
+        var skew = created - timestamp;
+        if (skew.Duration() > NameTolerance)
+            throw Refuse(path, $"pg_dump created it at {created:yyyy-MM-dd HH:mm:ss} UTC, {Durations.Format(skew.Duration())} {(skew < TimeSpan.Zero ? "before" : "after")} the time in its name; " +
+                               $"a renamed copy of another backup? If it is the one you mean, rename it {BackupName.For(created)}");
+        var age = options.NowUtc - created;
+        if (options.MaxAge is { } maxAge && age > maxAge)
+            throw Refuse(path, $"pg_dump created it {Durations.Format(age)} ago ({created:yyyy-MM-dd HH:mm:ss} UTC), longer than --max-backup-age={Durations.Format(maxAge)}");
 
         // Reading every data block is what exposes a truncated or corrupt archive.
         var fullRead = ToolRun.Run(pgRestore, ["--file=/dev/null", path]);
@@ -103,7 +119,7 @@ public static partial class BackupVerifier
         }
 
         var verified = new VerifiedBackup(
-            path, size, timestamp, age,
+            path, size, timestamp, created, age, contents,
             PgDumpVersion: TocField(toc, "Dumped by pg_dump version") ?? "unknown",
             SourceServerVersion: TocField(toc, "Dumped from database version") ?? "unknown",
             SourceDatabase: TocField(toc, "dbname") ?? "unknown",
@@ -112,6 +128,9 @@ public static partial class BackupVerifier
         foreach (var line in verified.Describe()) log.Info(line);
         return verified;
     }
+
+    /// <summary>Backup names the minute it starts and pg_dump stamps its archive moments later; more is another file's name.</summary>
+    public static readonly TimeSpan NameTolerance = TimeSpan.FromMinutes(10);
 
     static RunbookException Refuse(string path, string reason) =>
         new($"VerifyBackup refused {path}: {reason}. Nothing was changed.");

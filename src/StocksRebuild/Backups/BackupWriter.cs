@@ -11,18 +11,14 @@ namespace StocksRebuild.Backups;
 /// </summary>
 public static class BackupWriter
 {
-    const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
     public static string Backup(ServerConnection server, string database, string backupDirectory, IRunbookLog log,
-        DateTime? nowUtc = null, CancellationToken cancellation = default)
+        DateTime? nowUtc = null, CancellationToken cancellation = default, TimeSpan? waitFor = null)
     {
         var now = nowUtc ?? DateTime.UtcNow;
-        if (!Directory.Exists(backupDirectory))
-        {
-            Directory.CreateDirectory(backupDirectory);
-            // Backups hold every row of the database: other local users have no business reading them.
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(backupDirectory, OwnerOnly | UnixFileMode.UserExecute);
-        }
+        // Readers exclude writers: a Backup during a Restore would dump a half-restored database.
+        using var databaseLock = RunLock.Acquire(server, database, log, waitFor, LockMode.Shared);
+        // Backups hold every row of the database: other local users have no business reading them.
+        PrivateFiles.CreateDirectory(backupDirectory);
         using var folderLock = BackupFolderLock.Acquire(backupDirectory);
         var finalPath = Path.Combine(backupDirectory, BackupName.For(now));
         var manifestPath = BackupName.ManifestPathFor(finalPath);
@@ -45,6 +41,8 @@ public static class BackupWriter
         var temporaryPath = Path.Combine(backupDirectory, $".{Path.GetFileName(finalPath)}.{Environment.ProcessId}.partial");
         try
         {
+            // pg_dump truncates the file it is given and keeps its mode: created here, it is 0600 from its first byte.
+            PrivateFiles.CreateNew(temporaryPath).Dispose();
             log.Info($"Backup: pg_dump -Fc of {server.Describe(database)} to {finalPath}");
             ToolResult result;
             try
@@ -61,7 +59,6 @@ public static class BackupWriter
             }
             if (!result.Succeeded)
                 throw new RunbookException($"Backup failed: pg_dump {result.HowItEnded}: {Secrets.Mask(result.ErrorText, server)}. No backup was written; older backups are intact.");
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temporaryPath, OwnerOnly);
             Flush(temporaryPath);
 
             var manifest = new BackupManifest
@@ -115,9 +112,7 @@ public static class BackupWriter
 
     static void WritePrivate(string path, string text)
     {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnly;
-        using (var stream = new FileStream(path, options))
+        using (var stream = PrivateFiles.CreateNew(path))
         using (var writer = new StreamWriter(stream))
             writer.Write(text);
         Flush(path);

@@ -44,7 +44,7 @@ public sealed class Benchmark(ServerConnection server, string maintenanceDatabas
     public BenchmarkReport Run()
     {
         Consent.Require($"Benchmark (it also drops and recreates \"{Baseline}\" and \"{Restored}\")", options.Database, options.Confirm, options.Sandbox);
-        using var runLock = RunLock.Acquire(server, maintenanceDatabase, options.Database, log);
+        using var runLock = RunLock.Acquire(server, options.Database, log);
         var drop = Generate("drop", options.Securities);
         var smallDrop = Generate("drop-tenth", Math.Max(10, options.Securities / 10));
         var figures = new List<Figure>();

@@ -44,7 +44,7 @@ public sealed class DatabaseAdmin(ServerConnection server, string maintenanceDat
         if (string.Equals(database, maintenanceDatabase, StringComparison.Ordinal))
             throw new RunbookException($"DropCreate refuses to drop the maintenance database \"{database}\"; choose another --maintenance-db.");
 
-        using var runLock = RunLock.Acquire(server, maintenanceDatabase, database, log);
+        using var runLock = RunLock.Acquire(server, database, log);
         if (cancellation.IsCancellationRequested)
             throw new RunInterruptedException("DropCreate", $"\"{database}\" was not touched.", "run the target again.");
         if (Exists(database))

@@ -4,37 +4,41 @@ using StocksRebuild.Connection;
 
 namespace StocksRebuild.Database;
 
+/// <summary>Writers of a database exclude everyone; readers that need it consistent (Backup) exclude only writers.</summary>
+public enum LockMode { Shared, Exclusive }
+
 /// <summary>
-/// One writing run per database at a time: a PostgreSQL session-level advisory lock, keyed by the
-/// target database's name and held in the maintenance database (so DropCreate can drop the target while
-/// holding it). The server releases it when the holder's session ends, even if the holder was killed.
-/// Re-entrant within a process: the Cake run takes it once and every library step inside reuses it.
+/// One lock per target database, whatever the route: a PostgreSQL session-level advisory lock keyed by the
+/// target's exact name. Advisory locks belong to the database they are taken in, so the lock always lives in
+/// the same one ("postgres", or "template1" when the target is "postgres" itself), never in --maintenance-db,
+/// which two runs could name differently. The server releases it when the holder's session ends, even if the
+/// holder was killed. Re-entrant within a process: the Cake run takes it once and every step inside reuses it.
 /// </summary>
 public sealed class RunLock : IDisposable
 {
     const int Namespace = 0x53544B52; // "STKR": our advisory locks, apart from anyone else's
 
-    static readonly Dictionary<string, (NpgsqlConnection connection, int holders)> Held = new();
+    static readonly Dictionary<string, (NpgsqlConnection connection, LockMode mode, int holders)> Held = new();
     readonly string key;
     bool released;
 
     RunLock(string key) => this.key = key;
 
-    /// <summary>The lock a step takes for itself: the run's when the run holds one, else its own through "postgres".</summary>
-    public static RunLock Acquire(ServerConnection server, string database, IRunbookLog log) =>
-        Acquire(server, "postgres", database, log);
+    /// <summary>The database the lock of <paramref name="database"/> is taken in: never the one it guards, which DropCreate drops.</summary>
+    public static string HomeOf(string database) => database == "postgres" ? "template1" : "postgres";
 
-    public static RunLock Acquire(ServerConnection server, string maintenanceDatabase, string database, IRunbookLog log, TimeSpan? waitFor = null) =>
-        Take(server, maintenanceDatabase, database, log, waitFor, failWhenHeld: true)!;
+    public static RunLock Acquire(ServerConnection server, string database, IRunbookLog log,
+        TimeSpan? waitFor = null, LockMode mode = LockMode.Exclusive) =>
+        Take(server, database, log, waitFor, mode, failWhenHeld: true)!;
 
     /// <summary>
     /// The lock if nobody holds it, this process included, else null at once: how a rehearsal asks whether a
-    /// scratch database is still in use by a run (not re-entrant, unlike <see cref="Acquire(ServerConnection, string, string, IRunbookLog, TimeSpan?)"/>).
+    /// scratch database is still in use by a run (not re-entrant, unlike <see cref="Acquire"/>).
     /// </summary>
-    public static RunLock? TryAcquire(ServerConnection server, string maintenanceDatabase, string database, IRunbookLog log) =>
-        Take(server, maintenanceDatabase, database, log, waitFor: null, failWhenHeld: false);
+    public static RunLock? TryAcquire(ServerConnection server, string database, IRunbookLog log) =>
+        Take(server, database, log, waitFor: null, LockMode.Exclusive, failWhenHeld: false);
 
-    static RunLock? Take(ServerConnection server, string maintenanceDatabase, string database, IRunbookLog log, TimeSpan? waitFor, bool failWhenHeld)
+    static RunLock? Take(ServerConnection server, string database, IRunbookLog log, TimeSpan? waitFor, LockMode mode, bool failWhenHeld)
     {
         var key = $"{server.Host}:{server.Port}/{database}";
         lock (Held)
@@ -42,18 +46,20 @@ public sealed class RunLock : IDisposable
             if (Held.TryGetValue(key, out var held))
             {
                 if (!failWhenHeld) return null;
-                Held[key] = (held.connection, held.holders + 1);
+                if (mode == LockMode.Exclusive && held.mode == LockMode.Shared)
+                    throw new InvalidOperationException($"this run holds a shared lock on \"{database}\" and asked for an exclusive one");
+                Held[key] = (held.connection, held.mode, held.holders + 1);
                 return new RunLock(key);
             }
         }
 
         var identity = $"StocksRebuild pid {Environment.ProcessId} host {Environment.MachineName}";
-        var connection = server.Open(maintenanceDatabase, applicationName: identity.Length > 63 ? identity[..63] : identity);
+        var connection = server.Open(HomeOf(database), applicationName: identity.Length > 63 ? identity[..63] : identity);
         try
         {
             var clock = Stopwatch.StartNew();
             var waited = false;
-            while (!TryLock(connection, database))
+            while (!TryLock(connection, database, mode))
             {
                 if (!failWhenHeld)
                 {
@@ -63,7 +69,7 @@ public sealed class RunLock : IDisposable
                 var holder = Holder(connection, database);
                 if (waitFor is not { } limit || clock.Elapsed >= limit)
                     throw new RunbookException(
-                        $"another StocksRebuild run holds the lock on \"{database}\" ({holder}); nothing was changed. " +
+                        $"another StocksRebuild run holds the lock on \"{database}\" ({holder}); nothing was changed or written. " +
                         (waitFor is null
                             ? "Wait for it to finish, or give --wait-for-lock=DURATION (e.g. 10m) to wait."
                             : $"Waited {Durations.Format(clock.Elapsed)} (--wait-for-lock)."));
@@ -71,7 +77,7 @@ public sealed class RunLock : IDisposable
                 waited = true;
                 Thread.Sleep(TimeSpan.FromMilliseconds(500));
             }
-            lock (Held) Held[key] = (connection, 1);
+            lock (Held) Held[key] = (connection, mode, 1);
             return new RunLock(key);
         }
         catch
@@ -81,9 +87,10 @@ public sealed class RunLock : IDisposable
         }
     }
 
-    static bool TryLock(NpgsqlConnection connection, string database)
+    static bool TryLock(NpgsqlConnection connection, string database, LockMode mode)
     {
-        using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(@namespace, hashtext(@database))", connection);
+        var function = mode == LockMode.Shared ? "pg_try_advisory_lock_shared" : "pg_try_advisory_lock";
+        using var command = new NpgsqlCommand($"SELECT {function}(@namespace, hashtext(@database))", connection);
         command.Parameters.AddWithValue("namespace", Namespace);
         command.Parameters.AddWithValue("database", database);
         return (bool)command.ExecuteScalar()!;
@@ -99,7 +106,8 @@ public sealed class RunLock : IDisposable
         var name = reader.GetString(0);
         var who = name.StartsWith("StocksRebuild ", StringComparison.Ordinal) ? name["StocksRebuild ".Length..] : $"session \"{name}\"";
         var from = reader.IsDBNull(2) ? "local socket" : reader.GetString(2);
-        return $"{who}, connected from {from}, since {reader.GetDateTime(1).ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z";
+        var mode = reader.GetString(3) == "ShareLock" ? "reading" : "writing";
+        return $"{who}, {mode}, connected from {from}, since {reader.GetDateTime(1).ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z";
     }
 
     public void Dispose()
@@ -108,8 +116,8 @@ public sealed class RunLock : IDisposable
         released = true;
         lock (Held)
         {
-            var (connection, holders) = Held[key];
-            if (holders > 1) { Held[key] = (connection, holders - 1); return; }
+            var (connection, mode, holders) = Held[key];
+            if (holders > 1) { Held[key] = (connection, mode, holders - 1); return; }
             Held.Remove(key);
             connection.Dispose(); // ending the session releases the advisory lock
         }

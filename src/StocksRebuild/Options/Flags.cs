@@ -53,6 +53,34 @@ public static class Flags
         }
     }
 
+    /// <summary>
+    /// A command that could mean two things stops before anything runs: a flag given twice with different values
+    /// (Cake would silently take one), -t beside a different --target, and Cake's --exclusive, which runs a
+    /// target without the steps it depends on (an aggregate such as Restore would do nothing and report success).
+    /// </summary>
+    public static void RefuseAmbiguous(IDictionary<string, ICollection<string>> given, IEnumerable<string> commandLine)
+    {
+        foreach (var (flag, values) in given)
+        {
+            var distinct = values.Distinct(StringComparer.Ordinal).ToList();
+            if (distinct.Count > 1)
+                throw new RunbookException($"--{flag} is given {values.Count} times, as {string.Join(" and ", distinct.Select(v => $"--{flag}={v}"))}; say it once. Nothing was run.");
+        }
+        if (given.TryGetValue("t", out var t) && given.TryGetValue("target", out var target) && !t.First().Equals(target.First(), StringComparison.OrdinalIgnoreCase))
+            throw new RunbookException($"-t {t.First()} and --target={target.First()} name different targets; say it once. Nothing was run.");
+        if (commandLine.Any(a => a is "--exclusive" or "-e" || a.StartsWith("--exclusive=", StringComparison.OrdinalIgnoreCase)))
+            throw new RunbookException("--exclusive is refused: it runs a target without the steps it depends on, and the runbook's safety lies in " +
+                                       "those steps (VerifyBackup before DropCreate). Run the step you want as its own --target. Nothing was run.");
+    }
+
+    /// <summary>The target's name as the build script defines it, found without regard to case; an unknown one lists the targets.</summary>
+    public static string CanonicalTarget(string given, IEnumerable<string> targets)
+    {
+        var known = targets.ToList();
+        return known.FirstOrDefault(t => t.Equals(given, StringComparison.OrdinalIgnoreCase))
+            ?? throw new RunbookException($"Unknown target {given}. Nothing was run. Targets: {string.Join(", ", known)}.");
+    }
+
     public static string? Closest(string flag) =>
         Runbook.Keys.Concat(["target", "verbosity", "dryrun"])
             .Select(k => (k, distance: Distance(flag.ToLowerInvariant(), k)))

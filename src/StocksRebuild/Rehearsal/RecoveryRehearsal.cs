@@ -73,6 +73,8 @@ public sealed class RecoveryRehearsal
         scratch = new ScratchDatabases(server, options.MaintenanceDatabase, options.Database, log);
         var status = "failed";
         RehearsalReport report;
+        RunInterruptedException? interruption = null;
+        IReadOnlyList<string> dropped = [];
         try
         {
             Step("Leftovers", () =>
@@ -89,21 +91,32 @@ public sealed class RecoveryRehearsal
             Compare();
             status = checks.Any(c => c.Status == CheckStatus.Failed) ? "failed" : "passed";
         }
-        catch (RunInterruptedException)
+        catch (RunInterruptedException e)
         {
             status = "interrupted";
-            throw;
+            interruption = e;
         }
         finally
         {
             // 6. Cleanup, whatever happened above (an interruption included).
             Step("Cleanup", () =>
             {
-                var dropped = scratch.DropAll();
+                dropped = scratch.DropAll();
                 return (dropped.Count == 0 ? "no scratch database was created" : $"dropped {string.Join(", ", dropped.Select(d => $"\"{d}\""))}", []);
             });
             if (status == "passed" && checks[^1].Status == CheckStatus.Failed) status = "failed";
             report = Write(Report(status));
+        }
+        // Said after the cleanup, so the message tells what is left, not what was about to happen.
+        if (interruption is not null)
+        {
+            var left = scratch.Created;
+            var scratchState = left.Count > 0
+                ? $"the scratch database(s) {string.Join(", ", left.Select(d => $"\"{d}\""))} could not be dropped (the next rehearsal drops them)"
+                : dropped.Count > 0 ? $"its scratch database(s) {string.Join(", ", dropped.Select(d => $"\"{d}\""))} were dropped" : "no scratch database was created";
+            throw new RunInterruptedException("Rehearsal",
+                $"the live database \"{options.Database}\" was only read, never changed; {scratchState}.",
+                "run --target=Rehearsal again when convenient; nothing needs repair.", interruption);
         }
         return report;
     }
@@ -145,9 +158,9 @@ public sealed class RecoveryRehearsal
             return;
         }
 
-        // A manifest knows the second the snapshot was taken; the name only the minute.
-        var age = startedUtc - (verified.Manifest?.CreatedUtc ?? verified.TimestampUtc);
-        rpo = Math.Max(0, age.TotalSeconds);
+        // The archive's own creation time, to the second; never negative (a backup from a clock ahead of ours is new).
+        var age = TimeSpan.FromSeconds(Math.Max(0, (startedUtc - verified.CreatedUtc).TotalSeconds));
+        rpo = age.TotalSeconds;
         Judge("RPO", options.MaxBackupAge is not { } maxAge || age <= maxAge,
             $"backup age {Durations.Format(age)}" + (options.MaxBackupAge is { } ageLimit ? $" (limit {Durations.Format(ageLimit)}, --max-backup-age)" : " (no limit given: --max-backup-age)"));
 
@@ -355,14 +368,14 @@ public sealed class RecoveryRehearsal
 
     void WriteFiles(RehearsalReport report)
     {
-        Directory.CreateDirectory(options.ReportDirectory);
+        PrivateFiles.CreateDirectory(options.ReportDirectory);
         var history = RehearsalHistory.Append(options.ReportDirectory, report);
-        File.WriteAllText(Path.Combine(options.ReportDirectory, RehearsalHistory.ChartName), RehearsalHistory.TrendSvg(history));
-        File.WriteAllText(Path.Combine(options.ReportDirectory, "report.json"), report.ToJson());
+        PrivateFiles.WriteAllText(Path.Combine(options.ReportDirectory, RehearsalHistory.ChartName), RehearsalHistory.TrendSvg(history));
+        PrivateFiles.WriteAllText(Path.Combine(options.ReportDirectory, "report.json"), report.ToJson());
         var markdown = report.ToMarkdown(RehearsalHistory.ChartName);
-        File.WriteAllText(Path.Combine(options.ReportDirectory, "report.md"), markdown);
+        PrivateFiles.WriteAllText(Path.Combine(options.ReportDirectory, "report.md"), markdown);
         // The job summary cannot show a relative image: it gets the report without the chart.
-        if (!string.IsNullOrEmpty(options.StepSummaryFile)) File.AppendAllText(options.StepSummaryFile, report.ToMarkdown() + "\n");
+        if (!string.IsNullOrEmpty(options.StepSummaryFile)) PrivateFiles.AppendAllText(options.StepSummaryFile, report.ToMarkdown() + "\n");
         log.Info($"Rehearsal: report written to {Path.Combine(options.ReportDirectory, "report.md")} (and report.json, {RehearsalHistory.FileName}, {RehearsalHistory.ChartName}).");
     }
 

@@ -1,3 +1,4 @@
+using StocksRebuild.Tools;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -21,7 +22,7 @@ public static class RehearsalHistory
     {
         var path = Path.Combine(directory, FileName);
         var entry = new HistoryEntry(report.StartedUtc, report.Status, report.Database, report.Backup?.File, report.RtoSeconds, report.RpoSeconds);
-        File.AppendAllText(path, JsonSerializer.Serialize(entry, RehearsalReport.Json).ReplaceLineEndings("") + "\n");
+        PrivateFiles.AppendAllText(path, JsonSerializer.Serialize(entry, RehearsalReport.Json).ReplaceLineEndings("") + "\n");
         return Read(path);
     }
 

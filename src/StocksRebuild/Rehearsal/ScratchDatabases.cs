@@ -34,7 +34,7 @@ public sealed class ScratchDatabases(ServerConnection server, string maintenance
     public string Create(string role)
     {
         var name = DatabaseName.Check($"{Prefix}{run}_{role}");
-        var runLock = RunLock.Acquire(server, maintenanceDatabase, name, log);
+        var runLock = RunLock.Acquire(server, name, log);
         try
         {
             new DatabaseAdmin(server, maintenanceDatabase).DropCreate(name, confirm: null, sandbox: false, log);
@@ -58,7 +58,7 @@ public sealed class ScratchDatabases(ServerConnection server, string maintenance
             var age = TimestampOf(name) is { } utc ? startedUtc - utc : (TimeSpan?)null;
             // Only runs older than this one, and only when no live run holds the database's lock.
             if (age is not { } started || started <= TimeSpan.Zero) continue;
-            using var runLock = RunLock.TryAcquire(server, maintenanceDatabase, name, log);
+            using var runLock = RunLock.TryAcquire(server, name, log);
             if (runLock is null)
             {
                 found.Add($"kept \"{name}\": a rehearsal still running holds it");

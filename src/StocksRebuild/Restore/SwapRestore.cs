@@ -120,7 +120,7 @@ public static class SwapRestore
             throw new RunbookException($"DropPrevious drops a previous copy kept by Restore --swap; name it with --confirm=<name> ({listing}). Nothing was changed.");
         if (!candidates.Contains(confirm))
             throw new RunbookException($"--confirm={confirm} is not a previous copy of \"{database}\" ({listing}). Nothing was changed.");
-        using var runLock = RunLock.Acquire(server, maintenanceDatabase, confirm, log);
+        using var runLock = RunLock.Acquire(server, confirm, log);
         new DatabaseAdmin(server, maintenanceDatabase).Drop(confirm);
         log.Info($"DropPrevious: dropped \"{confirm}\".");
     }

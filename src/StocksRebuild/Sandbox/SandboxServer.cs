@@ -44,7 +44,7 @@ public sealed class SandboxServer : IDisposable
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(18)).ToLowerInvariant();
         var port = FreePort();
         var passwordFile = Path.Combine(directory, "initdb-password");
-        File.WriteAllText(passwordFile, password + "\n");
+        PrivateFiles.WriteAllText(passwordFile, password + "\n");
         GiveToServerAccount(directory);
 
         var initdb = RunAsServerAccount(PgTools.Find("initdb"),

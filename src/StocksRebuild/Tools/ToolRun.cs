@@ -27,7 +27,11 @@ public static class ToolRun
         string? workingDirectory = null,
         IEnumerable<string>? unsetEnvironment = null)
     {
-        var start = new ProcessStartInfo(fileName)
+        // A tool the run will stop itself (cancellable) gets a session of its own: a signal to the run's process
+        // group (Ctrl-C in a terminal, systemd, timeout) then reaches the run, which stops the tool at a safe point
+        // and says so, instead of the tool dying on its own first and the run reporting a plain failure.
+        var isolate = cancellation.CanBeCanceled && Setsid is not null;
+        var start = new ProcessStartInfo(isolate ? Setsid! : fileName)
         {
             WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
@@ -35,6 +39,7 @@ public static class ToolRun
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (isolate) start.ArgumentList.Add(fileName);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         foreach (var name in unsetEnvironment ?? []) start.Environment.Remove(name);
         if (environment is not null)
@@ -62,4 +67,8 @@ public static class ToolRun
         cancellation.ThrowIfCancellationRequested();
         return new ToolResult(process.ExitCode, stdout, stderr);
     }
+
+    /// <summary>util-linux setsid: as the child of this process (never a group leader) it calls setsid() and execs, keeping the pid.</summary>
+    static readonly string? Setsid = OperatingSystem.IsWindows() ? null
+        : new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
 }

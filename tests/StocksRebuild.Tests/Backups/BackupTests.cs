@@ -15,9 +15,10 @@ public sealed class BackupTests
         var (database, _) = Databases.SourceWithBackup;
         var directory = Directory.CreateTempSubdirectory("backup-").FullName;
 
-        var path = BackupWriter.Backup(TestServer.Connection, database, directory, new TestLog(), At);
+        var now = DateTime.UtcNow;
+        var path = BackupWriter.Backup(TestServer.Connection, database, directory, new TestLog(), now);
 
-        Assert.That(Path.GetFileName(path), Is.EqualTo("full_20261125_1030.dump"));
+        Assert.That(Path.GetFileName(path), Is.EqualTo(BackupName.For(now)));
         var manifest = BackupManifest.ReadFor(path)!;
         Assert.That(manifest.SizeBytes, Is.EqualTo(new FileInfo(path).Length));
         Assert.That(manifest.Sha256, Is.EqualTo(BackupManifest.Sha256Of(path)));
@@ -27,8 +28,11 @@ public sealed class BackupTests
         if (!OperatingSystem.IsWindows()) Assert.That(File.GetUnixFileMode(path), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "backups are private to their owner");
         Assert.That(Directory.GetFiles(directory, "*.partial"), Is.Empty);
 
-        var verified = BackupVerifier.Verify(new VerifyBackupOptions { BackupDirectory = directory, NowUtc = At.AddHours(1) }, new TestLog());
+        var verified = BackupVerifier.Verify(new VerifyBackupOptions { BackupDirectory = directory, NowUtc = now.AddHours(1) }, new TestLog());
         Assert.That(verified.Path, Is.EqualTo(path));
+        Assert.That(verified.CreatedUtc, Is.EqualTo(now).Within(TimeSpan.FromMinutes(1)), "the archive's own creation time");
+        Assert.That(verified.Age, Is.EqualTo(TimeSpan.FromHours(1)).Within(TimeSpan.FromMinutes(1)));
+        Assert.That(verified.Contents.Kind, Is.EqualTo("schema and data"));
         Assert.That(verified.TableCount, Is.EqualTo(10), "eight data tables and the two migration journal tables");
         Assert.That(verified.SourceDatabase, Is.EqualTo(database));
         Assert.That(verified.Manifest, Is.Not.Null);

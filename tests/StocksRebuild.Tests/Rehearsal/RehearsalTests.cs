@@ -150,8 +150,7 @@ public sealed class RehearsalTests
     public void RpoAndRtoBeyondTheirLimitsAreRedAndTheRestoreIsStillRehearsed()
     {
         var live = Databases.SourceWithBackup.Database;
-        var directory = Directory.CreateTempSubdirectory("stocksrebuild-old-").FullName;
-        var old = BackupWriter.Backup(TestServer.Connection, live, directory, new TestLog(), nowUtc: DateTime.UtcNow.AddHours(-3));
+        var old = Databases.Dump(live, ago: TimeSpan.FromHours(3));
 
         var report = RecoveryRehearsal.Run(TestServer.Connection,
             Options(live, old) with { MaxBackupAge = TimeSpan.FromHours(1), MaxRto = TimeSpan.FromMilliseconds(1) }, new TestLog());

@@ -13,12 +13,12 @@ public sealed class ConcurrencyTests
     {
         var database = Databases.Seeded();
         var before = Databases.DataFingerprint(database);
-        using var held = RunLock.Acquire(TestServer.Connection, "postgres", database, new TestLog());
+        using var held = RunLock.Acquire(TestServer.Connection, database, new TestLog());
 
         var run = BuildScript.Run("--target=Ingest", $"--database={database}");
 
         Assert.That(run.ExitCode, Is.Not.Zero);
-        Assert.That(run.Output, Does.Contain($"another StocksRebuild run holds the lock on \"{database}\" (pid {Environment.ProcessId} host {Environment.MachineName}, connected from"));
+        Assert.That(run.Output, Does.Contain($"another StocksRebuild run holds the lock on \"{database}\" (pid {Environment.ProcessId} host {Environment.MachineName}, writing, connected from"));
         Assert.That(run.Output, Does.Contain("give --wait-for-lock=DURATION"));
         Assert.That(Databases.DataFingerprint(database), Is.EqualTo(before));
     }
@@ -27,7 +27,7 @@ public sealed class ConcurrencyTests
     public void WithWaitForLockTheSecondRunWaitsAndThenRuns()
     {
         var database = Databases.Migrated("lock");
-        var held = RunLock.Acquire(TestServer.Connection, "postgres", database, new TestLog());
+        var held = RunLock.Acquire(TestServer.Connection, database, new TestLog());
         var second = BuildScript.Launch("--target=Ingest", $"--database={database}", "--wait-for-lock=2m");
 
         Assert.That(second.WaitForOutput($"Waiting for the lock on \"{database}\"", TimeSpan.FromMinutes(1)), Is.True, second.OutputSoFar);

@@ -55,16 +55,38 @@ public static class BuildScript
         return run;
     }
 
-    /// <summary>Starts ./build.sh without waiting, for tests that signal or race it.</summary>
-    public static RunningBuild Launch(params string[] arguments)
+    /// <summary>Runs ./build.sh from another folder, as a DBA typing it elsewhere would.</summary>
+    public static BuildRun RunFrom(string workingDirectory, params string[] arguments)
     {
-        var start = new System.Diagnostics.ProcessStartInfo(Path.Combine(RepositoryRoot, "build.sh"))
+        var output = new System.Text.StringBuilder();
+        void Collect(string line) { lock (output) output.AppendLine(line); }
+        var result = ToolRun.Run(Path.Combine(RepositoryRoot, "build.sh"), arguments, Environment(TestServer.Connection), Collect, Collect,
+            workingDirectory: workingDirectory, unsetEnvironment: CallersConnection);
+        var run = new BuildRun(result.ExitCode, output.ToString());
+        TestContext.Out.WriteLine(run.Output);
+        return run;
+    }
+
+    /// <summary>Starts ./build.sh without waiting, for tests that signal or race it.</summary>
+    public static RunningBuild Launch(params string[] arguments) => Launch(ownProcessGroup: false, arguments);
+
+    /// <summary>
+    /// Starts ./build.sh as the leader of a new process group (setsid), the way systemd, timeout and CI
+    /// runners start a job: a signal to the group then reaches build.sh's process and every child at once.
+    /// </summary>
+    public static RunningBuild LaunchInOwnGroup(params string[] arguments) => Launch(ownProcessGroup: true, arguments);
+
+    static RunningBuild Launch(bool ownProcessGroup, string[] arguments)
+    {
+        var script = Path.Combine(RepositoryRoot, "build.sh");
+        var start = new System.Diagnostics.ProcessStartInfo(ownProcessGroup ? "setsid" : script)
         {
             WorkingDirectory = RepositoryRoot,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (ownProcessGroup) start.ArgumentList.Add(script);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         foreach (var name in CallersConnection) start.Environment.Remove(name);
         foreach (var (key, value) in Environment(TestServer.Connection)) start.Environment[key] = value;
@@ -122,8 +144,13 @@ public sealed class RunningBuild
         return Finish();
     }
 
+    /// <summary>Signals the process build.sh became (it execs Cake): what Ctrl-C's SIGINT or `kill PID` reach.</summary>
     public void Signal(string signal) =>
         StocksRebuild.Tools.ToolRun.Run("kill", ["-s", signal, Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+
+    /// <summary>Signals the whole process group (a run started by <see cref="BuildScript.LaunchInOwnGroup"/>): what systemd, timeout and CI send.</summary>
+    public void SignalGroup(string signal) =>
+        StocksRebuild.Tools.ToolRun.Run("kill", ["-s", signal, "--", "-" + Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
 
     public BuildRun Finish(TimeSpan? limit = null)
     {

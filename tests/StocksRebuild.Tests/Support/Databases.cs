@@ -5,6 +5,7 @@ using StocksRebuild.Connection;
 using StocksRebuild.Database;
 using StocksRebuild.Migrations;
 using StocksRebuild.Sample;
+using StocksRebuild.Tools;
 
 namespace StocksRebuild.Tests.Support;
 
@@ -74,6 +75,51 @@ public static class Databases
         Assert.Fail($"no statement '{prefix}…' ran on {database}");
         return 0;
     }
+
+    /// <summary>
+    /// A pg_dump -Fc of <paramref name="database"/> made by the real pg_dump with <paramref name="options"/> (e.g.
+    /// --schema-only), as if <paramref name="ago"/> earlier (faketime stamps the archive), named by that time unless
+    /// <paramref name="name"/> says otherwise, alone in a new folder and without a manifest.
+    /// </summary>
+    public static string Dump(string database, TimeSpan? ago = null, string? name = null, params string[] options)
+    {
+        var created = DateTime.UtcNow - (ago ?? TimeSpan.Zero);
+        var path = Path.Combine(Directory.CreateTempSubdirectory("stocksrebuild-dump-").FullName, name ?? BackupName.For(created));
+        string[] dump = [PgTools.Find("pg_dump"), "--format=custom", "--file=" + path, .. options];
+        var result = ago is { } offset
+            ? ToolRun.Run("faketime", ["-f", $"-{(long)offset.TotalSeconds}", .. dump], TestServer.Connection.ClientEnvironment(database))
+            : ToolRun.Run(dump[0], dump[1..], TestServer.Connection.ClientEnvironment(database));
+        Assert.That(result.Succeeded, Is.True, result.ErrorText);
+        return path;
+    }
+
+    /// <summary>Every file in a folder, hidden ones included, with its size and sha256: equal listings mean nothing was written or removed.</summary>
+    public static IReadOnlyDictionary<string, string> Listing(string folder) =>
+        Directory.GetFiles(folder, "*", new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = true })
+            .ToDictionary(f => Path.GetRelativePath(folder, f), f => $"{new FileInfo(f).Length}:{BackupManifest.Sha256Of(f)}");
+
+    static readonly Lazy<string> slowToDump = new(() =>
+    {
+        var database = Seeded(NewName("slowdump"));
+        // Incompressible enough that pg_dump writes for seconds: long enough to signal during the dump.
+        Execute(database, """
+            CREATE TABLE stocks_research.bulk (id bigint PRIMARY KEY, payload text);
+            INSERT INTO stocks_research.bulk SELECT i, repeat(md5(i::text), 8) FROM generate_series(1, 1500000) AS i;
+            """);
+        return database;
+    });
+
+    /// <summary>A seeded database with 1.5 M extra rows: pg_dump of it lasts seconds.</summary>
+    public static string SlowToDump => slowToDump.Value;
+
+    static readonly Lazy<(string folder, string backup)> slowBackup = new(() =>
+    {
+        var folder = Directory.CreateTempSubdirectory("stocksrebuild-slow-backup-").FullName;
+        return (folder, BackupWriter.Backup(TestServer.Connection, SlowToDump, folder, new TestLog()));
+    });
+
+    /// <summary>A backup of <see cref="SlowToDump"/>, alone in its folder: its restore lasts seconds.</summary>
+    public static (string Folder, string Backup) SlowBackup => slowBackup.Value;
 
     /// <summary>Copies the shared backup (and its manifest) into a new folder, so a test may damage its copy.</summary>
     public static string CopyOfBackup(string? asName = null, bool withManifest = true)

@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace StocksRebuild.Backups;
+
+/// <summary>
+/// What an archive's table of contents (pg_restore --list) says it holds: tables and their data by schema, and
+/// the creation time pg_dump wrote into its header. Parsed from the text, so it is testable without a file.
+/// </summary>
+public sealed partial record ArchiveContents(
+    DateTime? CreatedUtc,
+    IReadOnlySet<string> Schemas,
+    IReadOnlySet<string> Tables,
+    IReadOnlySet<string> TablesWithData)
+{
+    public static ArchiveContents Parse(string toc, TimeZoneInfo? dumpersZone = null)
+    {
+        var tables = new HashSet<string>(StringComparer.Ordinal);
+        var data = new HashSet<string>(StringComparer.Ordinal);
+        var schemas = new HashSet<string>(StringComparer.Ordinal);
+        foreach (Match entry in Entry().Matches(toc))
+        {
+            var (type, schema, name) = (entry.Groups["type"].Value, entry.Groups["schema"].Value, entry.Groups["name"].Value);
+            if (type == "SCHEMA") schemas.Add(name);
+            else if (type == "TABLE") { tables.Add($"{schema}.{name}"); schemas.Add(schema); }
+            else if (type == "TABLE DATA") { data.Add($"{schema}.{name}"); schemas.Add(schema); }
+        }
+        return new ArchiveContents(CreatedAt(toc, dumpersZone ?? TimeZoneInfo.Local), schemas, tables, data);
+    }
+
+    /// <summary>"schema-only", "data-only" or "schema and data": what pg_dump was asked for.</summary>
+    public string Kind => TablesWithData.Count == 0 ? "schema-only" : Tables.Count == 0 ? "data-only" : "schema and data";
+
+    /// <summary>What a restore of the runbook needs and this archive lacks; empty when it holds everything.</summary>
+    public IReadOnlyList<string> MissingFor(string schema, IEnumerable<string> tablesThatMustHaveRows)
+    {
+        var missing = new List<string>();
+        if (!Schemas.Contains(schema)) missing.Add($"schema {schema}");
+        foreach (var table in tablesThatMustHaveRows.Select(t => $"{schema}.{t}"))
+        {
+            if (!Tables.Contains(table)) missing.Add($"table {table}");
+            if (!TablesWithData.Contains(table)) missing.Add($"the rows of {table} (no TABLE DATA entry)");
+        }
+        return missing;
+    }
+
+    /// <summary>One line for a refusal or a report: its kind and where its tables are.</summary>
+    public string Describe()
+    {
+        var bySchema = Tables.Union(TablesWithData).GroupBy(t => t[..t.IndexOf('.')]).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => $"{g.Count()} in {g.Key}");
+        var where = Tables.Count + TablesWithData.Count == 0 ? "no tables" : "tables " + string.Join(", ", bySchema);
+        return $"{Kind}, {where}";
+    }
+
+    /// <summary>
+    /// "; Archive created at 2026-11-25 19:18:26 UTC": pg_dump stores its local clock time without a zone and
+    /// pg_restore prints it in its own; read as this machine's local time, as pg_restore itself does.
+    /// </summary>
+    static DateTime? CreatedAt(string toc, TimeZoneInfo zone)
+    {
+        var match = Created().Match(toc);
+        if (!match.Success || !DateTime.TryParseExact(match.Groups[1].Value, "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
+            return null;
+        return TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), zone);
+    }
+
+    // "218; 1259 16390 TABLE stocks_research securities owner", "3740; 0 16390 TABLE DATA stocks_research securities owner",
+    // "7; 2615 16385 SCHEMA - stocks_research owner". Names with spaces are not ours to restore: they do not match.
+    [GeneratedRegex(@"^\d+; \d+ \d+ (?<type>TABLE DATA|TABLE|SCHEMA) (?<schema>\S+) (?<name>\S+)", RegexOptions.Multiline)]
+    private static partial Regex Entry();
+
+    [GeneratedRegex(@"^; Archive created at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", RegexOptions.Multiline)]
+    private static partial Regex Created();
+}
