@@ -33,6 +33,7 @@ public sealed class RunbookParameters
     public string? SampleOut { get; }
     public IRunbookLog Log { get; }
     public bool Quick { get; }
+    public bool IgnoreExtraFiles { get; }
     public bool Swap { get; }
     public bool Deep { get; }
     public bool FreshBackup { get; }
@@ -87,6 +88,7 @@ public sealed class RunbookParameters
         };
         SampleOut = PathFlag("out");
         Quick = Switch("quick");
+        IgnoreExtraFiles = Switch("ignore-extra-files");
         Swap = Switch("swap");
         Deep = Switch("deep");
         FreshBackup = Switch("fresh-backup");
@@ -139,7 +141,7 @@ public sealed class RunbookParameters
         StepSummaryFile = NonEmpty(Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY")),
     };
 
-    public IngestOptions IngestOptions => new() { SourceDirectory = SourceDirectory, MaxErrors = MaxErrors };
+    public IngestOptions IngestOptions => new() { SourceDirectory = SourceDirectory, MaxErrors = MaxErrors, IgnoreExtraFiles = IgnoreExtraFiles };
 
     public DatabaseAdmin Admin => new DatabaseAdmin(Server, MaintenanceDatabase);
 

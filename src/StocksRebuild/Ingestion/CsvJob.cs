@@ -33,13 +33,17 @@ public sealed class CsvJob : IIngestJob
     public JobResult Run(JobContext context)
     {
         var resolve = Resolver?.Invoke(context.Connection, context.Transaction) ?? ((_, _) => { });
+        var limits = ColumnLimits.Read(context.Connection, context.Transaction, Table, Columns);
+        var rules = RowRules;
+        // Exactness first: a value the column cannot hold is named before any rule compares it.
+        void Checked(CsvRecord row, IngestErrors errors) { limits.Check(row, errors); rules(row, errors); }
         // A job with cross-table checks (check.sql) reads them from staging, so it always stages.
         if (!SqlFiles.Exists($"ingest/{Name}/check.sql") && IsEmpty(context))
         {
             context.Transaction.Save("direct");
             try
             {
-                return LoadDirect(context, resolve);
+                return LoadDirect(context, resolve, Checked);
             }
             catch (PostgresException e) when (IsRefusal(e))
             {
@@ -48,13 +52,13 @@ public sealed class CsvJob : IIngestJob
                 context.Log.Info($"Ingest {Name}: the database refused the direct load ({e.SqlState}: {e.MessageText}); staging the files to name the rows at fault.");
             }
         }
-        return LoadStaged(context, resolve);
+        return LoadStaged(context, resolve, Checked);
     }
 
     static bool IsRefusal(PostgresException e) =>
         e.SqlState.StartsWith("23", StringComparison.Ordinal) || e.SqlState == PostgresErrorCodes.CardinalityViolation;
 
-    JobResult LoadDirect(JobContext context, Action<CsvRecord, IngestErrors> resolve)
+    JobResult LoadDirect(JobContext context, Action<CsvRecord, IngestErrors> resolve, Action<CsvRecord, IngestErrors> check)
     {
         var clock = Stopwatch.StartNew();
         var deferred = DeferredObjects(context);
@@ -64,7 +68,7 @@ public sealed class CsvJob : IIngestJob
         long rows;
         using (var importer = context.Connection.BeginBinaryImport(copy))
         {
-            rows = ReadFiles(context, resolve, (_, row) =>
+            rows = ReadFiles(context, check, resolve, (_, row) =>
             {
                 importer.StartRow();
                 foreach (var (column, index) in target) Write(importer, column, index, row);
@@ -78,7 +82,7 @@ public sealed class CsvJob : IIngestJob
         return new JobResult(Name, rows, rows, 0, context.FilesRead);
     }
 
-    JobResult LoadStaged(JobContext context, Action<CsvRecord, IngestErrors> resolve)
+    JobResult LoadStaged(JobContext context, Action<CsvRecord, IngestErrors> resolve, Action<CsvRecord, IngestErrors> check)
     {
         var (connection, transaction, drop, errors, _, _) = context;
         var files = drop.FilesOf(Name);
@@ -87,7 +91,7 @@ public sealed class CsvJob : IIngestJob
         long staged;
         using (var importer = connection.BeginBinaryImport(StagingTable.Copy(Name, Columns)))
         {
-            staged = ReadFiles(context, resolve, (file, row) =>
+            staged = ReadFiles(context, check, resolve, (file, row) =>
             {
                 importer.StartRow();
                 importer.Write(file, NpgsqlDbType.Smallint);
@@ -121,7 +125,7 @@ public sealed class CsvJob : IIngestJob
     }
 
     /// <summary>Reads every file of the job, checking each row; good rows go to <paramref name="write"/> until the first problem.</summary>
-    long ReadFiles(JobContext context, Action<CsvRecord, IngestErrors> resolve, Action<short, CsvRecord> write)
+    long ReadFiles(JobContext context, Action<CsvRecord, IngestErrors> check, Action<CsvRecord, IngestErrors> resolve, Action<short, CsvRecord> write)
     {
         var (_, _, drop, errors, log, cancellation) = context;
         var files = drop.FilesOf(Name);
@@ -136,7 +140,7 @@ public sealed class CsvJob : IIngestJob
                 row =>
                 {
                     cancellation.ThrowIfCancellationRequested();
-                    RowRules(row, errors);
+                    check(row, errors);
                     if (!errors.Any) resolve(row, errors);
                     // After the first problem nothing more is written, but reading goes on to report more.
                     if (errors.Any) return;

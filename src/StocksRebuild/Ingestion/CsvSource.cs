@@ -38,7 +38,7 @@ public static class CsvSource
         var lastLine = 1;
         try
         {
-            using var reader = Sep.New(',').Reader(o => o with { Unescape = true, DisableColCountCheck = true, HasHeader = false }).From(text);
+            using var reader = Sep.New(',').Reader(o => o with { Unescape = true, Trim = SepTrim.Outer, DisableColCountCheck = true, HasHeader = false }).From(text);
             if (!reader.MoveNext())
             {
                 errors.Add(displayName, 1, null, "the file has no header row");
@@ -57,6 +57,12 @@ public static class CsvSource
                 if (row.ColCount == 1 && row.Span.Trim().IsEmpty) continue; // blank lines (e.g. at the end) carry no row
                 record.Line = row.LineNumberFrom;
                 rows++;
+                // A quote opened and never closed swallows every later line into one field: say so, where it opened.
+                if (row.Span.Count('"') % 2 == 1)
+                {
+                    errors.Add(displayName, record.Line, null, "a quoted field starting on this line is never closed (an unclosed \"); the lines after it were read into that field");
+                    continue;
+                }
                 if (row.Span.Length > MaxRowChars)
                 {
                     errors.Add(displayName, record.Line, null, $"the row is {row.Span.Length:N0} characters long; the limit is {MaxRowChars:N0} (an unclosed quote?)");
@@ -103,28 +109,42 @@ public static class CsvSource
         for (var c = 0; c < columns.Count; c++)
         {
             var column = columns[c];
-            var field = map[c] < 0 ? [] : row[map[c]].Span.Trim();
+            // RFC 4180: spaces inside quotes are data; Sep trims only those outside quotes (SepTrim.Outer).
+            var field = map[c] < 0 ? [] : row[map[c]].Span;
             if (field.IsEmpty)
             {
                 record.SetNull(c);
                 if (!column.Nullable && map[c] >= 0) { errors.Add(record.File, record.Line, column.Name, "is empty; a value is required"); ok = false; }
                 continue;
             }
-            var parsed = column.Type switch
+            bool? parsed = column.Type switch
             {
+                CsvType.BigInt or CsvType.SmallInt when IsWholeNumber(field) && !long.TryParse(field, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) =>
+                    Refuse(errors, record, column, $"{Shorten(field)} is outside the range of a whole number the database holds (bigint: {long.MinValue} to {long.MaxValue})"),
                 CsvType.BigInt => long.TryParse(field, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) && Set(record, c, l),
-                CsvType.SmallInt => short.TryParse(field, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var s) && Set(record, c, s),
+                CsvType.SmallInt => long.TryParse(field, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var s) && Set(record, c, s), // its range: ColumnLimits, from the catalog
                 CsvType.Numeric => decimal.TryParse(field, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var d) && Set(record, c, d),
                 CsvType.Date => DateOnly.TryParseExact(field, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) && Set(record, c, day),
                 _ => Set(record, c, field.ToString()),
             };
-            if (!parsed)
+            if (parsed is null) { ok = false; continue; }
+            if (parsed == false)
             {
                 errors.Add(record.File, record.Line, column.Name, $"'{Shorten(field)}' is not {column.Expected}");
                 ok = false;
             }
         }
         return ok;
+    }
+
+    static bool IsWholeNumber(ReadOnlySpan<char> field) =>
+        field.TrimStart("+-").Length > 0 && !field.TrimStart("+-").ContainsAnyExceptInRange('0', '9');
+
+    /// <summary>A refusal with its own reason: null tells the caller the error is already recorded.</summary>
+    static bool? Refuse(IngestErrors errors, CsvRecord record, CsvColumn column, string reason)
+    {
+        errors.Add(record.File, record.Line, column.Name, reason);
+        return null;
     }
 
     static bool Set(CsvRecord record, int column, long value) { record.Set(column, value); return true; }

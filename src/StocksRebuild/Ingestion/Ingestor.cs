@@ -13,6 +13,9 @@ public sealed record IngestOptions
 
     /// <summary>Bad rows reported per job before reading stops.</summary>
     public int MaxErrors { get; init; } = DefaultMaxErrors;
+
+    /// <summary>--ignore-extra-files: load a drop that holds files no job reads, listing them as ignored (else refused).</summary>
+    public bool IgnoreExtraFiles { get; init; }
 }
 
 /// <summary>
@@ -25,13 +28,15 @@ public static class Ingestor
     public static IReadOnlyList<JobResult> Ingest(ServerConnection server, string database, IngestOptions options, IRunbookLog log,
         CancellationToken cancellation = default)
     {
-        var drop = SourceDrop.Open(options.SourceDirectory);
+        var drop = SourceDrop.Open(options.SourceDirectory, options.IgnoreExtraFiles);
         using var runLock = RunLock.Acquire(server, database, log);
         var pending = Migrator.Plan(server, database).Pending;
         if (pending.Count > 0)
             throw new RunbookException($"Ingest refused: \"{database}\" lacks migrations {string.Join(", ", pending)}; run --target=Migrate first. Nothing was changed.");
 
         log.Info($"Ingest: {IngestJobs.InOrder.Count} jobs from {drop.Directory}");
+        foreach (var ignored in drop.Ignored)
+            log.Warning($"Ingest: {ignored} is read by no job and ignored" + (options.IgnoreExtraFiles ? " (--ignore-extra-files)" : " (documentation)"));
         var results = new List<JobResult>();
         using var logConnection = server.Open(database);
         using var connection = server.Open(database);

@@ -20,6 +20,7 @@ public static class Flags
         ["keep-sandbox"] = "leave the sandbox running at the end and print how to connect",
         ["wait-for-lock"] = "wait this long (e.g. 10m) for another run's lock on the database instead of failing",
         ["source"] = "the source drop folder Ingest reads (default: the shipped sample)",
+        ["ignore-extra-files"] = "Ingest: load a drop holding files no job reads, listing them as ignored (default: refuse it)",
         ["max-errors"] = "bad rows reported per ingestion job before it stops reading (default: 20)",
         ["securities"] = "GenerateSample: number of securities (default: 40)",
         ["years"] = "GenerateSample: calendar years of prices, ending 2025 (default: 2)",

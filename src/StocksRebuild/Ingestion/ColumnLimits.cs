@@ -1,0 +1,69 @@
+using System.Globalization;
+using Npgsql;
+
+namespace StocksRebuild.Ingestion;
+
+/// <summary>
+/// No value is changed on the way in: a number the target column cannot hold exactly (more decimals than its
+/// scale, more integer digits than its precision allows, an integer outside its type) is refused while reading,
+/// as FILE:LINE: COLUMN, instead of being rounded by the server or failing the job without a line. The limits are
+/// read from the catalog for the job's table, once per job.
+/// </summary>
+public sealed class ColumnLimits
+{
+    readonly string table;
+    readonly (int index, string column, Func<CsvRecord, int, string?> check)[] checks;
+
+    ColumnLimits(string table, (int, string, Func<CsvRecord, int, string?>)[] checks) => (this.table, this.checks) = (table, checks);
+
+    public static ColumnLimits Read(NpgsqlConnection connection, NpgsqlTransaction transaction, string qualifiedTable, IReadOnlyList<CsvColumn> columns)
+    {
+        var catalog = new Dictionary<string, (string type, int? precision, int? scale)>(StringComparer.Ordinal);
+        using (var command = new NpgsqlCommand(SqlFiles.Read("ingest/column_limits.sql"), connection, transaction))
+        {
+            command.Parameters.AddWithValue("table", qualifiedTable);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+                catalog[reader.GetString(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetInt32(3));
+        }
+        var table = qualifiedTable[(qualifiedTable.IndexOf('.') + 1)..];
+        var checks = new List<(int, string, Func<CsvRecord, int, string?>)>();
+        for (var i = 0; i < columns.Count; i++)
+        {
+            if (columns[i].StagedOnly || !catalog.TryGetValue(columns[i].Name, out var limit)) continue;
+            var target = $"{table}.{columns[i].Name}";
+            Func<CsvRecord, int, string?>? check = limit.type switch
+            {
+                "numeric" when limit is { precision: { } p, scale: { } s } => (row, c) => Numeric(row.Decimal(c), p, s, target),
+                "int2" => (row, c) => Integer(row.Integer(c), short.MinValue, short.MaxValue, "smallint", target),
+                "int4" => (row, c) => Integer(row.Integer(c), int.MinValue, int.MaxValue, "integer", target),
+                _ => null,
+            };
+            if (check is not null) checks.Add((i, columns[i].Name, check));
+        }
+        return new ColumnLimits(table, checks.ToArray());
+    }
+
+    /// <summary>Adds FILE:LINE: COLUMN: reason for every value of the row its column cannot hold exactly.</summary>
+    public void Check(CsvRecord row, IngestErrors errors)
+    {
+        foreach (var (index, column, check) in checks)
+            if (!row.IsNull(index) && check(row, index) is { } reason)
+                errors.Add(row.File, row.Line, column, reason);
+    }
+
+    public static string? Numeric(decimal value, int precision, int scale, string target)
+    {
+        var text = value.ToString(CultureInfo.InvariantCulture);
+        // Trailing zeros carry no digits: 93.9273000 fits numeric(18,6) exactly.
+        var decimals = (value / 1.0000000000000000000000000000m).Scale;
+        if (decimals > scale) return $"{text} has {decimals} decimals; {target} keeps {scale} (it would be rounded)";
+        var integerDigits = Math.Truncate(Math.Abs(value)) is var whole && whole == 0 ? 0 : whole.ToString(CultureInfo.InvariantCulture).Length;
+        if (integerDigits > precision - scale)
+            return $"{text} has {integerDigits} integer digits; {target} (numeric({precision},{scale})) holds at most {precision - scale}";
+        return null;
+    }
+
+    static string? Integer(long value, long min, long max, string type, string target) =>
+        value < min || value > max ? $"{value} is outside {target}'s range ({type}: {min} to {max})" : null;
+}
