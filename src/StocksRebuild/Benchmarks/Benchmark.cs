@@ -66,10 +66,9 @@ public sealed class Benchmark(ServerConnection server, string maintenanceDatabas
 
         // Backup against bare pg_dump -Fc, of the same database.
         var backups = Path.Combine(options.WorkDirectory, "backups");
-        var minute = 0;
         string backup = "";
         var ours = Median("Backup", () => ResetFolder(backups),
-            () => backup = BackupWriter.Backup(server, options.Database, backups, quiet, new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddMinutes(minute++)));
+            () => backup = BackupWriter.Backup(server, options.Database, backups, quiet)); // the folder is emptied before each run: no name collides
         var bare = Median("pg_dump -Fc", () => File.Delete(Path.Combine(options.WorkDirectory, "bare.dump")),
             () => Tool("pg_dump", ["--format=custom", "--file=" + Path.Combine(options.WorkDirectory, "bare.dump"), "--dbname=" + LibpqConnInfo.ForDatabase(options.Database)], options.Database));
         figures.Add(new("Backup", ours, "s", "pg_dump -Fc", bare, 1.10, $"{new FileInfo(backup).Length / 1048576.0:0} MB"));
