@@ -34,6 +34,7 @@ public sealed class RunbookParameters
     public IRunbookLog Log { get; }
     public bool Quick { get; }
     public bool IgnoreExtraFiles { get; }
+    public ValidToConvention TickerValidTo { get; }
     public bool Swap { get; }
     public bool Deep { get; }
     public bool FreshBackup { get; }
@@ -89,6 +90,12 @@ public sealed class RunbookParameters
         SampleOut = PathFlag("out");
         Quick = Switch("quick");
         IgnoreExtraFiles = Switch("ignore-extra-files");
+        TickerValidTo = Text("ticker-valid-to") switch
+        {
+            null or "exclusive" => ValidToConvention.Exclusive,
+            "inclusive" => ValidToConvention.Inclusive,
+            var other => throw new RunbookException($"--ticker-valid-to={other} is neither exclusive nor inclusive. Nothing was run."),
+        };
         Swap = Switch("swap");
         Deep = Switch("deep");
         FreshBackup = Switch("fresh-backup");
@@ -141,7 +148,7 @@ public sealed class RunbookParameters
         StepSummaryFile = NonEmpty(Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY")),
     };
 
-    public IngestOptions IngestOptions => new() { SourceDirectory = SourceDirectory, MaxErrors = MaxErrors, IgnoreExtraFiles = IgnoreExtraFiles };
+    public IngestOptions IngestOptions => new() { SourceDirectory = SourceDirectory, MaxErrors = MaxErrors, IgnoreExtraFiles = IgnoreExtraFiles, TickerValidTo = TickerValidTo };
 
     public DatabaseAdmin Admin => new DatabaseAdmin(Server, MaintenanceDatabase);
 

@@ -7,5 +7,6 @@ SET source_files   = @source_files::jsonb,
     rows_unchanged = @rows_unchanged,
     finished_at    = clock_timestamp(),
     status         = @status,
-    error          = @error
+    error          = @error,
+    options        = @options::jsonb
 WHERE run_id = @run_id;

@@ -23,6 +23,8 @@ public sealed class CsvJob : IIngestJob
     public required IReadOnlyList<CsvColumn> Columns { get; init; }
     /// <summary>Rules of one row, reported as FILE:LINE: COLUMN: reason.</summary>
     public Action<CsvRecord, IngestErrors> RowRules { get; init; } = (_, _) => { };
+    /// <summary>Rules that depend on how the run reads its files (e.g. --ticker-valid-to); they may convert a value, as documented.</summary>
+    public Func<IngestOptions, Action<CsvRecord, IngestErrors>>? OptionRules { get; init; }
     /// <summary>Rules of a header beyond "every required column is named"; given which columns are present.</summary>
     public Func<bool[], string?> HeaderRule { get; init; } = _ => null;
     /// <summary>A row rule that needs the database (e.g. a ticker's security on the trade date), prepared once per run.</summary>
@@ -35,8 +37,9 @@ public sealed class CsvJob : IIngestJob
         var resolve = Resolver?.Invoke(context.Connection, context.Transaction) ?? ((_, _) => { });
         var limits = ColumnLimits.Read(context.Connection, context.Transaction, Table, Columns);
         var rules = RowRules;
+        var optionRules = OptionRules?.Invoke(context.Options) ?? ((_, _) => { });
         // Exactness first: a value the column cannot hold is named before any rule compares it.
-        void Checked(CsvRecord row, IngestErrors errors) { limits.Check(row, errors); rules(row, errors); }
+        void Checked(CsvRecord row, IngestErrors errors) { limits.Check(row, errors); rules(row, errors); optionRules(row, errors); }
         // A job with cross-table checks (check.sql) reads them from staging, so it always stages.
         if (!SqlFiles.Exists($"ingest/{Name}/check.sql") && IsEmpty(context))
         {

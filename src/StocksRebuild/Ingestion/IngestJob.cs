@@ -14,6 +14,9 @@ public sealed record JobResult(string Job, long Read, long Inserted, long Update
 public sealed record JobContext(NpgsqlConnection Connection, NpgsqlTransaction Transaction, SourceDrop Drop, IngestErrors Errors, IRunbookLog Log,
     CancellationToken Cancellation = default)
 {
+    /// <summary>How the run reads its files (--ticker-valid-to and the like).</summary>
+    public IngestOptions Options { get; init; } = new() { SourceDirectory = Drop.Directory };
+
     /// <summary>The source files read so far; the ingestion log records them even when the job fails.</summary>
     public List<SourceFileRead> FilesRead { get; } = [];
 }

@@ -60,10 +60,19 @@ public static partial class IngestJobs
                 new("valid_from", CsvType.Date),
                 new("valid_to", CsvType.Date, Nullable: true),
             ],
-            RowRules = (row, errors) =>
+            // valid_to is exclusive in the table; a vendor's inclusive date (the last day held) is converted on read.
+            OptionRules = options => (row, errors) =>
             {
-                if (!row.IsNull(validFrom) && !row.IsNull(validTo) && row.Date(validTo) <= row.Date(validFrom))
-                    errors.Add(row, "valid_to", $"{row.Date(validTo):yyyy-MM-dd} is not after valid_from {row.Date(validFrom):yyyy-MM-dd}");
+                if (row.IsNull(validFrom) || row.IsNull(validTo)) return;
+                if (options.TickerValidTo == ValidToConvention.Inclusive)
+                {
+                    if (row.Date(validTo) < row.Date(validFrom))
+                        errors.Add(row, "valid_to", $"{row.Date(validTo):yyyy-MM-dd} is before valid_from {row.Date(validFrom):yyyy-MM-dd} (--ticker-valid-to=inclusive: the last day held)");
+                    else row.Set(validTo, row.Date(validTo).AddDays(1));
+                }
+                else if (row.Date(validTo) <= row.Date(validFrom))
+                    errors.Add(row, "valid_to", $"{row.Date(validTo):yyyy-MM-dd} is not after valid_from {row.Date(validFrom):yyyy-MM-dd} " +
+                                                "(valid_to is the first day the ticker no longer applies; for files giving the last day held, --ticker-valid-to=inclusive)");
             },
         };
     }
@@ -94,7 +103,7 @@ public static partial class IngestJobs
                 {
                     if (!row.IsNull(securityId) || row.IsNull(ticker)) return;
                     if (tickers.SecurityOn(row.Text(ticker)!, row.Date(tradeDate)) is { } security) row.Set(securityId, security);
-                    else errors.Add(row, "ticker", $"{row.Text(ticker)} names no security on {row.Date(tradeDate):yyyy-MM-dd} (see ticker_history)");
+                    else errors.Add(row, "ticker", tickers.Unresolved(row.Text(ticker)!, row.Date(tradeDate)));
                 };
             },
             HeaderRule = present => present[securityId] || present[ticker]

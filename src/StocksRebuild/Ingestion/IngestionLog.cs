@@ -33,7 +33,7 @@ static class IngestionLog
     }
 
     public static void Finished(NpgsqlConnection connection, NpgsqlTransaction? transaction, long runId, string status,
-        IReadOnlyList<SourceFileRead> files, JobResult? result, string? error)
+        IReadOnlyList<SourceFileRead> files, JobResult? result, string? error, IReadOnlyDictionary<string, string>? options = null)
     {
         using var command = new NpgsqlCommand(SqlFiles.Read("ingest/log/finished.sql"), connection, transaction);
         command.Parameters.AddWithValue("run_id", runId);
@@ -44,6 +44,7 @@ static class IngestionLog
         command.Parameters.AddWithValue("rows_updated", result?.Updated ?? 0L);
         command.Parameters.AddWithValue("rows_unchanged", result?.Unchanged ?? 0L);
         command.Parameters.AddWithValue("error", (object?)error ?? DBNull.Value);
+        command.Parameters.AddWithValue("options", JsonSerializer.Serialize(options ?? new Dictionary<string, string>()));
         command.ExecuteNonQuery();
     }
 }

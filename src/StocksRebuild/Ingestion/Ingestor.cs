@@ -6,6 +6,8 @@ using StocksRebuild.Migrations;
 
 namespace StocksRebuild.Ingestion;
 
+public enum ValidToConvention { Exclusive, Inclusive }
+
 public sealed record IngestOptions
 {
     public required string SourceDirectory { get; init; }
@@ -13,6 +15,15 @@ public sealed record IngestOptions
 
     /// <summary>Bad rows reported per job before reading stops.</summary>
     public int MaxErrors { get; init; } = DefaultMaxErrors;
+
+    /// <summary>--ticker-valid-to: whether ticker_history's valid_to is the first day no longer held (the table's) or the last day held.</summary>
+    public ValidToConvention TickerValidTo { get; init; } = ValidToConvention.Exclusive;
+
+    /// <summary>What the ingestion log records of these options for a job: only what differs from the defaults.</summary>
+    public IReadOnlyDictionary<string, string> LoggedFor(string job) =>
+        job == "ticker_history" && TickerValidTo == ValidToConvention.Inclusive
+            ? new Dictionary<string, string> { ["ticker_valid_to"] = "inclusive" }
+            : new Dictionary<string, string>();
 
     /// <summary>--ignore-extra-files: load a drop that holds files no job reads, listing them as ignored (else refused).</summary>
     public bool IgnoreExtraFiles { get; init; }
@@ -73,14 +84,14 @@ public static class Ingestor
         var clock = Stopwatch.StartNew();
         var runId = IngestionLog.Started(logConnection, job.Name);
         var transaction = connection.BeginTransaction();
-        var context = new JobContext(connection, transaction, drop, new IngestErrors(options.MaxErrors), log, cancellation);
+        var context = new JobContext(connection, transaction, drop, new IngestErrors(options.MaxErrors), log, cancellation) { Options = options };
         // A long statement (the upsert of millions of rows) is cancelled on the server when the run is interrupted.
         var backend = connection.ProcessID;
         using var cancelStatement = cancellation.Register(() => CancelBackend(server, logConnection.Database, backend));
         try
         {
             var result = job.Run(context);
-            IngestionLog.Finished(connection, transaction, runId, "succeeded", context.FilesRead, result, null);
+            IngestionLog.Finished(connection, transaction, runId, "succeeded", context.FilesRead, result, null, options.LoggedFor(job.Name));
             transaction.Commit();
             var seconds = clock.Elapsed.TotalSeconds;
             log.Info($"Ingest {job.Name}: {result.Read:N0} rows read, {result.Inserted:N0} inserted, {result.Updated:N0} updated, " +
@@ -100,7 +111,7 @@ public static class Ingestor
                 _ => null,
             };
             try { transaction.Rollback(); } catch (Exception) when (connection.State != System.Data.ConnectionState.Open) { /* the connection is gone, and the transaction with it */ }
-            try { IngestionLog.Finished(logConnection, null, runId, "failed", context.FilesRead, null, (failure ?? e).Message); }
+            try { IngestionLog.Finished(logConnection, null, runId, "failed", context.FilesRead, null, (failure ?? e).Message, options.LoggedFor(job.Name)); }
             catch (NpgsqlException logFailure) { log.Warning($"Ingest {job.Name}: could not mark run {runId} failed in ingestion_log ({logFailure.Message}); it stays 'running'."); }
             if (failure is null) throw;
             throw failure;

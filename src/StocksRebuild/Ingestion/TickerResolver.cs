@@ -32,4 +32,22 @@ public sealed class TickerResolver
             if (from <= day && (to is null || day < to)) return security;
         return null;
     }
+
+    /// <summary>Why a ticker names no security on a day, in the words a DBA needs to fix the drop.</summary>
+    public string Unresolved(string ticker, DateOnly day)
+    {
+        var reason = $"{ticker} names no security on {day:yyyy-MM-dd}";
+        if (!periods.TryGetValue(ticker, out var list))
+        {
+            var other = periods.Keys.FirstOrDefault(k => k.Equals(ticker, StringComparison.OrdinalIgnoreCase));
+            return other is null
+                ? $"{reason}: ticker_history has no period for it"
+                : $"{reason}: ticker_history has {other}, and tickers are matched exactly, case included";
+        }
+        if (list.FirstOrDefault(p => p.to == day) is { to: not null } ended)
+            return $"{reason}: security {ended.security} held it until {day:yyyy-MM-dd}, exclusive (valid_to is the first day it no longer applies; " +
+                   "a drop whose valid_to is the last day held loads with --ticker-valid-to=inclusive)";
+        var held = string.Join(", ", list.OrderBy(p => p.from).Take(3).Select(p => $"security {p.security} from {p.from:yyyy-MM-dd} to {(p.to is { } t ? $"{t:yyyy-MM-dd} (exclusive)" : "now")}"));
+        return $"{reason} (ticker_history: {held})";
+    }
 }

@@ -21,6 +21,7 @@ public static class Flags
         ["wait-for-lock"] = "wait this long (e.g. 10m) for another run's lock on the database instead of failing",
         ["source"] = "the source drop folder Ingest reads (default: the shipped sample)",
         ["ignore-extra-files"] = "Ingest: load a drop holding files no job reads, listing them as ignored (default: refuse it)",
+        ["ticker-valid-to"] = "Ingest: ticker_history's valid_to is exclusive (the first day no longer held, the default) or inclusive (the last day held)",
         ["max-errors"] = "bad rows reported per ingestion job before it stops reading (default: 20)",
         ["securities"] = "GenerateSample: number of securities (default: 40)",
         ["years"] = "GenerateSample: calendar years of prices, ending 2025 (default: 2)",

@@ -17,21 +17,25 @@ public sealed class IngestFidelityTests
     [OneTimeSetUp]
     public void Seed() => populated = Databases.Seeded();
 
-    /// <summary>Runs the drop through both paths; each must refuse with <paramref name="expected"/> and change nothing.</summary>
-    static void RefusedOnBothPaths(string populated, string drop, params string[] expected)
+    /// <summary>
+    /// Runs the drop through both paths; each must refuse with <paramref name="expected"/> and leave the failing job's
+    /// <paramref name="table"/> as it was (jobs before it commit, as the runbook's idempotent jobs do).
+    /// </summary>
+    static void RefusedOnBothPaths(string populated, string drop, string table, params string[] expected)
     {
+        Ingestor.Ingest(TestServer.Connection, populated, new IngestOptions { SourceDirectory = Drops.Sample }, new TestLog()); // the sample, whatever ran before
         var before = Databases.DataFingerprint(populated);
         var staged = BuildScript.Run("--target=Ingest", $"--database={populated}", $"--source={drop}");
         Assert.That(staged.ExitCode, Is.Not.Zero, staged.ToString());
         foreach (var text in expected) Assert.That(staged.Output, Does.Contain(text), staged.ToString());
-        Assert.That(Databases.DataFingerprint(populated), Is.EqualTo(before), "the populated tables are unchanged");
+        Assert.That(Databases.DataFingerprint(populated)[$"stocks_research.{table}"], Is.EqualTo(before[$"stocks_research.{table}"]), "the failing job's table is unchanged");
 
         var cold = Databases.NewName("cold");
         var direct = BuildScript.Run("--target=ColdRebuild", $"--database={cold}", $"--source={drop}");
         Assert.That(direct.ExitCode, Is.Not.Zero, direct.ToString());
         foreach (var text in expected) Assert.That(direct.Output, Does.Contain(text), direct.ToString());
         if (Databases.Exists(cold))
-            Assert.That(Databases.Scalar<long>(cold, "SELECT count(*) FROM stocks_research.prices_daily"), Is.Zero, "nothing of the failed job stays");
+            Assert.That(Databases.Scalar<long>(cold, $"SELECT count(*) FROM stocks_research.{table}"), Is.Zero, "nothing of the failed job stays");
     }
 
     [TestCase("93.9273001", 7)]
@@ -40,7 +44,7 @@ public sealed class IngestFidelityTests
     {
         var drop = Drops.CopyOfSample();
         Drops.ReplaceLine(drop, Prices, 10, $"1,2024-01-11,{open},93.9373,90.6632,91.0818,901564");
-        RefusedOnBothPaths(populated, drop, $"{Prices}:10: open: {open} has {decimals} decimals; prices_daily.open keeps 6 (it would be rounded)");
+        RefusedOnBothPaths(populated, drop, "prices_daily", $"{Prices}:10: open: {open} has {decimals} decimals; prices_daily.open keeps 6 (it would be rounded)");
     }
 
     [Test]
@@ -57,7 +61,7 @@ public sealed class IngestFidelityTests
     {
         var drop = Drops.CopyOfSample();
         Drops.ReplaceLine(drop, Prices, 10, "1,2024-01-11,93.4052,1234567890123.5,90.6632,91.0818,901564");
-        RefusedOnBothPaths(populated, drop, $"{Prices}:10: high: 1234567890123.5 has 13 integer digits; prices_daily.high (numeric(18,6)) holds at most 12");
+        RefusedOnBothPaths(populated, drop, "prices_daily", $"{Prices}:10: high: 1234567890123.5 has 13 integer digits; prices_daily.high (numeric(18,6)) holds at most 12");
     }
 
     [Test]
@@ -65,7 +69,7 @@ public sealed class IngestFidelityTests
     {
         var drop = Drops.CopyOfSample();
         Drops.ReplaceLine(drop, Prices, 10, "1,2024-01-11,93.4052,93.8373,90.6632,91.0818,99999999999999999999");
-        RefusedOnBothPaths(populated, drop, $"{Prices}:10: volume: 99999999999999999999 is outside the range of a whole number the database holds");
+        RefusedOnBothPaths(populated, drop, "prices_daily", $"{Prices}:10: volume: 99999999999999999999 is outside the range of a whole number the database holds");
     }
 
     [Test]
@@ -88,7 +92,7 @@ public sealed class IngestFidelityTests
         var drop = Drops.CopyOfSample();
         File.WriteAllText(Path.Combine(drop, "prices", "2026_by_id.txt"), "security_id,trade_date,open,high,low,close,volume\n");
         File.WriteAllText(Path.Combine(drop, "notes.xlsx"), "not csv");
-        RefusedOnBothPaths(populated, drop, "Ingest refused: no job reads notes.xlsx, prices/2026_by_id.txt in", "--ignore-extra-files");
+        RefusedOnBothPaths(populated, drop, "securities", "Ingest refused: no job reads notes.xlsx, prices/2026_by_id.txt in", "--ignore-extra-files");
 
         var run = BuildScript.Run("--target=Ingest", $"--database={populated}", $"--source={drop}", "--ignore-extra-files");
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
@@ -113,7 +117,57 @@ public sealed class IngestFidelityTests
     {
         var drop = Drops.CopyOfSample();
         Drops.ReplaceLine(drop, "securities.csv", 3, "2,\"Sample Company 2, Inc.,LSE,GBP,Health Care,2024-01-01,");
-        RefusedOnBothPaths(populated, drop, "securities.csv:3: a quoted field starting on this line is never closed");
+        RefusedOnBothPaths(populated, drop, "securities", "securities.csv:3: a quoted field starting on this line is never closed");
+    }
+
+    /// <summary>The sample as a vendor writing valid_to as the last day held would deliver it.</summary>
+    static string InclusiveDrop()
+    {
+        var drop = Drops.CopyOfSample();
+        Drops.Write(drop, "ticker_history.csv", Drops.Lines(drop, "ticker_history.csv").Select(l => l.EndsWith(",2025-02-05", StringComparison.Ordinal) ? l[..^10] + "2025-02-04" : l));
+        return drop;
+    }
+
+    [Test]
+    public void AnInclusiveValidToDropIsRefusedWithTheBoundaryHint() =>
+        RefusedOnBothPaths(populated, InclusiveDrop(), "prices_daily",
+            "prices/2025_by_ticker.csv:26: ticker: BJDT names no security on 2025-02-04: security 3 held it until 2025-02-04, exclusive (valid_to is the first day it no longer applies");
+
+    [Test]
+    public void AnInclusiveValidToDropLoadsWithTheInclusiveOptionIncludingAOneDayTicker()
+    {
+        var drop = InclusiveDrop();
+        Drops.Append(drop, "ticker_history.csv", "1,ONEDAY,2023-06-01,2023-06-01");
+        var refused = BuildScript.Run("--target=ColdRebuild", $"--database={Databases.NewName("oneday")}", $"--source={drop}");
+        Assert.That(refused.Output, Does.Contain("ticker_history.csv:46: valid_to: 2023-06-01 is not after valid_from 2023-06-01"), refused.ToString());
+
+        var cold = Databases.NewName("inclusive");
+        var run = BuildScript.Run("--target=ColdRebuild", $"--database={cold}", $"--source={drop}", "--ticker-valid-to=inclusive");
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        var sample = Databases.DataFingerprint(Databases.SourceWithBackup.Database);
+        Assert.That(Databases.DataFingerprint(cold)["stocks_research.prices_daily"], Is.EqualTo(sample["stocks_research.prices_daily"]), "every price resolved as in the sample");
+        Assert.That(Databases.Scalar<long>(cold, "SELECT count(*) FROM stocks_research.ticker_history WHERE valid_to = '2025-02-05'"),
+            Is.EqualTo(Databases.Scalar<long>(Databases.SourceWithBackup.Database, "SELECT count(*) FROM stocks_research.ticker_history WHERE valid_to = '2025-02-05'")));
+        Assert.That(Databases.Scalar<string>(cold, "SELECT valid_from || '..' || valid_to FROM stocks_research.ticker_history WHERE ticker = 'ONEDAY'"),
+            Is.EqualTo("2023-06-01..2023-06-02"), "a one-day ticker, stored exclusive");
+        Assert.That(Databases.Scalar<string>(cold, "SELECT options::text FROM stocks_research.ingestion_log WHERE job = 'ticker_history' ORDER BY run_id DESC LIMIT 1"),
+            Is.EqualTo("{\"ticker_valid_to\": \"inclusive\"}"), "the log says how valid_to was read");
+    }
+
+    [Test]
+    public void ALowerCaseTickerInTickerHistoryIsRefusedNamingTheOther()
+    {
+        var drop = Drops.CopyOfSample();
+        Drops.Append(drop, "ticker_history.csv", "2,axle,2023-01-01,2023-06-01");
+        RefusedOnBothPaths(populated, drop, "ticker_history", "ticker_history.csv:46: ticker: axle differs from AXLE (ticker_history.csv:3) only by case; tickers are matched exactly, case included");
+    }
+
+    [Test]
+    public void ALowerCaseTickerInPricesIsRefusedWithTheCaseHint()
+    {
+        var drop = Drops.CopyOfSample();
+        Drops.ReplaceLine(drop, "prices/2024_by_ticker.csv", 3, "bjdt,2024-01-02,15.4817,15.5296,15.0214,15.0681,387157");
+        RefusedOnBothPaths(populated, drop, "prices_daily", "prices/2024_by_ticker.csv:3: ticker: bjdt names no security on 2024-01-02: ticker_history has BJDT, and tickers are matched exactly, case included");
     }
 
     [Test]

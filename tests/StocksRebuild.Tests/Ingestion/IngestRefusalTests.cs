@@ -79,13 +79,13 @@ public sealed class IngestRefusalTests
     [Test]
     public void AnUnresolvableTicker() =>
         Assert.That(Refused(drop => Drops.ReplaceLine(drop, PricesByTicker, 7, "ZZZZ,2024-01-09,15.6,15.7,15.1,15.2,246910")).Lines,
-            Is.EqualTo(new[] { $"{PricesByTicker}:7: ticker: ZZZZ names no security on 2024-01-09 (see ticker_history)" }));
+            Is.EqualTo(new[] { $"{PricesByTicker}:7: ticker: ZZZZ names no security on 2024-01-09: ticker_history has no period for it" }));
 
     [Test]
     public void AReusedTickerOnADateNobodyHeldIt() =>
         // BJDT: security 3 until 2025-02-05, security 8 from 2025-05-07; on 2025-03-03 it named nobody.
         Assert.That(Refused(drop => Drops.Append(drop, "prices/2025_by_ticker.csv", "BJDT,2025-03-03,15,16,14,15,100")).Lines,
-            Is.EqualTo(new[] { $"prices/2025_by_ticker.csv:{Drops.Lines(Drops.Sample, "prices/2025_by_ticker.csv").Count + 1}: ticker: BJDT names no security on 2025-03-03 (see ticker_history)" }));
+            Is.EqualTo(new[] { $"prices/2025_by_ticker.csv:{Drops.Lines(Drops.Sample, "prices/2025_by_ticker.csv").Count + 1}: ticker: BJDT names no security on 2025-03-03 (ticker_history: security 3 from 2024-01-01 to 2025-02-05 (exclusive), security 8 from 2025-05-07 to now)" }));
 
     [Test]
     public void ADuplicateKeyWithinOneFile()
