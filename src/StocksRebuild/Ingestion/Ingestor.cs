@@ -106,7 +106,11 @@ public static class Ingestor
                     $"job {job.Name} was rolled back and its tables are as they were; the jobs before it are committed.",
                     "run --target=Ingest again: finished jobs change nothing the second time.", e),
                 RunbookException r => r,
-                PostgresException p => new RunbookException(Secrets.Mask($"Ingest {job.Name} failed and was rolled back: {p.SqlState}: {p.MessageText}", server), p),
+                // The row checks name every refusal they foresee as FILE:LINE: COLUMN; this one the server raised for the job as a whole.
+                PostgresException p => new RunbookException(Secrets.Mask(
+                    $"Ingest {job.Name} failed and was rolled back: {p.SqlState}: {p.MessageText}{(p.Where is { } where ? $" ({where})" : "")}. " +
+                    $"The server refused the job's load as a whole, so no line of {string.Join(", ", drop.FilesOfOrNone(job.Name))} can be named; " +
+                    "every row passed the tool's own checks.", server), p),
                 NpgsqlException n => new RunbookException(Secrets.Mask($"Ingest {job.Name} failed and was rolled back: {n.Message}", server), n),
                 _ => null,
             };

@@ -26,6 +26,9 @@ public sealed class SourceDrop
 
     public string FullPath(string relative) => Path.Combine(Directory, relative);
 
+    /// <summary>A job's files, or "(no file: derived)" for a job computed from the tables.</summary>
+    public IReadOnlyList<string> FilesOfOrNone(string job) => files.TryGetValue(job, out var list) ? list : ["(no file: derived from the tables)"];
+
     /// <summary>The top-level file of each job that reads one file.</summary>
     static readonly (string job, string file)[] SingleFiles =
     [

@@ -171,6 +171,21 @@ public sealed class IngestFidelityTests
     }
 
     [Test]
+    public void AServerErrorNoCheckForesawNamesTheJobAndFilesAndWhyNoLineIs()
+    {
+        var database = Databases.Migrated("trigger");
+        Databases.Execute(database, """
+            CREATE FUNCTION stocks_research.refuse_all() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'a site rule refused the row'; END $$;
+            CREATE TRIGGER refuse_all BEFORE INSERT ON stocks_research.prices_daily FOR EACH ROW EXECUTE FUNCTION stocks_research.refuse_all();
+            """);
+        var run = BuildScript.Run("--target=Ingest", $"--database={database}", $"--source={Drops.Sample}");
+        Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
+        Assert.That(run.Output, Does.Contain("Ingest prices_daily failed and was rolled back: P0001: a site rule refused the row"));
+        Assert.That(run.Output, Does.Contain("so no line of prices/2024_by_id.csv, prices/2024_by_ticker.csv, prices/2025_by_id.csv, prices/2025_by_ticker.csv can be named"));
+        Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.prices_daily"), Is.Zero);
+    }
+
+    [Test]
     public void ExactnessIsDecidedByTheCatalogsLimits()
     {
         Assert.That(ColumnLimits.Numeric(93.9273000m, 18, 6, "t.c"), Is.Null);
