@@ -7,6 +7,7 @@
 #load "./build/rehearsal.cake"
 #load "./build/sandbox.cake"
 #load "./build/benchmark.cake"
+#load "./build/operations.cake"
 #load "./build/tests.cake"
 
 using StocksRebuild;
@@ -41,6 +42,7 @@ Setup<RunbookParameters>(ctx =>
 Teardown(ctx =>
 {
     parameters.DropUnswappedRestore();
+    parameters.RefreshMetrics();
     parameters.ReleaseRunLock();
     parameters.StopSandbox();
 });
@@ -49,6 +51,8 @@ Teardown(ctx =>
 try
 {
     RunTarget(parameters.Target);
+    // Status speaks the Nagios convention through its exit code; Cake would say 0 for any finished run.
+    if (parameters.ExitCode != 0) System.Environment.Exit(parameters.ExitCode);
 }
 catch (Exception e) when (parameters.Interruption is not null)
 {

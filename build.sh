@@ -37,8 +37,13 @@ if [ ! -f "$library" ] || [ -n "$(find src sql \( -name bin -o -name obj \) -pru
   cake_extra+=(--invalidate-script-cache)
 fi
 
+# A shell without job control starts a background command with SIGINT ignored, bash cannot undo that, and
+# .NET leaves an inherited ignored SIGINT ignored: `kill -INT` would do nothing. GNU env restores the default.
+default_int=()
+if env --default-signal=INT true 2>/dev/null; then default_int=(env --default-signal=INT); fi
+
 cake=$(cat "$cake_path" 2>/dev/null || true)
 if [ -n "$cake" ] && [ -f "$cake" ]; then
-  exec dotnet "$cake" build.cake "$@" ${cake_extra[@]+"${cake_extra[@]}"}
+  exec ${default_int[@]+"${default_int[@]}"} dotnet "$cake" build.cake "$@" ${cake_extra[@]+"${cake_extra[@]}"}
 fi
-exec dotnet cake build.cake "$@" ${cake_extra[@]+"${cake_extra[@]}"}
+exec ${default_int[@]+"${default_int[@]}"} dotnet cake build.cake "$@" ${cake_extra[@]+"${cake_extra[@]}"}

@@ -9,6 +9,7 @@ using StocksRebuild.Connection;
 using StocksRebuild.Database;
 using StocksRebuild.Ingestion;
 using StocksRebuild.Migrations;
+using StocksRebuild.Monitoring;
 using StocksRebuild.Sample;
 using StocksRebuild.Sandbox;
 
@@ -34,6 +35,11 @@ public sealed class RunbookParameters
     public IRunbookLog Log { get; }
     public bool Quick { get; }
     public bool IgnoreExtraFiles { get; }
+    public RetentionPolicy Retention { get; }
+    /// <summary>--metrics-file: Status writes it; Backup, Rehearsal and Ingest refresh it when they end.</summary>
+    public string? MetricsFile { get; }
+    /// <summary>The process's exit code when the run finished (Status: 0 OK, 1 warning, 2 critical).</summary>
+    public int ExitCode { get; set; }
     public ValidToConvention TickerValidTo { get; }
     public bool Swap { get; }
     public bool Deep { get; }
@@ -90,6 +96,13 @@ public sealed class RunbookParameters
         SampleOut = PathFlag("out");
         Quick = Switch("quick");
         IgnoreExtraFiles = Switch("ignore-extra-files");
+        Retention = new RetentionPolicy
+        {
+            Keep = Text("keep") is { } keep ? Flags.PositiveInt(keep, "keep") : null,
+            KeepFor = Text("keep-for") is { } keepFor ? Durations.Parse(keepFor, "keep-for") : null,
+            KeepBackup = Text("keep-backup"),
+        };
+        MetricsFile = PathFlag("metrics-file");
         TickerValidTo = Text("ticker-valid-to") switch
         {
             null or "exclusive" => ValidToConvention.Exclusive,
@@ -185,6 +198,37 @@ public sealed class RunbookParameters
         Log.Info(Swap ? $"Restore --dryrun: the backup would go into a new database, be validated, and replace \"{Database}\" (kept as a previous copy); {consent}."
             : Admin.Exists(Database) ? $"Restore --dryrun: DropCreate would drop the existing \"{Database}\" and create it empty; {consent}."
             : $"Restore --dryrun: \"{Database}\" does not exist; DropCreate would create it (no consent needed).");
+    }
+
+    public StatusOptions StatusOptions => new()
+    {
+        Database = Database,
+        BackupDirectory = BackupDirectory,
+        ReportDirectory = ReportDirectory,
+        MaxBackupAge = MaxBackupAge,
+    };
+
+    /// <summary>Checks the status and, with --metrics-file, writes it for Prometheus (temp file + rename: a scraper never reads half).</summary>
+    public StatusReport WriteStatus()
+    {
+        var status = OperationalStatus.Check(Server, StatusOptions);
+        if (MetricsFile is not null)
+        {
+            StocksRebuild.Tools.PrivateFiles.WriteAllText(MetricsFile, status.ToPrometheus());
+            Log.Info($"Status: metrics written to {MetricsFile}");
+        }
+        return status;
+    }
+
+    /// <summary>After Backup, Rehearsal and Ingest, --metrics-file shows their outcome at once, not at the next Status.</summary>
+    public void RefreshMetrics()
+    {
+        if (MetricsFile is null || DryRun || Server is null || Target is not ("Backup" or "Rehearsal" or "Ingest" or "ColdRebuild")) return;
+        try { WriteStatus(); }
+        catch (Exception e) when (e is RunbookException or System.IO.IOException or UnauthorizedAccessException)
+        {
+            Log.Warning($"Could not refresh --metrics-file={MetricsFile}: {e.Message}");
+        }
     }
 
     /// <summary>Targets that write to the database: one such run per database at a time.</summary>

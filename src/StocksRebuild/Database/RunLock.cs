@@ -119,7 +119,15 @@ public sealed class RunLock : IDisposable
             var (connection, mode, holders) = Held[key];
             if (holders > 1) { Held[key] = (connection, mode, holders - 1); return; }
             Held.Remove(key);
-            connection.Dispose(); // ending the session releases the advisory lock
+            // Released here, not by the session's end: the server ends a closed session a moment after the client
+            // leaves, and a run starting in that moment would find the lock still held.
+            try
+            {
+                using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", connection);
+                unlock.ExecuteNonQuery();
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException) { /* the session is gone, and the lock with it */ }
+            connection.Dispose();
         }
     }
 }

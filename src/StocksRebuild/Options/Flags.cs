@@ -32,6 +32,10 @@ public static class Flags
         ["deep"] = "Validate/Rehearsal: also amcheck every B-tree index and read every table in full",
         ["fresh-backup"] = "Rehearsal: take a new backup of the live database first and rehearse that one",
         ["max-rto"] = "Rehearsal: fail when verify + restore + validate take longer than this (e.g. 30m)",
+        ["keep"] = "Prune: the newest N backups stay",
+        ["keep-for"] = "Prune: backups younger than this stay (e.g. 30d)",
+        ["keep-backup"] = "Prune: the backup YYYYMMDD_HHMM stays whatever the rules say",
+        ["metrics-file"] = "Status: write Prometheus metrics here (Backup, Rehearsal and Ingest refresh it)",
         ["report-dir"] = "Rehearsal: where report.md/json, history.jsonl and trend.svg go (default: artifacts/rehearsal)",
     };
 

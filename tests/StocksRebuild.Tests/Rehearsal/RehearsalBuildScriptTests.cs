@@ -86,7 +86,7 @@ public sealed class RehearsalBuildScriptTests
         var result = run.TerminateDuringRestore(() => scratch = ScratchOf(live).Single());
 
         Assert.That(result.ExitCode, Is.Not.Zero);
-        Assert.That(result.Output, Does.Contain("Interrupted during RestoreBackup"));
+        Assert.That(result.Output, Does.Contain($"Interrupted during Rehearsal: the live database \"{live}\" was only read, never changed; its scratch database(s) \"{scratch}\" were dropped"));
         Assert.That(result.Output, Does.Contain($"Rehearsal: dropped scratch database(s) \"{scratch}\""));
         Assert.That(ScratchOf(live), Is.Empty);
         Assert.That(RehearsalReport.FromJson(File.ReadAllText(Path.Combine(reports, "report.json"))).Status, Is.EqualTo("interrupted"));

@@ -1,0 +1,18 @@
+// Running it for years: retention with a safety floor, and a status check a monitor can read.
+using StocksRebuild.Backups;
+using StocksRebuild.Monitoring;
+
+// Not a runbook step: the folder of append-only backups would otherwise grow forever.
+Task("Prune")
+    .Description("Retention for --backup-dir: --keep=N and/or --keep-for=30d (both must allow), never the newest verified backup; deletes only with --confirm=prune")
+    .Does<RunbookParameters>((ctx, p) => BackupRetention.Prune(p.BackupDirectory, p.Retention, apply: p.Confirm == "prune" && !p.DryRun, p.Log));
+
+// One screen for the operator, an exit code for a monitor (0 OK, 1 warning, 2 critical), --metrics-file for Prometheus.
+Task("Status")
+    .Description("Newest backup and its real age, free space, last rehearsal, last ingestion per job, pending migrations; exit 0/1/2; --metrics-file=PATH")
+    .Does<RunbookParameters>((ctx, p) =>
+    {
+        var status = p.WriteStatus();
+        p.Log.Info(status.FormatTable());
+        p.ExitCode = status.ExitCode;
+    });

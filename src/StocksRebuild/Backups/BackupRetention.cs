@@ -1,0 +1,113 @@
+using System.Globalization;
+
+namespace StocksRebuild.Backups;
+
+/// <summary>--keep=N and/or --keep-for=DURATION, and the backups that stay whatever the rules say.</summary>
+public sealed record RetentionPolicy
+{
+    /// <summary>--keep=N: the newest N backups stay.</summary>
+    public int? Keep { get; init; }
+    /// <summary>--keep-for=30d: backups younger than this stay.</summary>
+    public TimeSpan? KeepFor { get; init; }
+    /// <summary>--keep-backup=YYYYMMDD_HHMM: this one stays.</summary>
+    public string? KeepBackup { get; init; }
+}
+
+/// <summary>One backup and what Prune decides for it, with the rule that decided.</summary>
+public sealed record PruneDecision(string File, DateTime TimestampUtc, bool Delete, string Reason);
+
+/// <summary>
+/// Retention with a safety floor, as pgBackRest and Barman keep backups: a backup goes only when every rule
+/// given lets it go, and never the newest one that passes VerifyBackup (the newest at all when none passes),
+/// nor one named by --keep-backup. Only the tool's own names (full_YYYYMMDD_HHMM.dump) are candidates; a
+/// dump and its manifest go together; anything else in the folder is never touched.
+/// </summary>
+public static class BackupRetention
+{
+    /// <summary>The decisions, newest first. Pure: the caller found the backups and the floor.</summary>
+    public static IReadOnlyList<PruneDecision> Decide(IEnumerable<(string file, DateTime utc)> backups, RetentionPolicy policy, DateTime nowUtc, string? floor)
+    {
+        if (policy.Keep is null && policy.KeepFor is null)
+            throw new RunbookException("Prune needs a rule: --keep=N (the newest N stay) and/or --keep-for=DURATION (e.g. 30d). Nothing was deleted.");
+        var decisions = new List<PruneDecision>();
+        var index = 0;
+        foreach (var (file, utc) in backups.OrderByDescending(b => b.utc))
+        {
+            var age = nowUtc - utc;
+            var stamp = utc.ToString(BackupName.TimestampFormat, CultureInfo.InvariantCulture);
+            string? keptBy =
+                file == floor ? "the floor: the newest backup that passes VerifyBackup" :
+                stamp == policy.KeepBackup ? $"--keep-backup={policy.KeepBackup}" :
+                policy.Keep is { } keep && index < keep ? $"--keep={keep}: number {index + 1} of the newest" :
+                policy.KeepFor is { } keepFor && age <= keepFor ? $"--keep-for={Durations.Format(keepFor)}: {Durations.Format(age)} old" :
+                null;
+            var allowedBy = string.Join(" and ", new[]
+            {
+                policy.Keep is { } k ? $"--keep={k} (number {index + 1})" : null,
+                policy.KeepFor is { } f ? $"--keep-for={Durations.Format(f)} ({Durations.Format(age)} old)" : null,
+            }.Where(r => r is not null));
+            decisions.Add(new PruneDecision(file, utc, keptBy is null, keptBy is null ? $"allowed by {allowedBy}" : $"kept by {keptBy}"));
+            index++;
+        }
+        return decisions;
+    }
+
+    /// <summary>
+    /// Prune of a folder: under its lock (a running Backup refuses it), decided, and applied only with consent.
+    /// </summary>
+    public static IReadOnlyList<PruneDecision> Prune(string directory, RetentionPolicy policy, bool apply, IRunbookLog log, DateTime? nowUtc = null)
+    {
+        if (!Directory.Exists(directory)) throw new RunbookException($"--backup-dir={directory}: no such folder. Nothing was deleted.");
+        if (policy.KeepBackup is { } keep && !BackupName.TryParseTimestamp(keep, out _))
+            throw new RunbookException($"--keep-backup={keep} is not a timestamp YYYYMMDD_HHMM. Nothing was deleted.");
+        using var folderLock = BackupFolderLock.Acquire(directory);
+        var now = nowUtc ?? DateTime.UtcNow;
+        var backups = Directory.EnumerateFiles(directory, "full_*.dump")
+            .Select(p => (file: Path.GetFileName(p), ok: BackupName.TryParse(Path.GetFileName(p), out var utc), utc))
+            .Where(b => b.ok).Select(b => (b.file, b.utc)).OrderByDescending(b => b.utc).ToList();
+        var floor = Floor(directory, backups.Select(b => b.file), log);
+        var decisions = Decide(backups, policy, now, floor);
+
+        foreach (var decision in decisions)
+        {
+            if (!decision.Delete) { log.Info($"Prune: keep   {decision.File}: {decision.Reason}"); continue; }
+            if (!apply) { log.Info($"Prune: would delete {decision.File}: {decision.Reason}"); continue; }
+            var path = Path.Combine(directory, decision.File);
+            // The manifest first: a dump without its manifest is still a backup, a manifest alone is not.
+            File.Delete(BackupName.ManifestPathFor(path));
+            File.Delete(path);
+            log.Info($"Prune: deleted {decision.File} and its manifest: {decision.Reason}");
+        }
+        var deleting = decisions.Count(d => d.Delete);
+        log.Info(apply
+            ? $"Prune: deleted {deleting} of {decisions.Count} backup(s) in {directory}; {decisions.Count - deleting} kept."
+            : $"Prune: {deleting} of {decisions.Count} backup(s) would be deleted; nothing was deleted (give --confirm=prune to delete).");
+        return decisions;
+    }
+
+    /// <summary>The newest backup that passes VerifyBackup now; the newest at all when none does (said so).</summary>
+    static string? Floor(string directory, IEnumerable<string> newestFirst, IRunbookLog log)
+    {
+        var all = newestFirst.ToList();
+        foreach (var file in all)
+        {
+            try
+            {
+                BackupVerifier.Verify(new VerifyBackupOptions { BackupFile = Path.Combine(directory, file), BackupDirectory = directory }, new SilentLog());
+                return file;
+            }
+            catch (RunbookException e)
+            {
+                log.Warning($"Prune: {file} does not pass VerifyBackup ({e.Message}); it cannot be the floor.");
+            }
+        }
+        if (all.Count > 0) log.Warning($"Prune: no backup passes VerifyBackup; the newest, {all[0]}, is kept as the floor all the same.");
+        return all.FirstOrDefault();
+    }
+
+    sealed class SilentLog : IRunbookLog
+    {
+        public void Info(string message) { }
+        public void Warning(string message) { }
+    }
+}

@@ -1,0 +1,126 @@
+using Npgsql;
+using StocksRebuild.Backups;
+using StocksRebuild.Connection;
+using StocksRebuild.Migrations;
+using StocksRebuild.Rehearsal;
+using StocksRebuild.Tools;
+
+namespace StocksRebuild.Monitoring;
+
+public sealed record StatusOptions
+{
+    public required string Database { get; init; }
+    public string BackupDirectory { get; init; } = "backups";
+    public string ReportDirectory { get; init; } = "artifacts/rehearsal";
+    /// <summary>--max-backup-age: an older newest backup is critical (backups have stopped).</summary>
+    public TimeSpan? MaxBackupAge { get; init; }
+    public DateTime NowUtc { get; init; } = DateTime.UtcNow;
+}
+
+/// <summary>
+/// One screen for the operator and an exit code for a monitor (Barman's check, pgBackRest's exporter): the
+/// newest backup and its real age, free space for the next one, the last rehearsal, the last run of each
+/// ingestion job, and the database's migrations against sql/migrations. Only reads.
+/// </summary>
+public static class OperationalStatus
+{
+    public static StatusReport Check(ServerConnection server, StatusOptions options)
+    {
+        var findings = new List<StatusFinding>();
+        var report = Backups(options, findings);
+        report = Rehearsals(options, findings, report);
+        report = Database(server, options, findings, report);
+        return report with { Findings = findings };
+    }
+
+    static StatusReport Backups(StatusOptions options, List<StatusFinding> findings)
+    {
+        var report = new StatusReport { Database = options.Database, Findings = [] };
+        var backups = Directory.Exists(options.BackupDirectory)
+            ? Directory.EnumerateFiles(options.BackupDirectory, "full_*.dump")
+                .Select(p => (path: p, ok: BackupName.TryParse(Path.GetFileName(p), out var utc), utc)).Where(b => b.ok).OrderByDescending(b => b.utc).ToList()
+            : [];
+        if (backups.Count == 0)
+        {
+            findings.Add(new("backup", StatusLevel.Critical, $"no backup in {options.BackupDirectory}: take one with --target=Backup"));
+            return report;
+        }
+        var newest = backups[0].path;
+        var size = new FileInfo(newest).Length;
+        var list = ToolRun.Run(PgTools.Find("pg_restore"), ["--list", newest]);
+        var created = list.Succeeded ? ArchiveContents.Parse(string.Join("\n", list.StdOut)).CreatedUtc : null;
+        report = report with { BackupsTotal = backups.Count, NewestBackupSizeBytes = size };
+        if (created is not { } createdUtc)
+        {
+            findings.Add(new("backup", StatusLevel.Critical, $"{Path.GetFileName(newest)}: pg_restore cannot read its table of contents: {list.ErrorText}"));
+            return report;
+        }
+        var age = options.NowUtc - createdUtc;
+        var tooOld = options.MaxBackupAge is { } max && age > max;
+        findings.Add(new("backup", tooOld ? StatusLevel.Critical : StatusLevel.Ok,
+            $"newest {Path.GetFileName(newest)}, {size:N0} bytes, created {Durations.Format(age)} ago" +
+            (options.MaxBackupAge is { } limit ? $" (limit {Durations.Format(limit)}, --max-backup-age{(tooOld ? ": backups have stopped?" : "")})" : " (no limit given: --max-backup-age)") +
+            $"; {backups.Count} backup(s) in {options.BackupDirectory}"));
+
+        var free = new DriveInfo(Path.GetFullPath(options.BackupDirectory)).AvailableFreeSpace;
+        var space = free < size ? StatusLevel.Critical : free < 2 * size ? StatusLevel.Warning : StatusLevel.Ok;
+        findings.Add(new("disk", space, $"{free:N0} bytes free in {options.BackupDirectory}, the newest backup is {size:N0}" +
+                                        (space == StatusLevel.Critical ? ": the next backup would not fit" : space == StatusLevel.Warning ? ": room for one more" : "")));
+        return report with { NewestBackupAgeSeconds = Math.Max(0, age.TotalSeconds) };
+    }
+
+    static StatusReport Rehearsals(StatusOptions options, List<StatusFinding> findings, StatusReport report)
+    {
+        var path = Path.Combine(options.ReportDirectory, RehearsalHistory.FileName);
+        var history = File.Exists(path) ? RehearsalHistory.Read(path).Where(e => e.Database == options.Database).ToList() : [];
+        if (history.Count == 0)
+        {
+            findings.Add(new("rehearsal", StatusLevel.Warning, $"no rehearsal of \"{options.Database}\" in {path}: an untested backup is a hope, run --target=Rehearsal"));
+            return report;
+        }
+        var last = history[^1];
+        var lastSuccess = history.LastOrDefault(e => e.Status == "passed");
+        var level = last.Status switch { "passed" => StatusLevel.Ok, "interrupted" => StatusLevel.Warning, _ => StatusLevel.Critical };
+        findings.Add(new("rehearsal", level, $"last {last.StartedUtc:yyyy-MM-dd HH:mm}Z {last.Status}" +
+            (last.RtoSeconds is { } rto ? $", RTO {Durations.Format(TimeSpan.FromSeconds(rto))}" : "") +
+            (last.RpoSeconds is { } rpo ? $", RPO {Durations.Format(TimeSpan.FromSeconds(rpo))}" : "") +
+            (level == StatusLevel.Ok ? "" : lastSuccess is null ? "; never passed" : $"; last passed {lastSuccess.StartedUtc:yyyy-MM-dd HH:mm}Z")));
+        return report with
+        {
+            RehearsalLastPassed = last.Status == "passed",
+            RehearsalLastRtoSeconds = last.RtoSeconds,
+            RehearsalLastRpoSeconds = last.RpoSeconds,
+            RehearsalLastSuccessUtc = lastSuccess?.StartedUtc,
+        };
+    }
+
+    static StatusReport Database(ServerConnection server, StatusOptions options, List<StatusFinding> findings, StatusReport report)
+    {
+        try
+        {
+            var plan = Migrator.Plan(server, options.Database);
+            findings.Add(new("migrations", plan.Pending.Count == 0 ? StatusLevel.Ok : StatusLevel.Warning,
+                plan.Pending.Count == 0 ? $"{plan.Applied.Count} applied, none pending" : $"{plan.Pending.Count} pending: {string.Join(", ", plan.Pending)} (--target=Migrate)"));
+            report = report with { MigrationsPending = plan.Pending.Count };
+
+            using var connection = server.Open(options.Database, readOnly: true);
+            using var command = new NpgsqlCommand(SqlFiles.Read("status/last_ingestion.sql"), connection);
+            using var reader = command.ExecuteReader();
+            var jobs = 0;
+            while (reader.Read())
+            {
+                jobs++;
+                var status = reader.GetString(1);
+                findings.Add(new($"ingest", status == "succeeded" ? StatusLevel.Ok : StatusLevel.Warning,
+                    $"{reader.GetString(0)}: {status} {reader.GetDateTime(2).ToUniversalTime():yyyy-MM-dd HH:mm}Z, {reader.GetInt64(3):N0} rows read" +
+                    (status == "running" ? " (running now, or killed: the next Ingest marks it failed)" : "")));
+            }
+            if (jobs == 0) findings.Add(new("ingest", StatusLevel.Ok, "no ingestion logged (a restored database needs none)"));
+        }
+        catch (Exception e) when (e is RunbookException or NpgsqlException)
+        {
+            findings.Add(new("database", StatusLevel.Critical, Secrets.Mask(e.Message, server)));
+        }
+        return report;
+    }
+}
