@@ -36,6 +36,8 @@ public sealed class RunbookParameters
     public bool Quick { get; }
     public bool IgnoreExtraFiles { get; }
     public RetentionPolicy Retention { get; }
+    /// <summary>--progress, and where the PostgreSQL tools' complete output goes.</summary>
+    public StocksRebuild.Tools.RunOutput Output { get; }
     /// <summary>--metrics-file: Status writes it; Backup, Rehearsal and Ingest refresh it when they end.</summary>
     public string? MetricsFile { get; }
     /// <summary>The process's exit code when the run finished (Status: 0 OK, 1 warning, 2 critical).</summary>
@@ -103,6 +105,19 @@ public sealed class RunbookParameters
             KeepBackup = Text("keep-backup"),
         };
         MetricsFile = PathFlag("metrics-file");
+        Output = new StocksRebuild.Tools.RunOutput
+        {
+            Progress = Text("progress") switch
+            {
+                null or "auto" => StocksRebuild.Tools.ProgressMode.Auto,
+                "line" => StocksRebuild.Tools.ProgressMode.Line,
+                "off" => StocksRebuild.Tools.ProgressMode.Off,
+                var other => throw new RunbookException($"--progress={other} is not auto, line or off. Nothing was run."),
+            },
+            Every = Text("progress-every") is { } every ? Durations.Parse(every, "progress-every") : TimeSpan.FromSeconds(5),
+            // pg_restore --verbose prints lines per object: they go whole to a file, the console keeps the progress and the news.
+            ToolLogDirectory = "artifacts/logs",
+        };
         TickerValidTo = Text("ticker-valid-to") switch
         {
             null or "exclusive" => ValidToConvention.Exclusive,
@@ -158,10 +173,11 @@ public sealed class RunbookParameters
         Deep = Deep,
         Jobs = Jobs,
         ReportDirectory = ReportDirectory,
+        Output = Output,
         StepSummaryFile = NonEmpty(Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY")),
     };
 
-    public IngestOptions IngestOptions => new() { SourceDirectory = SourceDirectory, MaxErrors = MaxErrors, IgnoreExtraFiles = IgnoreExtraFiles, TickerValidTo = TickerValidTo };
+    public IngestOptions IngestOptions => new() { SourceDirectory = SourceDirectory, MaxErrors = MaxErrors, IgnoreExtraFiles = IgnoreExtraFiles, TickerValidTo = TickerValidTo, Output = Output };
 
     public DatabaseAdmin Admin => new DatabaseAdmin(Server, MaintenanceDatabase);
 

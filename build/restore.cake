@@ -33,7 +33,7 @@ Task("RestoreBackup")
     .Does<RunbookParameters>((ctx, p) =>
     {
         if (p.Swap) SwapRestore.PrepareIncoming(p.Server, p.MaintenanceDatabase, p.Database, p.RestoreInto, p.Confirm, p.UseSandbox, p.Log, p.Cancellation);
-        BackupRestorer.Restore(p.Server, (p.VerifiedBackup ?? throw new InvalidOperationException("VerifyBackup did not run")).Path, p.RestoreInto, p.Jobs, p.Log, p.Cancellation);
+        BackupRestorer.Restore(p.Server, (p.VerifiedBackup ?? throw new InvalidOperationException("VerifyBackup did not run")).Path, p.RestoreInto, p.Jobs, p.Log, p.Cancellation, p.Output);
     });
 
 // 4. Post-restore validation: counts, every foreign key, every view, and the backup's manifest (--deep: amcheck, full reads).
@@ -74,4 +74,4 @@ Task("DropPrevious")
 // Not a runbook step but the runbook's premise: a full backup, append-only, with its manifest.
 Task("Backup")
     .Description("pg_dump -Fc the target database to full_YYYYMMDD_HHMM.dump with a manifest")
-    .Does<RunbookParameters>((ctx, p) => BackupWriter.Backup(p.Server, p.Database, p.BackupDirectory, p.Log, cancellation: p.Cancellation, waitFor: p.WaitForLock));
+    .Does<RunbookParameters>((ctx, p) => BackupWriter.Backup(p.Server, p.Database, p.BackupDirectory, p.Log, cancellation: p.Cancellation, waitFor: p.WaitForLock, output: p.Output));

@@ -56,7 +56,7 @@ public static partial class BackupVerifier
         var path = BackupSelection.Pick(options.BackupFile, options.BackupDirectory);
         var name = System.IO.Path.GetFileName(path);
         BackupName.TryParse(name, out var timestamp);
-        log.Info($"VerifyBackup: checking {path}" + (options.BackupFile is { } given && Path.GetFullPath(given) != path ? $" (--backup={given} is a link to it)" : ""));
+        log.Info($"VerifyBackup: checking {path}" + (options.BackupFile is { } given && Path.GetFullPath(given) != Path.GetFullPath(path) ? $" (--backup={given} is a link to it)" : ""));
 
         var size = new FileInfo(path).Length;
         if (size == 0) throw Refuse(path, "the file is empty (0 bytes)");

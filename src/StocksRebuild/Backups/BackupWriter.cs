@@ -12,8 +12,9 @@ namespace StocksRebuild.Backups;
 public static class BackupWriter
 {
     public static string Backup(ServerConnection server, string database, string backupDirectory, IRunbookLog log,
-        DateTime? nowUtc = null, CancellationToken cancellation = default, TimeSpan? waitFor = null)
+        DateTime? nowUtc = null, CancellationToken cancellation = default, TimeSpan? waitFor = null, RunOutput? output = null)
     {
+        output ??= RunOutput.Default;
         var now = nowUtc ?? DateTime.UtcNow;
         // Readers exclude writers: a Backup during a Restore would dump a half-restored database.
         using var databaseLock = RunLock.Acquire(server, database, log, waitFor, LockMode.Shared);
@@ -35,6 +36,7 @@ public static class BackupWriter
         var serverVersion = Scalar<string>(connection, "SHOW server_version");
         RequirePgDumpNotOlderThanServer(pgDumpVersion, serverVersion);
         var snapshot = Scalar<string>(connection, "SELECT pg_export_snapshot()");
+        var tables = (int)Scalar<long>(connection, SqlFiles.Read("backup/table_count.sql"));
         // Counted while pg_dump runs: the same snapshot, on this session, which pg_dump does not use.
         var counting = Task.Run(() => RowCounts.Exact(connection));
 
@@ -44,13 +46,31 @@ public static class BackupWriter
             // pg_dump truncates the file it is given and keeps its mode: created here, it is 0600 from its first byte.
             PrivateFiles.CreateNew(temporaryPath).Dispose();
             log.Info($"Backup: pg_dump -Fc of {server.Describe(database)} to {finalPath}");
+            var progress = output.Start("Backup", log);
+            using var toolLog = ToolLog.Create(output.ToolLogDirectory, $"backup-{database}");
+            if (toolLog is not null) log.Info($"Backup: pg_dump's complete output goes to {toolLog.Path}; its warnings and errors come here too.");
+            var dumped = 0;
+            void OnLine(string raw)
+            {
+                var line = Secrets.Mask(raw, server);
+                toolLog?.WriteLine(line);
+                if (line.StartsWith("pg_dump: dumping contents of table ", StringComparison.Ordinal))
+                {
+                    progress.Report(++dumped, tables, "tables", $"{line["pg_dump: dumping contents of table ".Length..].Trim('"')}, {new FileInfo(temporaryPath).Length:N0} bytes written");
+                    return;
+                }
+                // The rest of --verbose (catalog reads, definitions saved) is the file's; warnings, errors and the unexpected are news.
+                var verbose = line.StartsWith("pg_dump: ", StringComparison.Ordinal)
+                              && !line.Contains("warning", StringComparison.OrdinalIgnoreCase) && !line.Contains("error", StringComparison.OrdinalIgnoreCase);
+                if (!verbose) log.Info(line);
+            }
             ToolResult result;
             try
             {
                 result = ToolRun.Run(pgDump,
-                    ["--format=custom", $"--snapshot={snapshot}", $"--file={temporaryPath}", "--dbname=" + LibpqConnInfo.ForDatabase(database)],
+                    ["--format=custom", "--verbose", $"--snapshot={snapshot}", $"--file={temporaryPath}", "--dbname=" + LibpqConnInfo.ForDatabase(database)],
                     server.ClientEnvironment(database),
-                    onStdErr: line => log.Info(Secrets.Mask(line, server)),
+                    onStdErr: OnLine,
                     cancellation: cancellation);
             }
             catch (OperationCanceledException e)
@@ -58,7 +78,8 @@ public static class BackupWriter
                 throw new RunInterruptedException("Backup", "pg_dump was stopped; no backup was written and the older backups are intact.", "run --target=Backup again.", e);
             }
             if (!result.Succeeded)
-                throw new RunbookException($"Backup failed: pg_dump {result.HowItEnded}: {Secrets.Mask(result.ErrorText, server)}. No backup was written; older backups are intact.");
+                throw new RunbookException($"Backup failed: pg_dump {result.HowItEnded}: {Secrets.Mask(LastErrors(result), server)}. No backup was written; older backups are intact.");
+            progress.Done(tables, "tables", $"{new FileInfo(temporaryPath).Length:N0} bytes");
             Flush(temporaryPath);
 
             var manifest = new BackupManifest
@@ -86,6 +107,13 @@ public static class BackupWriter
             File.Delete(temporaryPath);
             File.Delete(manifestPath + ".partial");
         }
+    }
+
+    /// <summary>With --verbose, pg_dump's last lines are its account of work; the failure is in the lines that say error.</summary>
+    static string LastErrors(ToolResult result)
+    {
+        var errors = result.StdErr.Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase) || l.Contains("fatal", StringComparison.OrdinalIgnoreCase)).TakeLast(5).ToList();
+        return errors.Count > 0 ? string.Join(Environment.NewLine, errors) : result.ErrorText;
     }
 
     /// <summary>An old pg_dump against a newer server is how teams end up with backups that do not restore.</summary>

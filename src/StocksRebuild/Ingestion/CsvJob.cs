@@ -17,8 +17,6 @@ namespace StocksRebuild.Ingestion;
 /// </summary>
 public sealed class CsvJob : IIngestJob
 {
-    static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(5);
-
     public required string Name { get; init; }
     public required IReadOnlyList<CsvColumn> Columns { get; init; }
     /// <summary>Rules of one row, reported as FILE:LINE: COLUMN: reason.</summary>
@@ -132,12 +130,13 @@ public sealed class CsvJob : IIngestJob
     {
         var (_, _, drop, errors, log, cancellation) = context;
         var files = drop.FilesOf(Name);
-        var clock = Stopwatch.StartNew();
-        var lastProgress = TimeSpan.Zero;
-        long written = 0;
+        var progress = context.Options.Output.Start($"Ingest {Name}", log);
+        var sizes = files.Select(f => new FileInfo(drop.FullPath(f)).Length).ToArray();
+        long written = 0, before = 0;
         for (short index = 0; index < files.Count && !errors.Full; index++)
         {
             var fileIndex = index;
+            var offset = before;
             var read = CsvSource.Read(drop.FullPath(files[index]), files[index], Columns, errors,
                 present => { if (HeaderRule(present) is { } problem) errors.Add(files[fileIndex], 1, null, problem); },
                 row =>
@@ -148,15 +147,15 @@ public sealed class CsvJob : IIngestJob
                     // After the first problem nothing more is written, but reading goes on to report more.
                     if (errors.Any) return;
                     write(fileIndex, row);
-                    if (++written % 65536 == 0 && clock.Elapsed - lastProgress > ProgressEvery)
-                    {
-                        lastProgress = clock.Elapsed;
-                        log.Info($"Ingest {Name}: {written:N0} rows read ({written / clock.Elapsed.TotalSeconds:N0} rows/s)");
-                    }
+                    if (++written % 4096 == 0)
+                        progress.Report(offset + row.BytesRead, sizes.Sum(), "bytes",
+                            $"{files[fileIndex]}, {written:N0} rows, {written / Math.Max(progress.Elapsed.TotalSeconds, 0.001):N0} rows/s");
                 });
             context.FilesRead.Add(read);
+            before += sizes[index];
         }
         if (errors.Any) throw new IngestException(Name, errors.Lines, errors.Full);
+        progress.Done(sizes.Sum(), "bytes", $"{files.Count} file(s), {written:N0} rows read");
         return written;
     }
 

@@ -23,6 +23,8 @@ public sealed class CsvRecord
 
     public string File { get; internal set; } = "";
     public long Line { get; internal set; }
+    /// <summary>Bytes of the file read so far (the reader's buffer runs a little ahead of the row): for progress only.</summary>
+    public long BytesRead { get; internal set; }
 
     public bool IsNull(int column) => nulls[column];
     public long Integer(int column) => integers[column];

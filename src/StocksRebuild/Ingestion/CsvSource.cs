@@ -56,6 +56,7 @@ public static class CsvSource
                 lastLine = row.LineNumberFrom;
                 if (row.ColCount == 1 && row.Span.Trim().IsEmpty) continue; // blank lines (e.g. at the end) carry no row
                 record.Line = row.LineNumberFrom;
+                record.BytesRead = stream.BytesRead;
                 rows++;
                 // A quote opened and never closed swallows every later line into one field: say so, where it opened.
                 if (row.Span.Count('"') % 2 == 1)

@@ -3,6 +3,7 @@ using Npgsql;
 using StocksRebuild.Connection;
 using StocksRebuild.Database;
 using StocksRebuild.Migrations;
+using StocksRebuild.Tools;
 
 namespace StocksRebuild.Ingestion;
 
@@ -24,6 +25,9 @@ public sealed record IngestOptions
         job == "ticker_history" && TickerValidTo == ValidToConvention.Inclusive
             ? new Dictionary<string, string> { ["ticker_valid_to"] = "inclusive" }
             : new Dictionary<string, string>();
+
+    /// <summary>--progress and the like: how a job reports while it reads.</summary>
+    public RunOutput Output { get; init; } = RunOutput.Default;
 
     /// <summary>--ignore-extra-files: load a drop that holds files no job reads, listing them as ignored (else refused).</summary>
     public bool IgnoreExtraFiles { get; init; }

@@ -36,6 +36,8 @@ public static class Flags
         ["keep-for"] = "Prune: backups younger than this stay (e.g. 30d)",
         ["keep-backup"] = "Prune: the backup YYYYMMDD_HHMM stays whatever the rules say",
         ["metrics-file"] = "Status: write Prometheus metrics here (Backup, Rehearsal and Ingest refresh it)",
+        ["progress"] = "auto (a live line in a terminal, else a line every 5 s), line, or off",
+        ["progress-every"] = "without a terminal, a progress line this often (default: 5s)",
         ["report-dir"] = "Rehearsal: where report.md/json, history.jsonl and trend.svg go (default: artifacts/rehearsal)",
     };
 

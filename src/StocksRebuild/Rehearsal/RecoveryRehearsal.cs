@@ -28,6 +28,8 @@ public sealed record RehearsalOptions
     public bool Deep { get; init; }
     public int Jobs { get; init; } = Environment.ProcessorCount;
     public string ReportDirectory { get; init; } = "artifacts/rehearsal";
+    /// <summary>Progress of the long steps and where the tools' complete output goes.</summary>
+    public RunOutput Output { get; init; } = RunOutput.Default;
     /// <summary>$GITHUB_STEP_SUMMARY: the Markdown report is appended there when set.</summary>
     public string? StepSummaryFile { get; init; }
 }
@@ -134,7 +136,7 @@ public sealed class RecoveryRehearsal
         }
         if (liveProblem is not null) throw new RunbookException($"{reason}, and the live database cannot be dumped: {liveProblem}");
         log.Info($"Rehearsal: taking a backup first ({reason}).");
-        backupPath = BackupWriter.Backup(server, options.Database, options.BackupDirectory, log, cancellation: cancellation);
+        backupPath = BackupWriter.Backup(server, options.Database, options.BackupDirectory, log, cancellation: cancellation, output: options.Output);
         backupTaken = true;
         return ($"took {backupPath} with the Backup target ({reason})", []);
     });
@@ -168,7 +170,7 @@ public sealed class RecoveryRehearsal
         if (!Step("Restore", () =>
             {
                 restored = scratch.Create(BackupLabel);
-                BackupRestorer.Restore(server, verified.Path, restored, options.Jobs, log, cancellation);
+                BackupRestorer.Restore(server, verified.Path, restored, options.Jobs, log, cancellation, options.Output);
                 return ($"pg_restore --jobs={options.Jobs} into \"{restored}\"", []);
             }))
         {

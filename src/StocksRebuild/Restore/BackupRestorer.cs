@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using StocksRebuild.Connection;
 using StocksRebuild.Database;
 using StocksRebuild.Tools;
@@ -5,7 +6,7 @@ using StocksRebuild.Tools;
 namespace StocksRebuild.Restore;
 
 /// <summary>Runbook step 3: pg_restore --no-owner --no-privileges, stopping at the first error.</summary>
-public static class BackupRestorer
+public static partial class BackupRestorer
 {
     public static IReadOnlyList<string> Arguments(string backupPath, string database, int jobs) =>
     [
@@ -19,23 +20,37 @@ public static class BackupRestorer
     ];
 
     public static void Restore(ServerConnection server, string backupPath, string database, int jobs, IRunbookLog log,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, RunOutput? output = null)
     {
+        output ??= RunOutput.Default;
         if (jobs < 1) throw new RunbookException($"--jobs={jobs}: pg_restore needs at least one job.");
         using var runLock = RunLock.Acquire(server, database, log);
         if (cancellation.IsCancellationRequested)
             throw new RunInterruptedException("RestoreBackup", $"nothing was restored into \"{database}\".", "run --target=Restore again.");
         log.Info($"Restore: pg_restore --jobs={jobs} {backupPath} into {server.Describe(database)}");
+        var total = ToolRun.Run(PgTools.Find("pg_restore"), ["--list", backupPath]).StdOut.Count(l => TocEntry().IsMatch(l));
+        var progress = output.Start("Restore", log);
+        using var toolLog = ToolLog.Create(output.ToolLogDirectory, $"restore-{database}");
+        if (toolLog is not null) log.Info($"Restore: pg_restore's complete output goes to {toolLog.Path}; its warnings and errors come here too.");
+        var done = 0;
+        string? loading = null;
+        void OnLine(string raw)
+        {
+            var line = Secrets.Mask(raw, server);
+            toolLog?.WriteLine(line);
+            if (ObjectLine().Match(line) is { Success: true } match)
+            {
+                if (match.Groups["table"].Success) loading = match.Groups["table"].Value;
+                progress.Report(Interlocked.Increment(ref done), total, "objects", loading is null ? null : $"loading {loading}");
+                if (toolLog is not null) return; // the object-by-object account is in the file
+            }
+            log.Info(line);
+        }
         ToolResult result;
         try
         {
-            result = ToolRun.Run(
-                PgTools.Find("pg_restore"),
-                Arguments(backupPath, database, jobs),
-                server.ClientEnvironment(database),
-                onStdOut: line => log.Info(Secrets.Mask(line, server)),
-                onStdErr: line => log.Info(Secrets.Mask(line, server)),
-                cancellation);
+            result = ToolRun.Run(PgTools.Find("pg_restore"), Arguments(backupPath, database, jobs), server.ClientEnvironment(database),
+                onStdOut: OnLine, onStdErr: OnLine, cancellation);
         }
         catch (OperationCanceledException e)
         {
@@ -46,8 +61,17 @@ public static class BackupRestorer
             throw new RunbookException(
                 $"Restore failed: pg_restore {result.HowItEnded}: {Secrets.Mask(LastError(result), server)}. " +
                 $"\"{database}\" is incomplete: fix the cause and run --target=Restore again (it drops and recreates it).");
+        progress.Done(total, "objects", $"restored into \"{database}\"");
         log.Info($"Restore: {backupPath} restored into \"{database}\".");
     }
+
+    // "218; 1259 16390 TABLE stocks_research securities owner": one object of the archive.
+    [GeneratedRegex(@"^\d+;")]
+    private static partial Regex TocEntry();
+
+    // What pg_restore --verbose prints as it restores an object (serial and parallel alike).
+    [GeneratedRegex(@"^pg_restore: (?:creating |executing |processing data for table ""(?<table>[^""]+)"")")]
+    private static partial Regex ObjectLine();
 
     static string LastError(ToolResult result) =>
         result.StdErr.LastOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)) ?? result.ErrorText;
