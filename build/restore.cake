@@ -41,7 +41,7 @@ Task("Validate")
     .Description("Runbook A.4 / B.5: read-only checks of the target database")
     .Does<RunbookParameters>((ctx, p) =>
     {
-        var report = Validator.Validate(p.Server, p.RestoreInto, p.VerifiedBackup?.Manifest);
+        var report = Validator.Validate(p.Server, p.RestoreInto, p.VerifiedBackup?.Manifest, p.Output.Start("Validate", p.Log));
         // A database the tool did not create is only read: amcheck is used when installed, never installed.
         if (p.Deep) report = report.Including(Validator.Deep(p.Server, p.RestoreInto, installAmcheck: false));
         p.Log.Info(report.FormatTable());

@@ -70,6 +70,9 @@ public sealed class RecoveryRehearsal
     readonly List<SchemaSnapshot> snapshots = new();
     IReadOnlyList<string> differences = [];
 
+    /// <summary>The checks a full rehearsal records (Leftovers … Cleanup), for "check k of N" while it runs.</summary>
+    int Planned => 11 + (options.Deep ? 1 : 0);
+
     RehearsalReport Run()
     {
         scratch = new ScratchDatabases(server, options.MaintenanceDatabase, options.Database, log);
@@ -180,7 +183,7 @@ public sealed class RecoveryRehearsal
         }
         var validated = Step("Validate", () =>
         {
-            var validation = Validator.Validate(server, restored!, verified.Manifest);
+            var validation = Validator.Validate(server, restored!, verified.Manifest, options.Output.Start("Validate", log));
             restoredCounts = validation.RowCounts;
             return validation.Passed
                 ? ($"{validation.Checks.Count} checks passed", [])
@@ -311,7 +314,7 @@ public sealed class RecoveryRehearsal
         if (cancellation.IsCancellationRequested && name != "Cleanup")
             throw new RunInterruptedException("Rehearsal", $"stopped before {name}; the live database was only read.", "the scratch databases are dropped now; run --target=Rehearsal again.");
         var clock = Stopwatch.StartNew();
-        log.Info($"Rehearsal: {name} …");
+        log.Info($"Rehearsal: {name} … (check {checks.Count + 1} of about {Planned})");
         try
         {
             var (detail, findings) = body();

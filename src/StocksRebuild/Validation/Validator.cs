@@ -3,6 +3,7 @@ using Npgsql;
 using StocksRebuild.Backups;
 using StocksRebuild.Connection;
 using StocksRebuild.Database;
+using StocksRebuild.Tools;
 
 namespace StocksRebuild.Validation;
 
@@ -17,7 +18,7 @@ public static partial class Validator
     /// <summary>The runbook's three tables that must hold rows after a restore.</summary>
     public static readonly IReadOnlyList<string> TablesThatMustHaveRows = ["securities", "prices_daily", "corporate_actions"];
 
-    public static ValidationReport Validate(ServerConnection server, string database, BackupManifest? manifest = null)
+    public static ValidationReport Validate(ServerConnection server, string database, BackupManifest? manifest = null, ProgressLine? progress = null)
     {
         var clock = Stopwatch.StartNew();
         var checks = new List<ValidationCheck>();
@@ -51,7 +52,7 @@ public static partial class Validator
             });
         foreach (var view in views) scans.Add(c => [CheckView(c, view)]);
         scans.Add(CheckDerivedTables);
-        var scanned = OnSessions(server, database, scans);
+        var scanned = OnSessions(server, database, scans, progress);
 
         // Counted once: the row-count checks and the manifest comparison share these (count(*) of a large table dominates).
         var rowCounts = tables.Select((t, i) => (t.name, i)).ToDictionary(t => $"{Schema}.{t.name}", t => counted[t.i]);
@@ -78,17 +79,22 @@ public static partial class Validator
     }
 
     /// <summary>Runs each scan once, spread over up to one read-only session per core; results in the scans' order.</summary>
-    static List<ValidationCheck>[] OnSessions(ServerConnection server, string database, List<Func<NpgsqlConnection, List<ValidationCheck>>> scans)
+    static List<ValidationCheck>[] OnSessions(ServerConnection server, string database, List<Func<NpgsqlConnection, List<ValidationCheck>>> scans, ProgressLine? progress = null)
     {
         var results = new List<ValidationCheck>[scans.Count];
         var next = -1;
+        var done = 0;
         var sessions = Math.Clamp(Environment.ProcessorCount, 1, 4);
         Parallel.For(0, Math.Min(sessions, scans.Count), new ParallelOptions { MaxDegreeOfParallelism = sessions }, _ =>
         {
             using var connection = server.Open(database, readOnly: true);
             for (var i = Interlocked.Increment(ref next); i < scans.Count; i = Interlocked.Increment(ref next))
+            {
                 results[i] = scans[i](connection);
+                progress?.Report(Interlocked.Increment(ref done), scans.Count, "scans");
+            }
         });
+        progress?.Done(scans.Count, "scans");
         return results;
     }
 

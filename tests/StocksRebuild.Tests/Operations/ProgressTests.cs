@@ -51,6 +51,24 @@ public sealed class ProgressTests
     }
 
     [Test]
+    public void InATerminalTheLineIsRewrittenInPlace()
+    {
+        // script(1) gives build.sh a pseudo-terminal, as a DBA's shell does.
+        var database = Databases.Migrated("tty");
+        var command = $"./build.sh --target=Ingest --database={database} --source={Drops.Medium}";
+        var output = new System.Text.StringBuilder();
+        var result = StocksRebuild.Tools.ToolRun.Run("script", ["-q", "-e", "-c", command, "/dev/null"],
+            TestServer.Connection.ClientEnvironment(database).Where(kv => kv.Key != "PGDATABASE").ToDictionary(),
+            onStdOut: line => output.AppendLine(line), workingDirectory: BuildScript.RepositoryRoot,
+            unsetEnvironment: ["PGDATABASE", "PGPASSFILE", "PGSSLMODE"]);
+        Assert.That(result.ExitCode, Is.Zero, output.ToString());
+        // The reader splits at the carriage return each line starts with; what stays is the erase-to-end of every rewrite.
+        Assert.That(output.ToString().Split('\n').Count(l => l.StartsWith("Ingest prices_daily: ", StringComparison.Ordinal) && l.TrimEnd().EndsWith("\u001b[K", StringComparison.Ordinal)),
+            Is.GreaterThan(2), "rewritten in place, several times a second: carriage return, the line, erase to its end");
+        Assert.That(output.ToString(), Does.Contain("Ingest prices_daily: 100% ("));
+    }
+
+    [Test]
     public void ProgressOffPrintsNone()
     {
         var database = Databases.Migrated("noprogress");
