@@ -9,27 +9,17 @@ namespace StocksRebuild.Tests.Backups;
 /// leave the target exactly as it was (nothing is destroyed before the backup is known to be good).
 /// </summary>
 [TestFixture, Category("BadInput")]
-public sealed class VerifyBackupRefusalTests
+public sealed class VerifyBackupRefusalTests : SeededLive
 {
-    string target = "";
-    IReadOnlyDictionary<string, string> before = null!;
-
-    [OneTimeSetUp]
-    public void SeedTarget()
-    {
-        target = Databases.Seeded(Databases.NewName("live"));
-        before = Databases.Fingerprint(target);
-    }
-
     BuildRun Restore(params string[] extra) =>
-        BuildScript.Run(["--target=Restore", $"--database={target}", $"--confirm={target}", .. extra]);
+        BuildScript.Run(["--target=Restore", $"--database={Live}", $"--confirm={Live}", .. extra]);
 
     void AssertRefusedUnchanged(BuildRun run, params string[] expected)
     {
         Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
         foreach (var text in expected) Assert.That(run.Output, Does.Contain(text), run.ToString());
         Assert.That(run.Output, Does.Not.Contain("DropCreate: ending"), "DropCreate must not run after a failed VerifyBackup");
-        Assert.That(Databases.Fingerprint(target), Is.EqualTo(before), "the existing target database changed");
+        Assert.That(Databases.Fingerprint(Live), Is.EqualTo(Before), "the existing target database changed");
     }
 
     [Test]
@@ -81,8 +71,8 @@ public sealed class VerifyBackupRefusalTests
     public void DirectoryFormatDump()
     {
         var directory = Path.Combine(Directory.CreateTempSubdirectory("dirdump-").FullName, "full_20260101_0000.dump");
-        var dump = Tools.ToolRun.Run(Tools.PgTools.Find("pg_dump"), ["--format=directory", $"--file={directory}", "--dbname=" + Connection.LibpqConnInfo.ForDatabase(target)],
-            TestServer.Connection.ClientEnvironment(target));
+        var dump = Tools.ToolRun.Run(Tools.PgTools.Find("pg_dump"), ["--format=directory", $"--file={directory}", "--dbname=" + Connection.LibpqConnInfo.ForDatabase(Live)],
+            TestServer.Connection.ClientEnvironment(Live));
         Assert.That(dump.Succeeded, dump.ErrorText);
         AssertRefusedUnchanged(Restore($"--backup={directory}"), directory, "is a directory");
     }

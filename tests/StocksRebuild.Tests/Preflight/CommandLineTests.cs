@@ -4,50 +4,40 @@ namespace StocksRebuild.Tests.Preflight;
 
 /// <summary>Ambiguity stops the run: a command that could mean two things is refused before anything runs, with the live database unchanged.</summary>
 [TestFixture, Category("BadInput")]
-public sealed class CommandLineTests
+public sealed class CommandLineTests : SeededLive
 {
-    string live = "";
-    IReadOnlyDictionary<string, string> before = null!;
-
-    [OneTimeSetUp]
-    public void SeedLive()
-    {
-        live = Databases.Seeded(Databases.NewName("live"));
-        before = Databases.Fingerprint(live);
-    }
-
     void AssertRefused(BuildRun run, string expected)
     {
         Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
         Assert.That(run.Output, Does.Contain(expected));
         Assert.That(run.Output, Does.Not.Contain("   at "), "one clear line, no stack trace");
-        Assert.That(Databases.Fingerprint(live), Is.EqualTo(before));
+        Assert.That(Databases.Fingerprint(Live), Is.EqualTo(Before));
     }
 
     [Test]
     public void AConfirmGivenTwiceWithDifferentValuesIsRefusedNamingBoth() =>
-        AssertRefused(BuildScript.Run("--target=Restore", $"--database={live}", "--confirm=other", $"--confirm={live}", $"--backup={Databases.SourceWithBackup.Backup}"),
-            $"--confirm is given 2 times, as --confirm=other and --confirm={live}; say it once. Nothing was run.");
+        AssertRefused(BuildScript.Run("--target=Restore", $"--database={Live}", "--confirm=other", $"--confirm={Live}", $"--backup={Databases.SourceWithBackup.Backup}"),
+            $"--confirm is given 2 times, as --confirm=other and --confirm={Live}; say it once. Nothing was run.");
 
     [Test]
     public void ExclusiveIsRefusedBecauseItWouldSkipTheStepsARestoreDependsOn() =>
-        AssertRefused(BuildScript.Run("--exclusive", "--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup={Databases.SourceWithBackup.Backup}"),
+        AssertRefused(BuildScript.Run("--exclusive", "--target=Restore", $"--database={Live}", $"--confirm={Live}", $"--backup={Databases.SourceWithBackup.Backup}"),
             "--exclusive is refused: it runs a target without the steps it depends on");
 
     [Test]
     public void ShortTargetRunsThatTargetAndAConflictingPairIsRefused()
     {
-        var run = BuildScript.Run("-t", "Validate", $"--database={live}");
+        var run = BuildScript.Run("-t", "Validate", $"--database={Live}");
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
-        Assert.That(run.Output, Does.Contain($"Validate: \"{live}\" passed"));
+        Assert.That(run.Output, Does.Contain($"Validate: \"{Live}\" passed"));
 
-        AssertRefused(BuildScript.Run("-t", "Validate", "--target=Restore", $"--database={live}", $"--confirm={live}"),
+        AssertRefused(BuildScript.Run("-t", "Validate", "--target=Restore", $"--database={Live}", $"--confirm={Live}"),
             "-t Validate and --target=Restore name different targets");
     }
 
     [Test]
     public void AnUnknownTargetListsTheTargets() =>
-        AssertRefused(BuildScript.Run("--target=Restroe", $"--database={live}"), "Unknown target Restroe. Nothing was run. Targets: VerifyBackup, Preflight, DropCreate");
+        AssertRefused(BuildScript.Run("--target=Restroe", $"--database={Live}"), "Unknown target Restroe. Nothing was run. Targets: VerifyBackup, Preflight, DropCreate");
 
     [Test]
     public void DefaultListsTheTargetsAndTheFlags()
@@ -63,7 +53,7 @@ public sealed class CommandLineTests
     public void ASetupFailurePrintsOneLineWithoutAStackTrace()
     {
         var nowhere = TestServer.Connection with { Host = "127.0.0.1", Port = 1 };
-        var run = BuildScript.Run(nowhere, "--target=Validate", $"--database={live}");
+        var run = BuildScript.Run(nowhere, "--target=Validate", $"--database={Live}");
         Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
         Assert.That(run.Output, Does.Contain("Cannot connect to database \"postgres\" on"));
         Assert.That(run.Output, Does.Not.Contain("context data").And.Not.Contain("   at "));

@@ -11,20 +11,10 @@ namespace StocksRebuild.Tests.Preflight;
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 [TestFixture, Category("BadInput")]
-public sealed class PreflightTests
+public sealed class PreflightTests : SeededLive
 {
-    string live = "";
-    IReadOnlyDictionary<string, string> before = null!;
-
-    [OneTimeSetUp]
-    public void SeedLive()
-    {
-        live = Databases.Seeded(Databases.NewName("live"));
-        before = Databases.Fingerprint(live);
-    }
-
     BuildRun Restore(string backup, params string[] extra) =>
-        BuildScript.Run(["--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup={backup}", .. extra]);
+        BuildScript.Run(["--target=Restore", $"--database={Live}", $"--confirm={Live}", $"--backup={backup}", .. extra]);
 
     /// <summary>Runs the refused command and proves the live database and the backup folder untouched.</summary>
     void AssertRefused(string backup, Func<BuildRun> run, params string[] expected)
@@ -35,7 +25,7 @@ public sealed class PreflightTests
         Assert.That(result.ExitCode, Is.Not.Zero, result.ToString());
         foreach (var text in expected) Assert.That(result.Output, Does.Contain(text), result.ToString());
         Assert.That(result.Output, Does.Not.Contain("DropCreate: ending"), "DropCreate must not run");
-        Assert.That(Databases.Fingerprint(live), Is.EqualTo(before), "the live database changed");
+        Assert.That(Databases.Fingerprint(Live), Is.EqualTo(Before), "the live database changed");
         Assert.That(Databases.Listing(folder), Is.EqualTo(listing), "the backup folder changed");
     }
 
@@ -106,10 +96,10 @@ public sealed class PreflightTests
         var withPassFile = server with { Password = null, PassFile = passFile };
         var backup = Databases.CopyOfBackup();
 
-        AssertRefused(backup, () => BuildScript.Run(withPassFile, "--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup={backup}"),
+        AssertRefused(backup, () => BuildScript.Run(withPassFile, "--target=Restore", $"--database={Live}", $"--confirm={Live}", $"--backup={backup}"),
             "Preflight refused: RestoreBackup (pg_restore) needs the PostgreSQL client tools to log in", $"has mode {mode}: libpq ignores a password file",
             $"chmod 0600 {passFile}");
-        Assert.That(Databases.Fingerprint(live), Is.EqualTo(before));
+        Assert.That(Databases.Fingerprint(Live), Is.EqualTo(Before));
     }
 
     [Test]
@@ -117,13 +107,13 @@ public sealed class PreflightTests
     {
         var backup = Databases.CopyOfBackup();
         var listing = Databases.Listing(Path.GetDirectoryName(backup)!);
-        var run = BuildScript.Run("--target=Restore", $"--database={live}", $"--backup={backup}", "--dryrun");
+        var run = BuildScript.Run("--target=Restore", $"--database={Live}", $"--backup={backup}", "--dryrun");
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
         Assert.That(run.Output, Does.Contain("Created:         ").And.Contain("by pg_dump (age "));
         Assert.That(run.Output, Does.Contain("Contents:        schema and data, tables 10 in stocks_research"));
         Assert.That(run.Output, Does.Contain("the client tools log in to"));
-        Assert.That(run.Output, Does.Contain($"DropCreate would drop the existing \"{live}\" and create it empty; it needs --confirm={live}, which is not given"));
-        Assert.That(Databases.Fingerprint(live), Is.EqualTo(before));
+        Assert.That(run.Output, Does.Contain($"DropCreate would drop the existing \"{Live}\" and create it empty; it needs --confirm={Live}, which is not given"));
+        Assert.That(Databases.Fingerprint(Live), Is.EqualTo(Before));
         Assert.That(Databases.Listing(Path.GetDirectoryName(backup)!), Is.EqualTo(listing));
     }
 }
