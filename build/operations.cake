@@ -5,7 +5,7 @@ using StocksRebuild.Monitoring;
 // Not a runbook step: the folder of append-only backups would otherwise grow forever.
 Task("Prune")
     .Description("Retention for --backup-dir: --keep=N and/or --keep-for=30d (both must allow), never the newest verified backup; deletes only with --confirm=prune")
-    .Does<RunbookParameters>((ctx, p) => BackupRetention.Prune(p.BackupDirectory, p.Retention, apply: p.Confirm == "prune" && !p.DryRun, p.Log));
+    .Does<RunbookParameters>((ctx, p) => BackupRetention.Prune(p.BackupDirectory, p.Retention, apply: p.Confirm == "prune", p.Log));
 
 // One screen for the operator, an exit code for a monitor (0 OK, 1 warning, 2 critical), --metrics-file for Prometheus.
 Task("Status")

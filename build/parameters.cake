@@ -192,6 +192,8 @@ public sealed class RunbookParameters
     public void DescribeDryRun()
     {
         if (DryRun && Target is "Restore" or "RestoreBackup") DescribeRestorePreflight();
+        // Cake runs no task body on --dryrun; Prune's listing is what a dry run of it is for.
+        if (DryRun && Target == "Prune") BackupRetention.Prune(BackupDirectory, Retention, apply: false, Log);
         if (!DryRun || Target is not ("Migrate" or "ColdRebuild")) return;
         // ColdRebuild recreates the database and a sandbox starts empty: every script would run.
         var recreated = Target == "ColdRebuild" || UseSandbox || !Admin.Exists(Database);

@@ -72,6 +72,11 @@ public sealed class RetentionTests
         Assert.That(run.Output, Does.Contain("3 of 4 backup(s) would be deleted; nothing was deleted (give --confirm=prune to delete)"));
         Assert.That(Listing(folder), Is.EqualTo(listing));
 
+        var dry = BuildScript.Run("--target=Prune", $"--backup-dir={folder}", "--keep=1", "--confirm=prune", "--dryrun");
+        Assert.That(dry.ExitCode, Is.Zero, dry.ToString());
+        Assert.That(dry.Output, Does.Contain("Prune: would delete ").And.Contain("nothing was deleted"));
+        Assert.That(Listing(folder), Is.EqualTo(listing), "--dryrun deletes nothing, consent or not");
+
         using (BackupFolderLock.Acquire(folder))
         {
             var locked = BuildScript.Run("--target=Prune", $"--backup-dir={folder}", "--keep=1", "--confirm=prune");
