@@ -8,7 +8,7 @@ namespace StocksRebuild.Tests.Preflight;
 public sealed class LockTests
 {
     [Test]
-    public void ABackupOrAFreshBackupRehearsalDuringARestoreIsRefusedAndWritesNothing()
+    public void ABackupAFreshBackupRehearsalOrASecondRestoreDuringARestoreIsRefusedAndWritesNothing()
     {
         var target = Databases.NewName("restoring");
         var restore = BuildScript.Launch("--target=Restore", $"--database={target}", $"--backup={Databases.SlowBackup.Backup}", "--jobs=1");
@@ -18,10 +18,13 @@ public sealed class LockTests
         // Both at once, so both ask while the restore still runs.
         var backupRun = Task.Run(() => BuildScript.Run("--target=Backup", $"--database={target}", $"--backup-dir={folder}"));
         var rehearsalRun = Task.Run(() => BuildScript.Run("--target=Rehearsal", $"--database={target}", $"--backup-dir={folder}", "--fresh-backup"));
-        var (backup, rehearsal) = (backupRun.GetAwaiter().GetResult(), rehearsalRun.GetAwaiter().GetResult());
+        // A second Restore of the same database through another maintenance database takes the same lock.
+        var secondRun = Task.Run(() => BuildScript.Run("--target=Restore", "--maintenance-db=template1", $"--database={target}", $"--confirm={target}",
+            $"--backup={Databases.SourceWithBackup.Backup}"));
+        var (backup, rehearsal, second) = (backupRun.GetAwaiter().GetResult(), rehearsalRun.GetAwaiter().GetResult(), secondRun.GetAwaiter().GetResult());
 
         Assert.That(restore.Process.HasExited, Is.False, "the restore must still run while the others are refused; the test needs a slower restore");
-        foreach (var refused in new[] { backup, rehearsal })
+        foreach (var refused in new[] { backup, rehearsal, second })
         {
             Assert.That(refused.ExitCode, Is.Not.Zero, refused.ToString());
             Assert.That(refused.Output, Does.Contain($"another StocksRebuild run holds the lock on \"{target}\"").And.Contain(", writing, connected from"));

@@ -68,16 +68,17 @@ public sealed class SignalTests
         AssertNoneLeft("pg_restore");
     }
 
-    [Test]
-    public void IngestStopsWithTheJobRolledBack()
+    [TestCase("group TERM twice")]
+    [TestCase("pid INT")]
+    public void IngestStopsWithTheJobRolledBack(string how)
     {
         var database = Databases.Migrated("sigingest");
         var run = BuildScript.LaunchInOwnGroup("--target=Ingest", $"--database={database}", $"--source={Drops.Medium}");
         Databases.WaitForStatement(TestServer.Connection, database, "COPY stocks_research.prices_daily", Task.Run(() => run.Process.WaitForExit()));
-        Send(run, "group TERM twice");
+        Send(run, how);
         var result = run.Finish();
 
-        Assert.That(result.ExitCode, Is.EqualTo(ByTerm), result.ToString());
+        Assert.That(result.ExitCode, Is.EqualTo(Expected(how)), result.ToString());
         Assert.That(result.Output, Does.Contain("Interrupted during Ingest: job prices_daily was rolled back"));
         Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.prices_daily"), Is.Zero);
     }
