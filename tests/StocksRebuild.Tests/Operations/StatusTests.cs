@@ -51,6 +51,17 @@ public sealed class StatusTests
     }
 
     [Test]
+    public void ABackupRefreshesTheMetricsFileWhenItEnds()
+    {
+        var database = Databases.SourceWithBackup.Database;
+        var folder = Directory.CreateTempSubdirectory("stocksrebuild-refresh-").FullName;
+        var metrics = Path.Combine(folder, "stocksrebuild.prom");
+        var run = BuildScript.Run("--target=Backup", $"--database={database}", $"--backup-dir={Path.Combine(folder, "backups")}", $"--metrics-file={metrics}");
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(File.ReadAllLines(metrics), Does.Contain($"stocksrebuild_backups_total{{database=\"{database}\"}} 1"));
+    }
+
+    [Test]
     public void NoBackupIsCritical()
     {
         var database = Databases.SourceWithBackup.Database;
