@@ -294,7 +294,7 @@ public sealed class RunbookParameters
     public void AcquireRunLock()
     {
         if (DryRun || !(WritesDatabase || ReadsDatabase)) return;
-        runLock = RunLock.Acquire(Server, Database, Log, WaitForLock, WritesDatabase ? LockMode.Exclusive : LockMode.Shared);
+        runLock = RunLock.Acquire(Server, Database, Log, WaitForLock, WritesDatabase ? LockMode.Exclusive : LockMode.Shared, Cancellation);
     }
 
     public void ReleaseRunLock() => runLock?.Dispose();

@@ -28,8 +28,8 @@ public sealed class RunLock : IDisposable
     public static string HomeOf(string database) => database == "postgres" ? "template1" : "postgres";
 
     public static RunLock Acquire(ServerConnection server, string database, IRunbookLog log,
-        TimeSpan? waitFor = null, LockMode mode = LockMode.Exclusive) =>
-        Take(server, database, log, waitFor, mode, failWhenHeld: true)!;
+        TimeSpan? waitFor = null, LockMode mode = LockMode.Exclusive, CancellationToken cancellation = default) =>
+        Take(server, database, log, waitFor, mode, failWhenHeld: true, cancellation)!;
 
     /// <summary>
     /// The lock if nobody holds it, this process included, else null at once: how a rehearsal asks whether a
@@ -38,7 +38,8 @@ public sealed class RunLock : IDisposable
     public static RunLock? TryAcquire(ServerConnection server, string database, IRunbookLog log) =>
         Take(server, database, log, waitFor: null, LockMode.Exclusive, failWhenHeld: false);
 
-    static RunLock? Take(ServerConnection server, string database, IRunbookLog log, TimeSpan? waitFor, LockMode mode, bool failWhenHeld)
+    static RunLock? Take(ServerConnection server, string database, IRunbookLog log, TimeSpan? waitFor, LockMode mode, bool failWhenHeld,
+        CancellationToken cancellation = default)
     {
         var key = $"{server.Host}:{server.Port}/{database}";
         lock (Held)
@@ -75,7 +76,9 @@ public sealed class RunLock : IDisposable
                             : $"Waited {Durations.Format(clock.Elapsed)} (--wait-for-lock)."));
                 if (!waited) log.Info($"Waiting for the lock on \"{database}\", held by another StocksRebuild run ({holder}) …");
                 waited = true;
-                Thread.Sleep(TimeSpan.FromMilliseconds(500));
+                // Ctrl-C while waiting (--wait-for-lock=10m) must not wait out the ten minutes.
+                if (cancellation.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(500)))
+                    throw new RunInterruptedException("the wait for the lock", $"nothing was changed; \"{database}\" is as the other run leaves it.", "run the target again when that run has finished.");
             }
             lock (Held) Held[key] = (connection, mode, 1);
             return new RunLock(key);

@@ -83,6 +83,22 @@ public sealed class SignalTests
         Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.prices_daily"), Is.Zero);
     }
 
+    [Test]
+    public void ASignalWhileWaitingForTheLockStopsAtOnceAndChangesNothing()
+    {
+        var database = Databases.Seeded();
+        var before = Databases.Fingerprint(database);
+        using var held = StocksRebuild.Database.RunLock.Acquire(TestServer.Connection, database, new TestLog());
+        var run = BuildScript.LaunchInOwnGroup("--target=Ingest", $"--database={database}", "--wait-for-lock=10m");
+        Assert.That(run.WaitForOutput($"Waiting for the lock on \"{database}\"", TimeSpan.FromMinutes(1)), Is.True, run.OutputSoFar);
+        Send(run, "pid INT");
+        var result = run.Finish(TimeSpan.FromSeconds(30));
+
+        Assert.That(result.ExitCode, Is.EqualTo(ByInt), result.ToString());
+        Assert.That(result.Output, Does.Contain("Interrupted during the wait for the lock: nothing was changed"));
+        Assert.That(Databases.Fingerprint(database), Is.EqualTo(before));
+    }
+
     [TestCase("pid INT twice")]
     [TestCase("group TERM")]
     public void RehearsalStopsDroppingItsScratchDatabasesAndNeverSuggestsARestore(string how)
