@@ -132,6 +132,7 @@ public sealed class CsvJob : IIngestJob
         var files = drop.FilesOf(Name);
         var progress = context.Options.Output.Start($"Ingest {Name}", log);
         var sizes = files.Select(f => new FileInfo(drop.FullPath(f)).Length).ToArray();
+        var total = sizes.Sum();
         long written = 0, before = 0;
         for (short index = 0; index < files.Count && !errors.Full; index++)
         {
@@ -148,14 +149,14 @@ public sealed class CsvJob : IIngestJob
                     if (errors.Any) return;
                     write(fileIndex, row);
                     if (++written % 4096 == 0)
-                        progress.Report(offset + row.BytesRead, sizes.Sum(), "bytes",
+                        progress.Report(offset + row.BytesRead, total, "bytes",
                             $"{files[fileIndex]}, {written:N0} rows, {written / Math.Max(progress.Elapsed.TotalSeconds, 0.001):N0} rows/s");
                 });
             context.FilesRead.Add(read);
             before += sizes[index];
         }
         if (errors.Any) throw new IngestException(Name, errors.Lines, errors.Full);
-        progress.Done(sizes.Sum(), "bytes", $"{files.Count} file(s), {written:N0} rows read");
+        progress.Done(total, "bytes", $"{files.Count} file(s), {written:N0} rows read");
         return written;
     }
 
