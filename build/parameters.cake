@@ -12,6 +12,7 @@ using StocksRebuild.Migrations;
 using StocksRebuild.Monitoring;
 using StocksRebuild.Sample;
 using StocksRebuild.Sandbox;
+using StocksRebuild.Tools;
 
 public sealed class RunbookParameters
 {
@@ -37,7 +38,7 @@ public sealed class RunbookParameters
     public bool IgnoreExtraFiles { get; }
     public RetentionPolicy Retention { get; }
     /// <summary>--progress, and where the PostgreSQL tools' complete output goes.</summary>
-    public StocksRebuild.Tools.RunOutput Output { get; }
+    public RunOutput Output { get; }
     /// <summary>--metrics-file: Status writes it; Backup, Rehearsal and Ingest refresh it when they end.</summary>
     public string? MetricsFile { get; }
     /// <summary>The process's exit code when the run finished (Status: 0 OK, 1 warning, 2 critical).</summary>
@@ -105,13 +106,13 @@ public sealed class RunbookParameters
             KeepBackup = Text("keep-backup"),
         };
         MetricsFile = PathFlag("metrics-file");
-        Output = new StocksRebuild.Tools.RunOutput
+        Output = new RunOutput
         {
             Progress = Text("progress") switch
             {
-                null or "auto" => StocksRebuild.Tools.ProgressMode.Auto,
-                "line" => StocksRebuild.Tools.ProgressMode.Line,
-                "off" => StocksRebuild.Tools.ProgressMode.Off,
+                null or "auto" => ProgressMode.Auto,
+                "line" => ProgressMode.Line,
+                "off" => ProgressMode.Off,
                 var other => throw new RunbookException($"--progress={other} is not auto, line or off. Nothing was run."),
             },
             Every = Text("progress-every") is { } every ? Durations.Parse(every, "progress-every") : TimeSpan.FromSeconds(5),
@@ -232,7 +233,7 @@ public sealed class RunbookParameters
         var status = OperationalStatus.Check(Server, StatusOptions);
         if (MetricsFile is not null)
         {
-            StocksRebuild.Tools.PrivateFiles.WriteAllText(MetricsFile, status.ToPrometheus());
+            PrivateFiles.WriteAllText(MetricsFile, status.ToPrometheus());
             Log.Info($"Status: metrics written to {MetricsFile}");
         }
         return status;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using StocksRebuild.Tools;
 
 namespace StocksRebuild.Backups;
 
@@ -11,21 +12,35 @@ public sealed partial record ArchiveContents(
     DateTime? CreatedUtc,
     IReadOnlySet<string> Schemas,
     IReadOnlySet<string> Tables,
-    IReadOnlySet<string> TablesWithData)
+    IReadOnlySet<string> TablesWithData,
+    int Entries)
 {
+    /// <summary>
+    /// The contents of the archive at <paramref name="path"/> as the local pg_restore --list reads them (its table of
+    /// contents only: fast); null with pg_restore's own words when it cannot. VerifyBackup reads it itself, to name each failure.
+    /// </summary>
+    public static ArchiveContents? Read(string path, out string error)
+    {
+        var list = ToolRun.Run(PgTools.Find("pg_restore"), ["--list", path]);
+        error = list.Succeeded ? "" : list.ErrorText;
+        return list.Succeeded ? Parse(string.Join("\n", list.StdOut)) : null;
+    }
+
     public static ArchiveContents Parse(string toc, TimeZoneInfo? dumpersZone = null)
     {
         var tables = new HashSet<string>(StringComparer.Ordinal);
         var data = new HashSet<string>(StringComparer.Ordinal);
         var schemas = new HashSet<string>(StringComparer.Ordinal);
+        var entries = 0;
         foreach (Match entry in Entry().Matches(toc))
         {
+            entries++;
             var (type, schema, name) = (entry.Groups["type"].Value, entry.Groups["schema"].Value, entry.Groups["name"].Value);
             if (type == "SCHEMA") schemas.Add(name);
             else if (type == "TABLE") { tables.Add($"{schema}.{name}"); schemas.Add(schema); }
             else if (type == "TABLE DATA") { data.Add($"{schema}.{name}"); schemas.Add(schema); }
         }
-        return new ArchiveContents(CreatedAt(toc, dumpersZone ?? TimeZoneInfo.Local), schemas, tables, data);
+        return new ArchiveContents(CreatedAt(toc, dumpersZone ?? TimeZoneInfo.Local), schemas, tables, data, entries);
     }
 
     /// <summary>"schema-only", "data-only" or "schema and data": what pg_dump was asked for.</summary>
@@ -66,8 +81,8 @@ public sealed partial record ArchiveContents(
     }
 
     // "218; 1259 16390 TABLE stocks_research securities owner", "3740; 0 16390 TABLE DATA stocks_research securities owner",
-    // "7; 2615 16385 SCHEMA - stocks_research owner". Names with spaces are not ours to restore: they do not match.
-    [GeneratedRegex(@"^\d+; \d+ \d+ (?<type>TABLE DATA|TABLE|SCHEMA) (?<schema>\S+) (?<name>\S+)", RegexOptions.Multiline)]
+    // "7; 2615 16385 SCHEMA - stocks_research owner". Every entry counts; names with spaces are not ours to restore: not typed.
+    [GeneratedRegex(@"^\d+; \d+ \d+ (?:(?<type>TABLE DATA|TABLE|SCHEMA) (?<schema>\S+) (?<name>\S+))?", RegexOptions.Multiline)]
     private static partial Regex Entry();
 
     [GeneratedRegex(@"^; Archive created at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", RegexOptions.Multiline)]

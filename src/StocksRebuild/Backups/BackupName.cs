@@ -21,6 +21,16 @@ public static partial class BackupName
         return match.Success && TryParseTimestamp(match.Groups[1].Value, out utc);
     }
 
+    /// <summary>The backups in a folder (files named full_YYYYMMDD_HHMM.dump, nothing else), newest first; none when the folder is missing.</summary>
+    public static IReadOnlyList<(string Path, DateTime Utc)> InFolder(string directory) =>
+        !Directory.Exists(directory) ? [] :
+        Directory.EnumerateFiles(directory, "full_*.dump")
+            .Select(path => (path, ok: TryParse(Path.GetFileName(path), out var utc), utc))
+            .Where(c => c.ok)
+            .Select(c => (c.path, c.utc))
+            .OrderByDescending(c => c.utc)
+            .ToList();
+
     /// <summary>Parses YYYYMMDD_HHMM; an impossible date such as 20210230 is refused, not rolled over.</summary>
     public static bool TryParseTimestamp(string text, out DateTime utc) =>
         DateTime.TryParseExact(text, TimestampFormat, CultureInfo.InvariantCulture,

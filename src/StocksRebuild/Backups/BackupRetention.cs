@@ -62,9 +62,7 @@ public static class BackupRetention
             throw new RunbookException($"--keep-backup={keep} is not a timestamp YYYYMMDD_HHMM. Nothing was deleted.");
         using var folderLock = BackupFolderLock.Acquire(directory);
         var now = nowUtc ?? DateTime.UtcNow;
-        var backups = Directory.EnumerateFiles(directory, "full_*.dump")
-            .Select(p => (file: Path.GetFileName(p), ok: BackupName.TryParse(Path.GetFileName(p), out var utc), utc))
-            .Where(b => b.ok).Select(b => (b.file, b.utc)).OrderByDescending(b => b.utc).ToList();
+        var backups = BackupName.InFolder(directory).Select(b => (file: Path.GetFileName(b.Path), utc: b.Utc)).ToList();
         var floor = Floor(directory, backups.Select(b => b.file), log);
         var decisions = Decide(backups, policy, now, floor);
 
@@ -93,7 +91,7 @@ public static class BackupRetention
         {
             try
             {
-                BackupVerifier.Verify(new VerifyBackupOptions { BackupFile = Path.Combine(directory, file), BackupDirectory = directory }, new SilentLog());
+                BackupVerifier.Verify(new VerifyBackupOptions { BackupFile = Path.Combine(directory, file), BackupDirectory = directory }, RunbookLog.Silent);
                 return file;
             }
             catch (RunbookException e)
@@ -103,11 +101,5 @@ public static class BackupRetention
         }
         if (all.Count > 0) log.Warning($"Prune: no backup passes VerifyBackup; the newest, {all[0]}, is kept as the floor all the same.");
         return all.FirstOrDefault();
-    }
-
-    sealed class SilentLog : IRunbookLog
-    {
-        public void Info(string message) { }
-        public void Warning(string message) { }
     }
 }

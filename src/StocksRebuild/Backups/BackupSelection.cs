@@ -17,12 +17,7 @@ public static class BackupSelection
         if (!Directory.Exists(backupDirectory))
             throw new RunbookException($"--backup-dir={backupDirectory}: no such folder. Give --backup=FILE or --backup-dir=DIR.");
 
-        var newest = Directory.EnumerateFiles(backupDirectory, "full_*.dump")
-            .Select(path => (path, ok: BackupName.TryParse(Path.GetFileName(path), out var utc), utc))
-            .Where(c => c.ok)
-            .OrderByDescending(c => c.utc)
-            .FirstOrDefault();
-        return Judged(newest.path
+        return Judged(BackupName.InFolder(backupDirectory).FirstOrDefault().Path
             ?? throw new RunbookException($"No backup matching {BackupName.Pattern} in {backupDirectory}. Give --backup=FILE, or take one with --target=Backup."));
     }
 

@@ -37,7 +37,7 @@ public sealed class Benchmark(ServerConnection server, string maintenanceDatabas
 {
     static readonly TimeSpan RepeatBelow = TimeSpan.FromMinutes(1);
     readonly DatabaseAdmin admin = new(server, maintenanceDatabase);
-    readonly IRunbookLog quiet = new QuietLog();
+    readonly IRunbookLog quiet = RunbookLog.Silent;
     string Baseline => options.Database + "_baseline";
     string Restored => options.Database + "_restore";
 
@@ -207,11 +207,5 @@ public sealed class Benchmark(ServerConnection server, string maintenanceDatabas
     {
         try { File.WriteAllText("/proc/self/clear_refs", "5"); return true; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
-    }
-
-    sealed class QuietLog : IRunbookLog
-    {
-        public void Info(string message) { }
-        public void Warning(string message) { }
     }
 }

@@ -36,23 +36,19 @@ public static class OperationalStatus
     static StatusReport Backups(StatusOptions options, List<StatusFinding> findings)
     {
         var report = new StatusReport { Database = options.Database, Findings = [] };
-        var backups = Directory.Exists(options.BackupDirectory)
-            ? Directory.EnumerateFiles(options.BackupDirectory, "full_*.dump")
-                .Select(p => (path: p, ok: BackupName.TryParse(Path.GetFileName(p), out var utc), utc)).Where(b => b.ok).OrderByDescending(b => b.utc).ToList()
-            : [];
+        var backups = BackupName.InFolder(options.BackupDirectory);
         if (backups.Count == 0)
         {
             findings.Add(new("backup", StatusLevel.Critical, $"no backup in {options.BackupDirectory}: take one with --target=Backup"));
             return report;
         }
-        var newest = backups[0].path;
+        var newest = backups[0].Path;
         var size = new FileInfo(newest).Length;
-        var list = ToolRun.Run(PgTools.Find("pg_restore"), ["--list", newest]);
-        var created = list.Succeeded ? ArchiveContents.Parse(string.Join("\n", list.StdOut)).CreatedUtc : null;
+        var created = ArchiveContents.Read(newest, out var unreadable)?.CreatedUtc;
         report = report with { BackupsTotal = backups.Count, NewestBackupSizeBytes = size };
         if (created is not { } createdUtc)
         {
-            findings.Add(new("backup", StatusLevel.Critical, $"{Path.GetFileName(newest)}: pg_restore cannot read its table of contents: {list.ErrorText}"));
+            findings.Add(new("backup", StatusLevel.Critical, $"{Path.GetFileName(newest)}: pg_restore cannot read its table of contents{(unreadable.Length > 0 ? $": {unreadable}" : " (no creation time)")}"));
             return report;
         }
         var age = options.NowUtc - createdUtc;
@@ -111,7 +107,7 @@ public static class OperationalStatus
             {
                 jobs++;
                 var status = reader.GetString(1);
-                findings.Add(new($"ingest", status == "succeeded" ? StatusLevel.Ok : StatusLevel.Warning,
+                findings.Add(new("ingest", status == "succeeded" ? StatusLevel.Ok : StatusLevel.Warning,
                     $"{reader.GetString(0)}: {status} {reader.GetDateTime(2).ToUniversalTime():yyyy-MM-dd HH:mm}Z, {reader.GetInt64(3):N0} rows read" +
                     (status == "running" ? " (running now, or killed: the next Ingest marks it failed)" : "")));
             }

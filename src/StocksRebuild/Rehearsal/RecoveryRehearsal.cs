@@ -306,7 +306,7 @@ public sealed class RecoveryRehearsal
     }
 
     static bool HasBackup(string directory) =>
-        Directory.Exists(directory) && Directory.EnumerateFiles(directory, "full_*.dump").Any(f => BackupName.TryParse(Path.GetFileName(f), out _));
+        BackupName.InFolder(directory).Count > 0;
 
     /// <summary>Runs one check: passed with its detail, or failed with the refusal's own words (false); an interruption ends the rehearsal.</summary>
     bool Step(string name, Func<(string detail, IReadOnlyList<string> findings)> body)

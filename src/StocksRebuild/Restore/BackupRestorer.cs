@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using StocksRebuild.Backups;
 using StocksRebuild.Connection;
 using StocksRebuild.Database;
 using StocksRebuild.Tools;
@@ -28,7 +29,7 @@ public static partial class BackupRestorer
         if (cancellation.IsCancellationRequested)
             throw new RunInterruptedException("RestoreBackup", $"nothing was restored into \"{database}\".", "run --target=Restore again.");
         log.Info($"Restore: pg_restore --jobs={jobs} {backupPath} into {server.Describe(database)}");
-        var total = ToolRun.Run(PgTools.Find("pg_restore"), ["--list", backupPath]).StdOut.Count(l => TocEntry().IsMatch(l));
+        var total = ArchiveContents.Read(backupPath, out _)?.Entries ?? 0;
         var progress = output.Start("Restore", log);
         using var toolLog = ToolLog.Create(output.ToolLogDirectory, $"restore-{database}");
         if (toolLog is not null) log.Info($"Restore: pg_restore's complete output goes to {toolLog.Path}; its warnings and errors come here too.");
@@ -64,10 +65,6 @@ public static partial class BackupRestorer
         progress.Done(total, "objects", $"restored into \"{database}\"");
         log.Info($"Restore: {backupPath} restored into \"{database}\".");
     }
-
-    // "218; 1259 16390 TABLE stocks_research securities owner": one object of the archive.
-    [GeneratedRegex(@"^\d+;")]
-    private static partial Regex TocEntry();
 
     // What pg_restore --verbose prints as it restores an object (serial and parallel alike).
     [GeneratedRegex(@"^pg_restore: (?:creating |executing |processing data for table ""(?<table>[^""]+)"")")]

@@ -26,6 +26,7 @@ public sealed class ArchiveContentsTests
         Assert.That(contents.MissingFor("stocks_research", ["securities", "prices_daily", "corporate_actions"]),
             Is.EqualTo(new[] { "table stocks_research.corporate_actions", "the rows of stocks_research.corporate_actions (no TABLE DATA entry)" }));
         Assert.That(contents.Describe(), Is.EqualTo("schema and data, tables 1 in public, 2 in stocks_research"));
+        Assert.That(contents.Entries, Is.EqualTo(6), "every entry of the table of contents, the progress total of a restore");
     }
 
     [Test]
