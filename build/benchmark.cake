@@ -3,13 +3,14 @@ using StocksRebuild.Benchmarks;
 
 Task("Benchmark")
     .Description("Measure Ingest, Backup, Restore, Validate and the warm start against their baselines: [--securities=5000 --years=5] [--quick]")
-    .Does<RunbookParameters>((ctx, p) =>
+    .Does<RunSession>((ctx, s) =>
     {
-        var report = new Benchmark(p.Server, p.MaintenanceDatabase, p.BenchmarkOptions, p.Log).Run();
-        p.Log.Info(report.FormatTable());
+        var report = new Benchmark(s.Run, s.Settings.BenchmarkOptions).Run();
+        s.Log.Info(report.FormatTable());
         System.IO.Directory.CreateDirectory("artifacts/benchmark");
         System.IO.File.WriteAllText("artifacts/benchmark/benchmark.json", report.ToJson());
         System.IO.File.WriteAllText("artifacts/benchmark/benchmark.md", report.ToMarkdown());
-        p.Log.Info("Benchmark: report in artifacts/benchmark/benchmark.md and .json");
-        if (!report.Passed) throw new StocksRebuild.RunbookException("Benchmark: goals missed: " + string.Join(", ", report.Figures.Where(f => f.Passed == false).Select(f => f.Name)));
+        s.Log.Info("Benchmark: report in artifacts/benchmark/benchmark.md and .json");
+        var missed = report.Figures.Where(f => f.Passed == false).Select(f => f.Name);
+        if (!report.Passed) throw new StocksRebuild.RunbookException("Benchmark: goals missed: " + string.Join(", ", missed));
     });

@@ -9,17 +9,17 @@ using StocksRebuild.Validation;
 // 2. Apply schema migrations in version order (DbUp, one transaction per script, checksummed journal).
 Task("Migrate")
     .Description("Runbook B.2: apply sql/migrations in version order; a database with rows needs --confirm")
-    .Does<RunbookParameters>((ctx, p) => Migrator.Migrate(p.Server, p.Database, p.Confirm, p.UseSandbox, p.Log, cancellation: p.Cancellation));
+    .Does<RunSession>((ctx, s) => Migrator.Migrate(s.Run, s.Settings.Database, s.Settings.Consent));
 
 // 3. Verify empty schema: every table exists and holds 0 rows.
 Task("VerifyEmptySchema")
     .Description("Runbook B.3: every table exists and is empty")
-    .Does<RunbookParameters>((ctx, p) => EmptySchemaCheck.Verify(p.Server, p.Database, p.Log));
+    .Does<RunSession>((ctx, s) => EmptySchemaCheck.Verify(s.Run.Server, s.Settings.Database, s.Log));
 
 // 4. Run ingestion jobs in dependency order, each one transaction, logged in ingestion_log.
 Task("Ingest")
     .Description("Runbook B.4: the seven ingestion jobs from --source (default: the shipped sample)")
-    .Does<RunbookParameters>((ctx, p) => Ingestor.Ingest(p.Server, p.Database, p.IngestOptions, p.Log, p.Cancellation));
+    .Does<RunSession>((ctx, s) => Ingestor.Ingest(s.Run, s.Settings.Database, s.Settings.IngestOptions));
 
 // 5. Validate: the Validate task of Scenario A (restore.cake), with the derived-table checks.
 Task("ColdRebuild")
@@ -33,5 +33,5 @@ Task("ColdRebuild")
 // Not a runbook step: source drops of any size for tests and the benchmark, the same files for a seed.
 Task("GenerateSample")
     .Description("Write a seeded source drop: --out=DIR [--securities=40 --years=2 --seed=N]")
-    .Does<RunbookParameters>((ctx, p) => SampleGenerator.Generate(p.SampleSpec,
-        p.SampleOut ?? throw new RunbookException("GenerateSample needs --out=DIR, a new folder for the drop."), p.Log));
+    .Does<RunSession>((ctx, s) => SampleGenerator.Generate(s.Settings.SampleSpec,
+        s.Settings.SampleOut ?? throw new RunbookException("GenerateSample needs --out=DIR, a new folder for the drop."), s.Log));

@@ -5,14 +5,15 @@ using StocksRebuild.Monitoring;
 // Not a runbook step: the folder of append-only backups would otherwise grow forever.
 Task("Prune")
     .Description("Retention for --backup-dir: --keep=N and/or --keep-for=30d (both must allow), never the newest verified backup; deletes only with --confirm=prune")
-    .Does<RunbookParameters>((ctx, p) => BackupRetention.Prune(p.BackupDirectory, p.Retention, apply: p.Confirm == "prune", p.Log));
+    .Does<RunSession>((ctx, s) => BackupRetention.Prune(s.Settings.BackupDirectory, s.Settings.Retention,
+        s.Settings.Confirm == "prune" ? RetentionMode.Delete : RetentionMode.List, s.Log));
 
 // One screen for the operator, an exit code for a monitor (0 OK, 1 warning, 2 critical), --metrics-file for Prometheus.
 Task("Status")
     .Description("Newest backup and its real age, free space, last rehearsal, last ingestion per job, pending migrations; exit 0/1/2; --metrics-file=PATH")
-    .Does<RunbookParameters>((ctx, p) =>
+    .Does<RunSession>((ctx, s) =>
     {
-        var status = p.WriteStatus();
-        p.Log.Info(status.FormatTable());
-        p.ExitCode = status.ExitCode;
+        var status = s.WriteStatus();
+        s.Log.Info(status.FormatTable());
+        s.ExitCode = status.ExitCode;
     });

@@ -4,10 +4,11 @@ using StocksRebuild.Rehearsal;
 
 Task("Rehearsal")
     .Description("DR rehearsal: backup → VerifyBackup → restore + Validate in a scratch database (RTO, RPO) → cold rebuild → compare → report")
-    .Does<RunbookParameters>((ctx, p) =>
+    .Does<RunSession>((ctx, s) =>
     {
-        var report = RecoveryRehearsal.Run(p.Server, p.RehearsalOptions, p.Log, p.Cancellation);
-        var where = System.IO.Path.Combine(p.ReportDirectory, "report.md");
+        var report = RecoveryRehearsal.Run(s.Run, s.Settings.RehearsalOptions);
+        var where = System.IO.Path.Combine(s.Settings.ReportDirectory, "report.md");
         if (!report.Passed) throw new RunbookException($"Rehearsal FAILED: {report.FailureSummary()}. Report: {where}");
-        p.Log.Info($"Rehearsal passed: RTO {Durations.Format(TimeSpan.FromSeconds(report.RtoSeconds ?? 0))}, RPO {Durations.Format(TimeSpan.FromSeconds(report.RpoSeconds ?? 0))}. Report: {where}");
+        s.Log.Info($"Rehearsal passed: RTO {Durations.Format(TimeSpan.FromSeconds(report.RtoSeconds ?? 0))}, " +
+                   $"RPO {Durations.Format(TimeSpan.FromSeconds(report.RpoSeconds ?? 0))}. Report: {where}");
     });

@@ -3,11 +3,11 @@ using StocksRebuild.Sample;
 
 Task("SeedSample")
     .Description("Sandbox only: create the database, migrate it and ingest the sample drop (--source)")
-    .WithCriteria<RunbookParameters>((ctx, p) => p.UseSandbox, "SeedSample writes sample rows, so it runs on --sandbox only")
-    .Does<RunbookParameters>((ctx, p) =>
+    .WithCriteria<RunSession>((ctx, s) => s.Settings.UsesSandbox, "SeedSample writes sample rows, so it runs on --sandbox only")
+    .Does<RunSession>((ctx, s) =>
     {
-        p.Admin.DropCreate(p.Database, p.Confirm, p.UseSandbox, p.Log, p.Cancellation);
-        SampleData.Seed(p.Server, p.Database, p.SourceDirectory, p.Log, p.Cancellation);
+        s.Admin.DropCreate(s.Settings.Database, s.Settings.Consent, s.Log, s.Run.Cancellation);
+        SampleData.Seed(s.Run, s.Settings.Database, s.Settings.SourceDirectory);
     });
 
 Task("Demo")

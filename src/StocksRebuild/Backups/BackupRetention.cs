@@ -3,6 +3,9 @@ using System.Globalization;
 namespace StocksRebuild.Backups;
 
 /// <summary>--keep=N and/or --keep-for=DURATION, and the backups that stay whatever the rules say.</summary>
+/// <summary>Prune lists what it would delete, or deletes it (only with --confirm=prune).</summary>
+public enum RetentionMode { List, Delete }
+
 public sealed record RetentionPolicy
 {
     /// <summary>--keep=N: the newest N backups stay.</summary>
@@ -55,13 +58,14 @@ public static class BackupRetention
     /// <summary>
     /// Prune of a folder: under its lock (a running Backup refuses it), decided, and applied only with consent.
     /// </summary>
-    public static IReadOnlyList<PruneDecision> Prune(string directory, RetentionPolicy policy, bool apply, IRunbookLog log, DateTime? nowUtc = null)
+    public static IReadOnlyList<PruneDecision> Prune(string directory, RetentionPolicy policy, RetentionMode mode, IRunbookLog log)
     {
         if (!Directory.Exists(directory)) throw new RunbookException($"--backup-dir={directory}: no such folder. Nothing was deleted.");
         if (policy.KeepBackup is { } keep && !BackupName.TryParseTimestamp(keep, out _))
             throw new RunbookException($"--keep-backup={keep} is not a timestamp YYYYMMDD_HHMM. Nothing was deleted.");
         using var folderLock = BackupFolderLock.Acquire(directory);
-        var now = nowUtc ?? DateTime.UtcNow;
+        var now = DateTime.UtcNow;
+        var apply = mode == RetentionMode.Delete;
         var backups = BackupName.InFolder(directory).Select(b => (file: Path.GetFileName(b.Path), utc: b.Utc)).ToList();
         var floor = Floor(directory, backups.Select(b => b.file), log);
         var decisions = Decide(backups, policy, now, floor);

@@ -11,13 +11,12 @@ namespace StocksRebuild.Backups;
 /// </summary>
 public static class BackupWriter
 {
-    public static string Backup(ServerConnection server, string database, string backupDirectory, IRunbookLog log,
-        DateTime? nowUtc = null, CancellationToken cancellation = default, TimeSpan? waitFor = null, RunOutput? output = null)
+    public static string Backup(RunContext run, string database, string backupDirectory)
     {
-        output ??= RunOutput.Default;
-        var now = nowUtc ?? DateTime.UtcNow;
+        var (server, log, output) = (run.Server, run.Log, run.Output);
+        var now = run.UtcNow();
         // Readers exclude writers: a Backup during a Restore would dump a half-restored database.
-        using var databaseLock = RunLock.Acquire(server, database, log, waitFor, LockMode.Shared);
+        using var databaseLock = RunLock.Acquire(run, database, LockMode.Shared);
         // Backups hold every row of the database: other local users have no business reading them.
         PrivateFiles.CreateDirectory(backupDirectory);
         using var folderLock = BackupFolderLock.Acquire(backupDirectory);
@@ -33,10 +32,10 @@ public static class BackupWriter
         // read in it too, so the counts are exactly what the file holds even while the database is written.
         using var connection = server.Open(database);
         using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
-        var serverVersion = Scalar<string>(connection, "SHOW server_version");
+        var serverVersion = Sql.Scalar<string>(connection, "SHOW server_version");
         RequirePgDumpNotOlderThanServer(pgDumpVersion, serverVersion);
-        var snapshot = Scalar<string>(connection, "SELECT pg_export_snapshot()");
-        var tables = (int)Scalar<long>(connection, SqlFiles.Read("backup/table_count.sql"));
+        var snapshot = Sql.Scalar<string>(connection, "SELECT pg_export_snapshot()");
+        var tables = Sql.Scalar<int>(connection, SqlFiles.Read("backup/table_count.sql"));
         // Counted while pg_dump runs: the same snapshot, on this session, which pg_dump does not use.
         var counting = Task.Run(() => RowCounts.Exact(connection));
 
@@ -70,8 +69,7 @@ public static class BackupWriter
                 result = ToolRun.Run(pgDump,
                     ["--format=custom", "--verbose", $"--snapshot={snapshot}", $"--file={temporaryPath}", "--dbname=" + LibpqConnInfo.ForDatabase(database)],
                     server.ClientEnvironment(database),
-                    onStdErr: OnLine,
-                    cancellation: cancellation);
+                    new ToolRunOptions { OnStdErr = OnLine, Cancellation = run.Cancellation });
             }
             catch (OperationCanceledException e)
             {
@@ -124,12 +122,6 @@ public static class BackupWriter
         if (pgDump.Major < serverMajor)
             throw new RunbookException(
                 $"Backup refused: the local pg_dump {pgDump} is older than the server ({serverVersion}); an old pg_dump can write unusable backups of a newer server. Install pg_dump {serverMajor} or newer.");
-    }
-
-    static T Scalar<T>(NpgsqlConnection connection, string sql)
-    {
-        using var command = new NpgsqlCommand(sql, connection);
-        return (T)command.ExecuteScalar()!;
     }
 
     static void Flush(string path)

@@ -24,8 +24,7 @@ public sealed record BenchmarkOptions
     /// <summary>./build.sh, whose warm start is measured; none: not measured.</summary>
     public string? BuildScript { get; init; }
     /// <summary>Outside a sandbox the benchmark drops and recreates Database and its scratch copies: --confirm=Database.</summary>
-    public string? Confirm { get; init; }
-    public bool Sandbox { get; init; }
+    public Consent Consent { get; init; } = Consent.None;
 }
 
 /// <summary>
@@ -33,17 +32,21 @@ public sealed record BenchmarkOptions
 /// same server and files, from the same starting state: machines are noisy, ratios hold. A figure is the
 /// median of three runs when one run takes under a minute, else of one.
 /// </summary>
-public sealed class Benchmark(ServerConnection server, string maintenanceDatabase, BenchmarkOptions options, IRunbookLog log)
+public sealed class Benchmark(RunContext run, BenchmarkOptions options)
 {
     static readonly TimeSpan RepeatBelow = TimeSpan.FromMinutes(1);
-    readonly DatabaseAdmin admin = new(server, maintenanceDatabase);
+    readonly ServerConnection server = run.Server;
+    readonly IRunbookLog log = run.Log;
+    readonly DatabaseAdmin admin = run.Admin;
     readonly IRunbookLog quiet = RunbookLog.Silent;
+    // The measured runs report nothing and were consented to as a whole when the benchmark began.
+    readonly RunContext measured = run.WithLog(RunbookLog.Silent) with { Output = RunOutput.Default };
     string Baseline => options.Database + "_baseline";
     string Restored => options.Database + "_restore";
 
     public BenchmarkReport Run()
     {
-        Consent.Require($"Benchmark (it also drops and recreates \"{Baseline}\" and \"{Restored}\")", options.Database, options.Confirm, options.Sandbox);
+        options.Consent.Require($"Benchmark (it also drops and recreates \"{Baseline}\" and \"{Restored}\")", options.Database);
         using var runLock = RunLock.Acquire(server, options.Database, log);
         var drop = Generate("drop", options.Securities);
         var smallDrop = Generate("drop-tenth", Math.Max(10, options.Securities / 10));
@@ -51,14 +54,14 @@ public sealed class Benchmark(ServerConnection server, string maintenanceDatabas
 
         // Ingest into an empty schema, against COPY of the same files into plain unindexed tables.
         IReadOnlyList<JobResult> jobs = [];
-        var ingest = Median("Ingest", () => { admin.DropCreate(options.Database, null, true, quiet); Migrator.Migrate(server, options.Database, null, true, quiet); },
-            () => jobs = Ingestor.Ingest(server, options.Database, new IngestOptions { SourceDirectory = drop }, quiet));
-        var copy = Median("COPY baseline", () => { admin.DropCreate(Baseline, null, true, quiet); Execute(Baseline, SqlFiles.Read("benchmark/baseline_tables.sql")); },
+        var ingest = Median("Ingest", () => { admin.DropCreate(options.Database, Consent.Checked, quiet); Migrator.Migrate(measured, options.Database, Consent.Checked); },
+            () => jobs = Ingestor.Ingest(measured, options.Database, new IngestOptions { SourceDirectory = drop }));
+        var copy = Median("COPY baseline", () => { admin.DropCreate(Baseline, Consent.Checked, quiet); Execute(Baseline, SqlFiles.Read("benchmark/baseline_tables.sql")); },
             () => CopyDrop(drop));
         var rows = jobs.Sum(j => j.Read);
         figures.Add(new("Ingest, whole drop, into an empty schema", ingest, "s", "COPY into plain tables", copy, 2.0, $"{rows:N0} rows, {Megabytes(drop):0} MB"));
 
-        var rerun = Median("Ingest rerun", () => { }, () => jobs = Ingestor.Ingest(server, options.Database, new IngestOptions { SourceDirectory = drop }, quiet));
+        var rerun = Median("Ingest rerun", () => { }, () => jobs = Ingestor.Ingest(measured, options.Database, new IngestOptions { SourceDirectory = drop }));
         if (jobs.Any(j => j.Inserted + j.Updated > 0)) throw new RunbookException("Benchmark: the rerun of Ingest changed rows; it must change none.");
         figures.Add(new("Ingest rerun of the same drop (nothing changes)", rerun, "s", "the first Ingest", ingest, 1.0));
         foreach (var job in jobs)
@@ -68,7 +71,7 @@ public sealed class Benchmark(ServerConnection server, string maintenanceDatabas
         var backups = Path.Combine(options.WorkDirectory, "backups");
         string backup = "";
         var ours = Median("Backup", () => ResetFolder(backups),
-            () => backup = BackupWriter.Backup(server, options.Database, backups, quiet)); // the folder is emptied before each run: no name collides
+            () => backup = BackupWriter.Backup(measured, options.Database, backups)); // the folder is emptied before each run: no name collides
         var bare = Median("pg_dump -Fc", () => File.Delete(Path.Combine(options.WorkDirectory, "bare.dump")),
             () => Tool("pg_dump", ["--format=custom", "--file=" + Path.Combine(options.WorkDirectory, "bare.dump"), "--dbname=" + LibpqConnInfo.ForDatabase(options.Database)], options.Database));
         figures.Add(new("Backup", ours, "s", "pg_dump -Fc", bare, 1.10, $"{new FileInfo(backup).Length / 1048576.0:0} MB"));
@@ -80,15 +83,15 @@ public sealed class Benchmark(ServerConnection server, string maintenanceDatabas
         double restoreDefault = 0;
         foreach (var jobsCount in new[] { 1, options.Jobs }.Distinct())
         {
-            var restore = Median($"Restore --jobs={jobsCount}", () => admin.DropCreate(Restored, null, true, quiet),
-                () => BackupRestorer.Restore(server, backup, Restored, jobsCount, quiet));
-            var bareRestore = Median($"pg_restore -j {jobsCount}", () => admin.DropCreate(Restored, null, true, quiet),
+            var restore = Median($"Restore --jobs={jobsCount}", () => admin.DropCreate(Restored, Consent.Checked, quiet),
+                () => BackupRestorer.Restore(measured, backup, Restored, jobsCount));
+            var bareRestore = Median($"pg_restore -j {jobsCount}", () => admin.DropCreate(Restored, Consent.Checked, quiet),
                 () => Tool("pg_restore", [$"--jobs={jobsCount}", "--dbname=" + LibpqConnInfo.ForDatabase(Restored), backup], Restored));
             figures.Add(new($"Restore --jobs={jobsCount}", restore, "s", $"pg_restore -j {jobsCount}", bareRestore, 1.10));
             restoreDefault = restore;
         }
-        admin.DropCreate(Restored, null, true, quiet);
-        BackupRestorer.Restore(server, backup, Restored, options.Jobs, quiet);
+        admin.DropCreate(Restored, Consent.Checked, quiet);
+        BackupRestorer.Restore(measured, backup, Restored, options.Jobs);
         var manifest = BackupManifest.ReadFor(backup);
         var validate = Median("Validate", () => { }, () =>
         {
@@ -133,9 +136,9 @@ public sealed class Benchmark(ServerConnection server, string maintenanceDatabas
 
     void IngestFresh(string drop)
     {
-        admin.DropCreate(options.Database, null, true, quiet);
-        Migrator.Migrate(server, options.Database, null, true, quiet);
-        Ingestor.Ingest(server, options.Database, new IngestOptions { SourceDirectory = drop }, quiet);
+        admin.DropCreate(options.Database, Consent.Checked, quiet);
+        Migrator.Migrate(measured, options.Database, Consent.Checked);
+        Ingestor.Ingest(measured, options.Database, new IngestOptions { SourceDirectory = drop });
     }
 
     double Median(string what, Action prepare, Action run)

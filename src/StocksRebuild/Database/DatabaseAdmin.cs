@@ -1,4 +1,3 @@
-using Npgsql;
 using StocksRebuild.Connection;
 
 namespace StocksRebuild.Database;
@@ -9,36 +8,27 @@ public sealed class DatabaseAdmin(ServerConnection server, string maintenanceDat
     public bool Exists(string database)
     {
         using var connection = server.Open(maintenanceDatabase);
-        using var command = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @database", connection);
-        command.Parameters.AddWithValue("database", database);
-        return command.ExecuteScalar() is not null;
+        return Sql.Scalar<int?>(connection, "SELECT 1 FROM pg_database WHERE datname = @database", new { database }) is not null;
     }
 
     /// <summary>Databases whose names start with <paramref name="prefix"/> (taken literally), in name order.</summary>
     public IReadOnlyList<string> WithPrefix(string prefix)
     {
         using var connection = server.Open(maintenanceDatabase);
-        using var command = new NpgsqlCommand(SqlFiles.Read("database/with_prefix.sql"), connection);
-        command.Parameters.AddWithValue("prefix", prefix);
-        using var reader = command.ExecuteReader();
-        var names = new List<string>();
-        while (reader.Read()) names.Add(reader.GetString(0));
-        return names;
+        return Sql.Query(connection, SqlFiles.Read("database/with_prefix.sql"), r => r.GetString(0), new { prefix });
     }
 
     public int OtherSessions(string database)
     {
         using var connection = server.Open(maintenanceDatabase);
-        using var command = new NpgsqlCommand(SqlFiles.Read("database/other_sessions.sql"), connection);
-        command.Parameters.AddWithValue("database", database);
-        return Convert.ToInt32(command.ExecuteScalar());
+        return Sql.Scalar<int>(connection, SqlFiles.Read("database/other_sessions.sql"), new { database });
     }
 
     /// <summary>
     /// Drops (when it exists, and only with consent) and creates the database empty: template0, UTF8,
     /// owned by the connecting user. Consent is checked before any connection that could change anything.
     /// </summary>
-    public void DropCreate(string database, string? confirm, bool sandbox, IRunbookLog log, CancellationToken cancellation = default)
+    public void DropCreate(string database, Consent consent, IRunbookLog log, CancellationToken cancellation = default)
     {
         DatabaseName.Check(database);
         if (string.Equals(database, maintenanceDatabase, StringComparison.Ordinal))
@@ -49,11 +39,10 @@ public sealed class DatabaseAdmin(ServerConnection server, string maintenanceDat
             throw new RunInterruptedException("DropCreate", $"\"{database}\" was not touched.", "run the target again.");
         if (Exists(database))
         {
-            Consent.Require("DropCreate", database, confirm, sandbox);
+            consent.Require("DropCreate", database);
             var sessions = OtherSessions(database);
             log.Info($"DropCreate: ending {sessions} other session(s) on \"{database}\" and dropping it.");
-            // WITH (FORCE) ends sessions and blocks new ones in one step, so none can sneak in between.
-            Execute($"DROP DATABASE {DatabaseName.Quote(database)} WITH (FORCE)");
+            Execute(Statements.DropDatabase(database));
             // Between the two statements the database is gone: an interruption here must say so.
             if (cancellation.IsCancellationRequested)
                 throw new RunInterruptedException("DropCreate", $"\"{database}\" was dropped and not created again.", "run the target again (DropCreate creates it).");
@@ -62,20 +51,19 @@ public sealed class DatabaseAdmin(ServerConnection server, string maintenanceDat
         {
             log.Info($"DropCreate: \"{database}\" does not exist; creating it.");
         }
-        Execute($"CREATE DATABASE {DatabaseName.Quote(database)} TEMPLATE template0 ENCODING 'UTF8'");
+        Execute(Statements.CreateDatabase(database));
         log.Info($"DropCreate: created empty database \"{database}\" (template0, UTF8, owner {server.User}).");
     }
 
     public void Drop(string database)
     {
         DatabaseName.Check(database);
-        Execute($"DROP DATABASE IF EXISTS {DatabaseName.Quote(database)} WITH (FORCE)");
+        Execute(Statements.DropDatabase(database));
     }
 
     void Execute(string sql)
     {
         using var connection = server.Open(maintenanceDatabase);
-        using var command = new NpgsqlCommand(sql, connection);
-        command.ExecuteNonQuery();
+        Sql.Execute(connection, sql);
     }
 }

@@ -27,9 +27,13 @@ public sealed class RunLock : IDisposable
     /// <summary>The database the lock of <paramref name="database"/> is taken in: never the one it guards, which DropCreate drops.</summary>
     public static string HomeOf(string database) => database == "postgres" ? "template1" : "postgres";
 
-    public static RunLock Acquire(ServerConnection server, string database, IRunbookLog log,
-        TimeSpan? waitFor = null, LockMode mode = LockMode.Exclusive, CancellationToken cancellation = default) =>
-        Take(server, database, log, waitFor, mode, failWhenHeld: true, cancellation)!;
+    /// <summary>The exclusive lock, refused at once when another run holds it (re-entrant: a step inside the run that holds it reuses it).</summary>
+    public static RunLock Acquire(ServerConnection server, string database, IRunbookLog log) =>
+        Take(server, database, log, waitFor: null, LockMode.Exclusive, failWhenHeld: true)!;
+
+    /// <summary>The run's lock on <paramref name="database"/>: waits as long as --wait-for-lock says, and stops waiting on a signal.</summary>
+    public static RunLock Acquire(RunContext run, string database, LockMode mode) =>
+        Take(run.Server, database, run.Log, run.WaitForLock, mode, failWhenHeld: true, run.Cancellation)!;
 
     /// <summary>
     /// The lock if nobody holds it, this process included, else null at once: how a rehearsal asks whether a

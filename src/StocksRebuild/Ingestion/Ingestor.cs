@@ -40,9 +40,9 @@ public sealed record IngestOptions
 /// </summary>
 public static class Ingestor
 {
-    public static IReadOnlyList<JobResult> Ingest(ServerConnection server, string database, IngestOptions options, IRunbookLog log,
-        CancellationToken cancellation = default)
+    public static IReadOnlyList<JobResult> Ingest(RunContext run, string database, IngestOptions options)
     {
+        var (server, log, cancellation) = (run.Server, run.Log, run.Cancellation);
         var drop = SourceDrop.Open(options.SourceDirectory, options.IgnoreExtraFiles);
         using var runLock = RunLock.Acquire(server, database, log);
         var pending = Migrator.Plan(server, database).Pending;

@@ -71,9 +71,9 @@ public static class Migrator
         return tables;
     }
 
-    public static MigrationPlan Migrate(ServerConnection server, string database, string? confirm, bool sandbox, IRunbookLog log,
-        IReadOnlyList<SqlScript>? scripts = null, CancellationToken cancellation = default)
+    public static MigrationPlan Migrate(RunContext run, string database, Consent consent, IReadOnlyList<SqlScript>? scripts = null)
     {
+        var (server, log, cancellation) = (run.Server, run.Log, run.Cancellation);
         scripts ??= Scripts();
         using var runLock = RunLock.Acquire(server, database, log);
         var plan = Plan(server, database, scripts);
@@ -83,7 +83,7 @@ public static class Migrator
             return plan;
         }
         var withRows = TablesWithRows(server, database);
-        if (withRows.Count > 0) Consent.Require($"Migrate (tables with rows: {string.Join(", ", withRows)})", database, confirm, sandbox);
+        if (withRows.Count > 0) consent.Require($"Migrate (tables with rows: {string.Join(", ", withRows)})", database);
 
         // The journal lives in the schema, so the schema exists before the first script is journalled.
         using (var connection = server.Open(database))

@@ -43,6 +43,7 @@ public sealed class RecoveryRehearsal
 {
     public const string Live = "live", BackupLabel = "backup", Migrations = "migrations";
 
+    readonly RunContext run;
     readonly ServerConnection server;
     readonly RehearsalOptions options;
     readonly IRunbookLog log;
@@ -51,12 +52,15 @@ public sealed class RecoveryRehearsal
     readonly List<TableCounts> rowCounts = new();
     readonly DateTime startedUtc = DateTime.UtcNow;
 
-    RecoveryRehearsal(ServerConnection server, RehearsalOptions options, IRunbookLog log, CancellationToken cancellation) =>
-        (this.server, this.options, this.log, this.cancellation) = (server, options, log, cancellation);
+    RecoveryRehearsal(RunContext run, RehearsalOptions options)
+    {
+        // The rehearsal's own --maintenance-db and --progress are in its options (a test sets them there).
+        this.run = run with { MaintenanceDatabase = options.MaintenanceDatabase, Output = options.Output };
+        (server, log, cancellation, this.options) = (run.Server, run.Log, run.Cancellation, options);
+    }
 
     /// <summary>Runs the rehearsal and writes its reports; returns the report (red or green). Throws only when interrupted.</summary>
-    public static RehearsalReport Run(ServerConnection server, RehearsalOptions options, IRunbookLog log, CancellationToken cancellation = default) =>
-        new RecoveryRehearsal(server, options, log, cancellation).Run();
+    public static RehearsalReport Run(RunContext run, RehearsalOptions options) => new RecoveryRehearsal(run, options).Run();
 
     // What the steps find, for the steps after them and for the report.
     ScratchDatabases scratch = null!;
@@ -139,7 +143,7 @@ public sealed class RecoveryRehearsal
         }
         if (liveProblem is not null) throw new RunbookException($"{reason}, and the live database cannot be dumped: {liveProblem}");
         log.Info($"Rehearsal: taking a backup first ({reason}).");
-        backupPath = BackupWriter.Backup(server, options.Database, options.BackupDirectory, log, cancellation: cancellation, output: options.Output);
+        backupPath = BackupWriter.Backup(run, options.Database, options.BackupDirectory);
         backupTaken = true;
         return ($"took {backupPath} with the Backup target ({reason})", []);
     });
@@ -173,7 +177,7 @@ public sealed class RecoveryRehearsal
         if (!Step("Restore", () =>
             {
                 restored = scratch.Create(BackupLabel);
-                BackupRestorer.Restore(server, verified.Path, restored, options.Jobs, log, cancellation, options.Output);
+                BackupRestorer.Restore(run, verified.Path, restored, options.Jobs);
                 return ($"pg_restore --jobs={options.Jobs} into \"{restored}\"", []);
             }))
         {
@@ -216,9 +220,9 @@ public sealed class RecoveryRehearsal
         if (Step("Cold rebuild", () =>
             {
                 target = scratch.Create(Migrations);
-                var plan = Migrator.Migrate(server, target, confirm: null, sandbox: false, log, cancellation: cancellation);
+                var plan = Migrator.Migrate(run, target, Consent.None);
                 if (options.SourceDirectory is { } source)
-                    Ingestor.Ingest(server, target, new IngestOptions { SourceDirectory = source }, log, cancellation);
+                    Ingestor.Ingest(run, target, new IngestOptions { SourceDirectory = source });
                 return ($"{plan.Applied.Count} migration(s) into \"{target}\"" + (options.SourceDirectory is { } s ? $", then ingested {s}" : ", schema only (--source ingests a drop)"), []);
             }))
             rebuilt = target;

@@ -37,7 +37,7 @@ public sealed class ScratchDatabases(ServerConnection server, string maintenance
         var runLock = RunLock.Acquire(server, name, log);
         try
         {
-            new DatabaseAdmin(server, maintenanceDatabase).DropCreate(name, confirm: null, sandbox: false, log);
+            new DatabaseAdmin(server, maintenanceDatabase).DropCreate(name, Consent.None, log);
         }
         catch
         {

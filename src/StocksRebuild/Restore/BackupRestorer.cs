@@ -20,10 +20,9 @@ public static partial class BackupRestorer
         backupPath,
     ];
 
-    public static void Restore(ServerConnection server, string backupPath, string database, int jobs, IRunbookLog log,
-        CancellationToken cancellation = default, RunOutput? output = null)
+    public static void Restore(RunContext run, string backupPath, string database, int jobs)
     {
-        output ??= RunOutput.Default;
+        var (server, log, output, cancellation) = (run.Server, run.Log, run.Output, run.Cancellation);
         if (jobs < 1) throw new RunbookException($"--jobs={jobs}: pg_restore needs at least one job.");
         using var runLock = RunLock.Acquire(server, database, log);
         if (cancellation.IsCancellationRequested)
@@ -51,7 +50,7 @@ public static partial class BackupRestorer
         try
         {
             result = ToolRun.Run(PgTools.Find("pg_restore"), Arguments(backupPath, database, jobs), server.ClientEnvironment(database),
-                onStdOut: OnLine, onStdErr: OnLine, cancellation);
+                new ToolRunOptions { OnStdOut = OnLine, OnStdErr = OnLine, Cancellation = cancellation });
         }
         catch (OperationCanceledException e)
         {

@@ -11,14 +11,13 @@ public static class SampleData
     /// <summary>The shipped drop, relative to the repository root (where build.sh runs Cake).</summary>
     public const string ShippedDrop = "sample";
 
-    public static void Seed(ServerConnection server, string database, string sourceDirectory, IRunbookLog log,
-        CancellationToken cancellation = default)
+    public static void Seed(RunContext run, string database, string sourceDirectory)
     {
-        using var runLock = RunLock.Acquire(server, database, log);
-        Migrator.Migrate(server, database, confirm: null, sandbox: false, log, cancellation: cancellation);
-        var withRows = Migrator.TablesWithRows(server, database);
+        using var runLock = RunLock.Acquire(run.Server, database, run.Log);
+        Migrator.Migrate(run, database, Consent.None);
+        var withRows = Migrator.TablesWithRows(run.Server, database);
         if (withRows.Count > 0)
             throw new RunbookException($"SeedSample refused: \"{database}\" already holds rows ({string.Join(", ", withRows)}); the sample goes into an empty database only.");
-        Ingestor.Ingest(server, database, new IngestOptions { SourceDirectory = sourceDirectory }, log, cancellation);
+        Ingestor.Ingest(run, database, new IngestOptions { SourceDirectory = sourceDirectory });
     }
 }

@@ -11,6 +11,18 @@ public sealed record ToolResult(int ExitCode, IReadOnlyList<string> StdOut, IRea
     public string ErrorText => string.Join(Environment.NewLine, StdErr.TakeLast(20));
 }
 
+/// <summary>How a tool runs beyond its program, arguments and environment.</summary>
+public sealed record ToolRunOptions
+{
+    /// <summary>Each line as it comes (a DBA sees progress during a long restore).</summary>
+    public Action<string>? OnStdOut { get; init; }
+    public Action<string>? OnStdErr { get; init; }
+    /// <summary>A cancellable tool runs in a session of its own and is killed by the run when it is stopped.</summary>
+    public CancellationToken Cancellation { get; init; }
+    public string? WorkingDirectory { get; init; }
+    public IEnumerable<string>? UnsetEnvironment { get; init; }
+}
+
 /// <summary>
 /// Runs a PostgreSQL client tool with its arguments as a list (never a shell string) and its connection in
 /// the environment, streaming each line as it comes so a DBA sees progress during a long restore.
@@ -21,19 +33,17 @@ public static class ToolRun
         string fileName,
         IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string>? environment = null,
-        Action<string>? onStdOut = null,
-        Action<string>? onStdErr = null,
-        CancellationToken cancellation = default,
-        string? workingDirectory = null,
-        IEnumerable<string>? unsetEnvironment = null)
+        ToolRunOptions? options = null)
     {
+        options ??= new ToolRunOptions();
+        var (onStdOut, onStdErr, cancellation) = (options.OnStdOut, options.OnStdErr, options.Cancellation);
         // A tool the run will stop itself (cancellable) gets a session of its own: a signal to the run's process
         // group (Ctrl-C in a terminal, systemd, timeout) then reaches the run, which stops the tool at a safe point
         // and says so, instead of the tool dying on its own first and the run reporting a plain failure.
         var isolate = cancellation.CanBeCanceled && Setsid is not null;
         var start = new ProcessStartInfo(isolate ? Setsid! : fileName)
         {
-            WorkingDirectory = workingDirectory ?? "",
+            WorkingDirectory = options.WorkingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
@@ -41,7 +51,7 @@ public static class ToolRun
         };
         if (isolate) start.ArgumentList.Add(fileName);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        foreach (var name in unsetEnvironment ?? []) start.Environment.Remove(name);
+        foreach (var name in options.UnsetEnvironment ?? []) start.Environment.Remove(name);
         if (environment is not null)
             foreach (var (key, value) in environment) start.Environment[key] = value;
 

@@ -1,3 +1,4 @@
+using StocksRebuild.Database;
 using Npgsql;
 using StocksRebuild.Backups;
 using StocksRebuild.Tests.Support;
@@ -16,7 +17,7 @@ public sealed class BackupTests
         var directory = Directory.CreateTempSubdirectory("backup-").FullName;
 
         var now = DateTime.UtcNow;
-        var path = BackupWriter.Backup(TestServer.Connection, database, directory, new TestLog(), now);
+        var path = BackupWriter.Backup(TestServer.Run() with { UtcNow = () => now }, database, directory);
 
         Assert.That(Path.GetFileName(path), Is.EqualTo(BackupName.For(now)));
         var manifest = BackupManifest.ReadFor(path)!;
@@ -44,11 +45,11 @@ public sealed class BackupTests
     {
         var (database, _) = Databases.SourceWithBackup;
         var directory = Directory.CreateTempSubdirectory("backup-").FullName;
-        var first = BackupWriter.Backup(TestServer.Connection, database, directory, new TestLog(), At);
+        var first = BackupWriter.Backup(TestServer.Run() with { UtcNow = () => At }, database, directory);
         var sha = BackupManifest.Sha256Of(first);
         Databases.Execute(database, "SELECT 1"); // the database may have moved on; the old file must not
 
-        var error = Assert.Throws<RunbookException>(() => BackupWriter.Backup(TestServer.Connection, database, directory, new TestLog(), At));
+        var error = Assert.Throws<RunbookException>(() => BackupWriter.Backup(TestServer.Run() with { UtcNow = () => At }, database, directory));
 
         Assert.That(error!.Message, Does.Contain("append-only"));
         Assert.That(BackupManifest.Sha256Of(first), Is.EqualTo(sha));
@@ -65,11 +66,11 @@ public sealed class BackupTests
             INSERT INTO stocks_research.bulk SELECT i, repeat(md5(i::text), 8) FROM generate_series(1, 1500000) AS i;
             """);
         var directory = Directory.CreateTempSubdirectory("backup-killed-").FullName;
-        var older = BackupWriter.Backup(TestServer.Connection, database, directory, new TestLog(), At.AddDays(-1));
+        var older = BackupWriter.Backup(TestServer.Run() with { UtcNow = () => At.AddDays(-1) }, database, directory);
         var olderSha = BackupManifest.Sha256Of(older);
 
         using var cancel = new CancellationTokenSource();
-        var backup = Task.Run(() => BackupWriter.Backup(TestServer.Connection, database, directory, new TestLog(), At, cancel.Token));
+        var backup = Task.Run(() => BackupWriter.Backup(TestServer.Run() with { UtcNow = () => At, Cancellation = cancel.Token }, database, directory));
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!Directory.EnumerateFiles(directory, "*.partial", new EnumerationOptions { AttributesToSkip = 0 }).Any() && !backup.IsCompleted && DateTime.UtcNow < deadline)
             Thread.Sleep(5);
@@ -90,12 +91,12 @@ public sealed class BackupTests
         var copy = Databases.Seeded();
         var atBackup = Databases.Fingerprint(copy);
         var directory = Directory.CreateTempSubdirectory("backup-").FullName;
-        var path = BackupWriter.Backup(TestServer.Connection, copy, directory, new TestLog(), At);
+        var path = BackupWriter.Backup(TestServer.Run() with { UtcNow = () => At }, copy, directory);
 
         Databases.Execute(copy, "DELETE FROM stocks_research.fundamentals_yoy");
         var restored = Databases.NewName("restored");
-        Databases.Admin.DropCreate(restored, null, false, new TestLog());
-        StocksRebuild.Restore.BackupRestorer.Restore(TestServer.Connection, path, restored, 2, new TestLog());
+        Databases.Admin.DropCreate(restored, Consent.None, new TestLog());
+        StocksRebuild.Restore.BackupRestorer.Restore(TestServer.Run(), path, restored, 2);
 
         Assert.That(Databases.Scalar<long>(restored, "SELECT count(*) FROM stocks_research.fundamentals_yoy"),
             Is.EqualTo(BackupManifest.ReadFor(path)!.RowCounts["stocks_research.fundamentals_yoy"]));

@@ -64,7 +64,7 @@ public sealed class DropCreateTests
         using var other = TestServer.Connection.Open(database);
         var log = new TestLog();
 
-        Databases.Admin.DropCreate(database, confirm: database, sandbox: false, log);
+        Databases.Admin.DropCreate(database, Consent.Given(database), log);
 
         Assert.That(log.Text, Does.Contain("ending 2 other session(s)"));
         Assert.That(Databases.Scalar<bool>(database, "SELECT NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'stocks_research')"), Is.True,
@@ -108,10 +108,10 @@ public sealed class DropCreateTests
     [TestCase("semi;colon")]
     public void HostileNamesStayNames(string name)
     {
-        Databases.Admin.DropCreate(name, confirm: name, sandbox: false, new TestLog());
+        Databases.Admin.DropCreate(name, Consent.Given(name), new TestLog());
         Assert.That(Databases.Exists(name), Is.True);
         Assert.That(Databases.Exists("postgres"), Is.True);
-        Databases.Admin.DropCreate(name, confirm: name, sandbox: false, new TestLog());
+        Databases.Admin.DropCreate(name, Consent.Given(name), new TestLog());
         Databases.Admin.Drop(name);
         Assert.That(Databases.Exists(name), Is.False);
     }
@@ -120,7 +120,7 @@ public sealed class DropCreateTests
     public void ANameLongerThanPostgresKeepsIsRefused()
     {
         var name = new string('a', 64);
-        var error = Assert.Throws<RunbookException>(() => Databases.Admin.DropCreate(name, name, false, new TestLog()));
+        var error = Assert.Throws<RunbookException>(() => Databases.Admin.DropCreate(name, Consent.Given(name), new TestLog()));
         Assert.That(error!.Message, Does.Contain("64 bytes"));
         Assert.That(Databases.Exists(name[..63]), Is.False);
     }
@@ -129,7 +129,7 @@ public sealed class DropCreateTests
     [Category("BadInput")]
     public void TheMaintenanceDatabaseIsNeverDropped()
     {
-        var error = Assert.Throws<RunbookException>(() => Databases.Admin.DropCreate("postgres", "postgres", false, new TestLog()));
+        var error = Assert.Throws<RunbookException>(() => Databases.Admin.DropCreate("postgres", Consent.Given("postgres"), new TestLog()));
         Assert.That(error!.Message, Does.Contain("maintenance database"));
     }
 }

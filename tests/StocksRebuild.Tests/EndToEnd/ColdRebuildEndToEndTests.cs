@@ -121,8 +121,7 @@ public sealed class ColdRebuildEndToEndTests
         // Newer pg_dump releases wrap the script in \restrict KEY … \unrestrict KEY with a random key.
         var result = ToolRun.Run(PgTools.Find("pg_dump"), ["--schema-only", "--no-owner", "--schema=stocks_research"],
             TestServer.Connection.ClientEnvironment(database),
-            line => { if (!line.StartsWith("\\restrict", StringComparison.Ordinal) && !line.StartsWith("\\unrestrict", StringComparison.Ordinal)) output.AppendLine(line); },
-            _ => { });
+            new ToolRunOptions { OnStdOut = line => { if (!line.StartsWith("\\restrict", StringComparison.Ordinal) && !line.StartsWith("\\unrestrict", StringComparison.Ordinal)) output.AppendLine(line); } });
         Assert.That(result.ExitCode, Is.Zero);
         return output.ToString();
     }

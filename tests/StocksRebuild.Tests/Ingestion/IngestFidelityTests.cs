@@ -23,7 +23,7 @@ public sealed class IngestFidelityTests
     /// </summary>
     static void RefusedOnBothPaths(string populated, string drop, string table, params string[] expected)
     {
-        Ingestor.Ingest(TestServer.Connection, populated, new IngestOptions { SourceDirectory = Drops.Sample }, new TestLog()); // the sample, whatever ran before
+        Ingestor.Ingest(TestServer.Run(), populated, new IngestOptions { SourceDirectory = Drops.Sample }); // the sample, whatever ran before
         var before = Databases.DataFingerprint(populated);
         var staged = BuildScript.Run("--target=Ingest", $"--database={populated}", $"--source={drop}");
         Assert.That(staged.ExitCode, Is.Not.Zero, staged.ToString());

@@ -23,7 +23,7 @@ public sealed class IngestRefusalTests
         var before = Databases.DataFingerprint(database);
 
         var error = Assert.Throws<IngestException>(() =>
-            Ingestor.Ingest(TestServer.Connection, database, new IngestOptions { SourceDirectory = drop, MaxErrors = maxErrors }, new TestLog()))!;
+            Ingestor.Ingest(TestServer.Run(), database, new IngestOptions { SourceDirectory = drop, MaxErrors = maxErrors }))!;
 
         Assert.That(Databases.DataFingerprint(database), Is.EqualTo(before), "every table unchanged");
         Assert.That(Databases.Scalar<string>(database, "SELECT status || ' ' || job || ': ' || error FROM stocks_research.ingestion_log ORDER BY run_id DESC LIMIT 1"),
@@ -37,7 +37,7 @@ public sealed class IngestRefusalTests
         vary(drop);
         var before = Databases.DataFingerprint(database);
 
-        var results = Ingestor.Ingest(TestServer.Connection, database, new IngestOptions { SourceDirectory = drop }, new TestLog());
+        var results = Ingestor.Ingest(TestServer.Run(), database, new IngestOptions { SourceDirectory = drop });
 
         Assert.That(Databases.DataFingerprint(database), Is.EqualTo(before), "the same rows, however written");
         Assert.That(results.Sum(r => r.Inserted + r.Updated), Is.Zero);

@@ -1,3 +1,4 @@
+using StocksRebuild.Database;
 using StocksRebuild.Ingestion;
 using StocksRebuild.Tests.Support;
 
@@ -8,7 +9,7 @@ namespace StocksRebuild.Tests.Ingestion;
 public sealed class IngestTests
 {
     static IReadOnlyList<JobResult> Ingest(string database, string drop, int maxErrors = 20) =>
-        Ingestor.Ingest(TestServer.Connection, database, new IngestOptions { SourceDirectory = drop, MaxErrors = maxErrors }, new TestLog());
+        Ingestor.Ingest(TestServer.Run(), database, new IngestOptions { SourceDirectory = drop, MaxErrors = maxErrors });
 
     static List<(string job, string status)> LogAfter(string database, long runId) =>
         Rows(database, $"SELECT job, status FROM stocks_research.ingestion_log WHERE run_id > {runId} ORDER BY run_id")
@@ -111,7 +112,7 @@ public sealed class IngestTests
         Drops.Append(drop, prices, Drops.Lines(drop, prices)[1], "999,2024-01-02,10,11,9,10,100");
         var log = new TestLog();
 
-        var error = Assert.Throws<IngestException>(() => Ingestor.Ingest(TestServer.Connection, database, new IngestOptions { SourceDirectory = drop }, log));
+        var error = Assert.Throws<IngestException>(() => Ingestor.Ingest(TestServer.Run(log), database, new IngestOptions { SourceDirectory = drop }));
 
         Assert.That(error!.Lines, Is.EqualTo(new[]
         {
@@ -130,7 +131,7 @@ public sealed class IngestTests
         var drop = Drops.CopyOfSample();
         Drops.ReplaceLine(drop, "prices/2025_by_id.csv", 40, "1,2025-02-25,23.00,22.40,23.04,23.00,100");
 
-        var error = Assert.Throws<IngestException>(() => Ingestor.Ingest(TestServer.Connection, database, new IngestOptions { SourceDirectory = drop }, new TestLog()));
+        var error = Assert.Throws<IngestException>(() => Ingestor.Ingest(TestServer.Run(), database, new IngestOptions { SourceDirectory = drop }));
 
         Assert.That(error!.Lines, Is.EqualTo(new[] { "prices/2025_by_id.csv:40: high: 22.40 is below low 23.04" }));
         Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.prices_daily"), Is.Zero);
@@ -141,7 +142,7 @@ public sealed class IngestTests
     public void IngestRefusesADatabaseThatIsNotMigrated()
     {
         var database = Databases.NewName("unmigrated");
-        Databases.Admin.DropCreate(database, null, false, new TestLog());
+        Databases.Admin.DropCreate(database, Consent.None, new TestLog());
 
         var error = Assert.Throws<RunbookException>(() => Ingest(database, Drops.Sample));
 

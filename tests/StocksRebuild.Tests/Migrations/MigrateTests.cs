@@ -1,3 +1,4 @@
+using StocksRebuild.Database;
 using DbUp.Engine;
 using StocksRebuild.Migrations;
 using StocksRebuild.Tests.Support;
@@ -11,7 +12,7 @@ public sealed class MigrateTests
     static string EmptyDatabase()
     {
         var database = Databases.NewName("migrate");
-        Databases.Admin.DropCreate(database, null, false, new TestLog());
+        Databases.Admin.DropCreate(database, Consent.None, new TestLog());
         return database;
     }
 
@@ -38,7 +39,7 @@ public sealed class MigrateTests
     {
         var database = EmptyDatabase();
         var all = Migrator.Scripts();
-        Migrator.Migrate(TestServer.Connection, database, null, false, new TestLog(), all.Take(all.Count - 1).ToList());
+        Migrator.Migrate(TestServer.Run(), database, Consent.None, all.Take(all.Count - 1).ToList());
         var journal = JournalOf(database);
 
         var run = BuildScript.Run("--target=Migrate", $"--database={database}", "--dryrun");
@@ -59,7 +60,7 @@ public sealed class MigrateTests
             .Append(new SqlScript("V900__new_table.sql", "CREATE TABLE stocks_research.later (id int PRIMARY KEY);"))
             .ToList();
 
-        var error = Assert.Throws<RunbookException>(() => Migrator.Migrate(TestServer.Connection, database, null, false, new TestLog(), edited));
+        var error = Assert.Throws<RunbookException>(() => Migrator.Migrate(TestServer.Run(), database, Consent.None, edited));
 
         Assert.That(error!.Message, Does.Contain("V003__prices_daily.sql was changed after it was applied"));
         Assert.That(Databases.Scalar<bool>(database, "SELECT to_regclass('stocks_research.later') IS NULL"), Is.True, "the new script must not have run");
@@ -76,7 +77,7 @@ public sealed class MigrateTests
             .Append(new SqlScript("V901__after.sql", "CREATE TABLE stocks_research.after (id int PRIMARY KEY);"))
             .ToList();
 
-        var error = Assert.Throws<RunbookException>(() => Migrator.Migrate(TestServer.Connection, database, null, false, new TestLog(), scripts));
+        var error = Assert.Throws<RunbookException>(() => Migrator.Migrate(TestServer.Run(), database, Consent.None, scripts));
 
         Assert.That(error!.Message, Does.Contain("Migrate stopped at V900__half_done.sql: line 2: 42P01"));
         Assert.That(error.Message, Does.Contain("(statement: INSERT INTO stocks_research.no_such_table VALUES (1))"));
@@ -93,11 +94,11 @@ public sealed class MigrateTests
         var before = Databases.Fingerprint(database);
         var scripts = Migrator.Scripts().Append(new SqlScript("V900__new_table.sql", "CREATE TABLE stocks_research.later (id int PRIMARY KEY);")).ToList();
 
-        var error = Assert.Throws<RunbookException>(() => Migrator.Migrate(TestServer.Connection, database, null, false, new TestLog(), scripts));
+        var error = Assert.Throws<RunbookException>(() => Migrator.Migrate(TestServer.Run(), database, Consent.None, scripts));
 
         Assert.That(error!.Message, Does.Contain($"--confirm={database}"));
         Assert.That(Databases.Fingerprint(database), Is.EqualTo(before));
-        Migrator.Migrate(TestServer.Connection, database, database, false, new TestLog(), scripts);
+        Migrator.Migrate(TestServer.Run(), database, Consent.Given(database), scripts);
         Assert.That(Databases.Scalar<bool>(database, "SELECT to_regclass('stocks_research.later') IS NOT NULL"), Is.True);
     }
 

@@ -59,8 +59,12 @@ public sealed class ProgressTests
         var output = new System.Text.StringBuilder();
         var result = StocksRebuild.Tools.ToolRun.Run("script", ["-q", "-e", "-c", command, "/dev/null"],
             TestServer.Connection.ClientEnvironment(database).Where(kv => kv.Key != "PGDATABASE").ToDictionary(),
-            onStdOut: line => output.AppendLine(line), workingDirectory: BuildScript.RepositoryRoot,
-            unsetEnvironment: ["PGDATABASE", "PGPASSFILE", "PGSSLMODE"]);
+            new StocksRebuild.Tools.ToolRunOptions
+            {
+                OnStdOut = line => output.AppendLine(line),
+                WorkingDirectory = BuildScript.RepositoryRoot,
+                UnsetEnvironment = ["PGDATABASE", "PGPASSFILE", "PGSSLMODE"],
+            });
         Assert.That(result.ExitCode, Is.Zero, output.ToString());
         // The reader splits at the carriage return each line starts with; what stays is the erase-to-end of every rewrite.
         Assert.That(output.ToString().Split('\n').Count(l => l.StartsWith("Ingest prices_daily: ", StringComparison.Ordinal) && l.TrimEnd().EndsWith("\u001b[K", StringComparison.Ordinal)),

@@ -1,3 +1,4 @@
+using StocksRebuild.Database;
 using System.Globalization;
 using StocksRebuild.Migrations;
 using StocksRebuild.Monitoring;
@@ -93,9 +94,9 @@ public sealed class StatusTests
     public void APendingMigrationIsAWarning()
     {
         var database = Databases.NewName("pending");
-        Databases.Admin.DropCreate(database, null, false, new TestLog());
+        Databases.Admin.DropCreate(database, Consent.None, new TestLog());
         var scripts = Migrator.Scripts();
-        Migrator.Migrate(TestServer.Connection, database, null, false, new TestLog(), scripts.Take(scripts.Count - 1).ToList());
+        Migrator.Migrate(TestServer.Run(), database, Consent.None, scripts.Take(scripts.Count - 1).ToList());
         var run = Status(database, FreshBackupFolder(database), History(database, "passed"));
         Assert.That(run.ExitCode, Is.EqualTo(1), run.ToString());
         Assert.That(run.Output, Does.Contain($"WARNING  migrations   1 pending: {scripts[^1].Name} (--target=Migrate)"));

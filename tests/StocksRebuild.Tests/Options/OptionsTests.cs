@@ -76,10 +76,11 @@ public sealed class OptionsTests
     [Test]
     public void ConsentIsTheExactNameAndNothingElse()
     {
-        Assert.DoesNotThrow(() => Consent.Require("DropCreate", "stocks_research", "stocks_research", sandbox: false));
-        Assert.Throws<RunbookException>(() => Consent.Require("DropCreate", "stocks_research", "STOCKS_RESEARCH", sandbox: false));
-        Assert.Throws<RunbookException>(() => Consent.Require("DropCreate", "stocks_research", null, sandbox: false));
-        Assert.DoesNotThrow(() => Consent.Require("DropCreate", "stocks_research", null, sandbox: true));
+        Assert.DoesNotThrow(() => Consent.Given("stocks_research").Require("DropCreate", "stocks_research"));
+        Assert.Throws<RunbookException>(() => Consent.Given("STOCKS_RESEARCH").Require("DropCreate", "stocks_research"));
+        Assert.Throws<RunbookException>(() => Consent.Given(null).Require("DropCreate", "stocks_research"));
+        Assert.Throws<RunbookException>(() => Consent.None.Require("DropCreate", "stocks_research"));
+        Assert.DoesNotThrow(() => Consent.Throwaway.Require("DropCreate", "stocks_research"));
     }
 
     [TestCase(15, "16.4 (Debian 16.4-1)", true)]

@@ -57,7 +57,7 @@ public sealed class LockTests
     public void ReadersShareTheLockAndWaitForAWriter()
     {
         var database = Databases.SourceWithBackup.Database;
-        using (RunLock.Acquire(TestServer.Connection, database, new TestLog(), mode: LockMode.Shared))
+        using (RunLock.Acquire(TestServer.Run(), database, LockMode.Shared))
         {
             var validate = BuildScript.Run("--target=Validate", $"--database={database}");
             Assert.That(validate.ExitCode, Is.Zero, "a reader runs beside another reader\n" + validate);

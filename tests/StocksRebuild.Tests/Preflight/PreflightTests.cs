@@ -1,3 +1,4 @@
+using StocksRebuild.Database;
 using StocksRebuild.Backups;
 using StocksRebuild.Connection;
 using StocksRebuild.Tests.Support;
@@ -33,7 +34,7 @@ public sealed class PreflightTests : SeededLive
     public void ABackupWhoseTablesAreInPublicIsRefusedNamingWhatItHolds()
     {
         var other = Databases.NewName("public");
-        Databases.Admin.DropCreate(other, null, false, new TestLog());
+        Databases.Admin.DropCreate(other, Consent.None, new TestLog());
         Databases.Execute(other, "CREATE TABLE public.securities (id int PRIMARY KEY); INSERT INTO public.securities VALUES (1); CREATE TABLE public.notes (t text)");
         var backup = Databases.Dump(other);
         AssertRefused(backup, () => Restore(backup),

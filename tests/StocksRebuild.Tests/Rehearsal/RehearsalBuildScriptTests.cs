@@ -1,3 +1,4 @@
+using StocksRebuild.Database;
 using Npgsql;
 using StocksRebuild.Backups;
 using StocksRebuild.Rehearsal;
@@ -18,7 +19,7 @@ public sealed class RehearsalBuildScriptTests
     {
         var live = Databases.Seeded();
         var backups = NewFolder("drift-backups");
-        BackupWriter.Backup(TestServer.Connection, live, backups, new TestLog());
+        BackupWriter.Backup(TestServer.Run(), live, backups);
         Databases.Execute(live, "ALTER TABLE stocks_research.securities ADD COLUMN isin text");
         Databases.Execute(live, "ALTER TABLE stocks_research.securities ALTER COLUMN sector SET DEFAULT 'n/a'");
         var before = Databases.Fingerprint(live);
@@ -66,8 +67,7 @@ public sealed class RehearsalBuildScriptTests
         Assert.That(first.WaitForOutput("Restore: pg_restore --jobs=1", TimeSpan.FromMinutes(1)), Is.True, first.OutputSoFar);
         var running = ScratchOf(live).Single();
 
-        var second = RecoveryRehearsal.Run(TestServer.Connection,
-            new RehearsalOptions { Database = live, BackupDirectory = Databases.MediumBackup.Folder, ReportDirectory = NewFolder("second-report") }, new TestLog());
+        var second = RecoveryRehearsal.Run(TestServer.Run(), new RehearsalOptions { Database = live, BackupDirectory = Databases.MediumBackup.Folder, ReportDirectory = NewFolder("second-report") });
         var result = first.Finish();
 
         Assert.That(second.Checks.Single(c => c.Name == "Leftovers").Findings, Does.Contain($"kept \"{running}\": a rehearsal still running holds it"));
@@ -97,7 +97,7 @@ public sealed class RehearsalBuildScriptTests
     {
         var live = Databases.Seeded();
         var backups = NewFolder("swap-backups");
-        BackupWriter.Backup(TestServer.Connection, live, backups, new TestLog());
+        BackupWriter.Backup(TestServer.Run(), live, backups);
         // Written after the backup: in the previous copy after the swap, not in the restored one.
         Databases.Execute(live, "INSERT INTO stocks_research.securities (security_id, name, exchange, currency) VALUES (990001, 'After the backup', 'XNYS', 'USD')");
 
@@ -170,14 +170,14 @@ public sealed class RehearsalBuildScriptTests
     {
         var live = Databases.Seeded();
         var backups = NewFolder("swap-bad-backups");
-        var backup = BackupWriter.Backup(TestServer.Connection, live, backups, new TestLog());
+        var backup = BackupWriter.Backup(TestServer.Run(), live, backups);
         // The manifest promises a row the backup does not hold: Validate fails after the restore, before the swap.
         var manifest = BackupName.ManifestPathFor(backup);
         File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"stocks_research.securities\": 40", "\"stocks_research.securities\": 41"));
         var before = Databases.Fingerprint(live);
         // What a --swap run killed with kill -9 leaves: its new database, which the next --swap run removes.
         var leftover = StocksRebuild.Restore.SwapRestore.IncomingName(live, new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc));
-        Databases.Admin.DropCreate(leftover, null, false, new TestLog());
+        Databases.Admin.DropCreate(leftover, Consent.None, new TestLog());
 
         var run = BuildScript.Run("--target=Restore", "--swap", $"--database={live}", $"--confirm={live}", $"--backup-dir={backups}");
 
@@ -213,5 +213,5 @@ public sealed class RehearsalBuildScriptTests
         Assert.That(Databases.Exists("never_created_swap"), Is.False);
     }
 
-    static IReadOnlyList<string> SwapRestoreNames(string live) => StocksRebuild.Restore.SwapRestore.Previous(TestServer.Connection, "postgres", live);
+    static IReadOnlyList<string> SwapRestoreNames(string live) => StocksRebuild.Restore.SwapRestore.Previous(TestServer.Run(), live);
 }

@@ -1,3 +1,4 @@
+using StocksRebuild.Database;
 using System.Text.Json;
 using System.Xml;
 using StocksRebuild.Backups;
@@ -28,8 +29,8 @@ public sealed class RehearsalTests
     static string MigratedUpTo(int scripts)
     {
         var name = Databases.NewName("partial");
-        Databases.Admin.DropCreate(name, null, false, new TestLog());
-        Migrator.Migrate(TestServer.Connection, name, null, false, new TestLog(), Migrator.Scripts().Take(scripts).ToList());
+        Databases.Admin.DropCreate(name, Consent.None, new TestLog());
+        Migrator.Migrate(TestServer.Run(), name, Consent.None, Migrator.Scripts().Take(scripts).ToList());
         return name;
     }
 
@@ -44,7 +45,7 @@ public sealed class RehearsalTests
             MaxBackupAge = TimeSpan.FromDays(1), MaxRto = TimeSpan.FromMinutes(10), Deep = true, StepSummaryFile = summary,
         };
 
-        var report = RecoveryRehearsal.Run(TestServer.Connection, options, new TestLog());
+        var report = RecoveryRehearsal.Run(TestServer.Run(), options);
 
         Assert.That(report.Status, Is.EqualTo("passed"), report.FailureSummary());
         Assert.That(report.Checks.Select(c => c.Name), Is.EqualTo(new[]
@@ -86,10 +87,10 @@ public sealed class RehearsalTests
     {
         var live = MigratedUpTo(7);
         var directory = Directory.CreateTempSubdirectory("stocksrebuild-stale-").FullName;
-        var stale = BackupWriter.Backup(TestServer.Connection, live, directory, new TestLog());
-        Migrator.Migrate(TestServer.Connection, live, null, false, new TestLog());
+        var stale = BackupWriter.Backup(TestServer.Run(), live, directory);
+        Migrator.Migrate(TestServer.Run(), live, Consent.None);
 
-        var report = RecoveryRehearsal.Run(TestServer.Connection, Options(live, stale), new TestLog());
+        var report = RecoveryRehearsal.Run(TestServer.Run(), Options(live, stale));
 
         Assert.That(report.Status, Is.EqualTo("failed"));
         var schema = Check(report, "Schema identity");
@@ -103,7 +104,7 @@ public sealed class RehearsalTests
     public void AMigrationScriptNotAppliedToLiveIsRedNamingWhatLiveLacks()
     {
         var live = MigratedUpTo(7);
-        var report = RecoveryRehearsal.Run(TestServer.Connection, Options(live) with { FreshBackup = true }, new TestLog());
+        var report = RecoveryRehearsal.Run(TestServer.Run(), Options(live) with { FreshBackup = true });
 
         Assert.That(Check(report, "Backup to rehearse").Detail, Does.StartWith("took ").And.EndWith("(--fresh-backup)"));
         var schema = Check(report, "Schema identity");
@@ -123,7 +124,7 @@ public sealed class RehearsalTests
         var truncated = Databases.CopyOfBackup(withManifest: false);
         using (var file = new FileStream(truncated, FileMode.Open)) file.SetLength(file.Length / 2);
 
-        var report = RecoveryRehearsal.Run(TestServer.Connection, Options(live, truncated), new TestLog());
+        var report = RecoveryRehearsal.Run(TestServer.Run(), Options(live, truncated));
 
         Assert.That(report.Status, Is.EqualTo("failed"));
         Assert.That(Check(report, "VerifyBackup").Status, Is.EqualTo(CheckStatus.Failed));
@@ -139,7 +140,7 @@ public sealed class RehearsalTests
     {
         var (live, backup) = Databases.SourceWithBackup;
 
-        var report = RecoveryRehearsal.Run(TestServer.Connection, Options(live, backup) with { ExpectBackup = "20200101_0000" }, new TestLog());
+        var report = RecoveryRehearsal.Run(TestServer.Run(), Options(live, backup) with { ExpectBackup = "20200101_0000" });
 
         Assert.That(report.Status, Is.EqualTo("failed"));
         Assert.That(Check(report, "VerifyBackup").Detail, Does.Contain("is not the expected 20200101_0000 (--expect-backup)"));
@@ -152,8 +153,7 @@ public sealed class RehearsalTests
         var live = Databases.SourceWithBackup.Database;
         var old = Databases.Dump(live, ago: TimeSpan.FromHours(3));
 
-        var report = RecoveryRehearsal.Run(TestServer.Connection,
-            Options(live, old) with { MaxBackupAge = TimeSpan.FromHours(1), MaxRto = TimeSpan.FromMilliseconds(1) }, new TestLog());
+        var report = RecoveryRehearsal.Run(TestServer.Run(), Options(live, old) with { MaxBackupAge = TimeSpan.FromHours(1), MaxRto = TimeSpan.FromMilliseconds(1) });
 
         Assert.That(report.Status, Is.EqualTo("failed"));
         Assert.That(Check(report, "RPO").Status, Is.EqualTo(CheckStatus.Failed));
@@ -171,7 +171,7 @@ public sealed class RehearsalTests
         var (live, backup) = Databases.SourceWithBackup;
         var notAFolder = Path.GetTempFileName(); // a file where the report folder should be
 
-        var report = RecoveryRehearsal.Run(TestServer.Connection, Options(live, backup) with { ReportDirectory = notAFolder }, new TestLog());
+        var report = RecoveryRehearsal.Run(TestServer.Run(), Options(live, backup) with { ReportDirectory = notAFolder });
 
         Assert.That(report.Status, Is.EqualTo("failed"));
         Assert.That(report.Failures.Select(f => f.Name), Is.EqualTo(new[] { "Report" }));
@@ -185,10 +185,10 @@ public sealed class RehearsalTests
         var live = Databases.Seeded();
         var directory = Directory.CreateTempSubdirectory("stocksrebuild-counts-").FullName;
         Databases.Execute(live, "DELETE FROM stocks_research.fundamentals_yoy");
-        var backup = BackupWriter.Backup(TestServer.Connection, live, directory, new TestLog());
+        var backup = BackupWriter.Backup(TestServer.Run(), live, directory);
         Databases.Execute(live, "INSERT INTO stocks_research.fundamentals_yoy SELECT * FROM stocks_research.v_fundamentals_yoy_derived");
 
-        var report = RecoveryRehearsal.Run(TestServer.Connection, Options(live, backup), new TestLog());
+        var report = RecoveryRehearsal.Run(TestServer.Run(), Options(live, backup));
 
         var counts = Check(report, "Row counts");
         Assert.That(counts.Status, Is.EqualTo(CheckStatus.Failed));

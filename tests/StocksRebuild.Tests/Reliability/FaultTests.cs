@@ -1,3 +1,4 @@
+using StocksRebuild.Database;
 using System.Diagnostics;
 using Npgsql;
 using StocksRebuild.Backups;
@@ -39,8 +40,8 @@ public sealed class FaultTests
     public void PgRestoreKilledMidRestoreFailsClearlyAndARestoreAfterwardsSucceeds()
     {
         var target = Databases.NewName("killed");
-        Databases.Admin.DropCreate(target, null, false, new TestLog());
-        var restore = Task.Run(() => BackupRestorer.Restore(TestServer.Connection, Databases.MediumBackup.Backup, target, 1, new TestLog()));
+        Databases.Admin.DropCreate(target, Consent.None, new TestLog());
+        var restore = Task.Run(() => BackupRestorer.Restore(TestServer.Run(), Databases.MediumBackup.Backup, target, 1));
 
         Databases.WaitForStatement(TestServer.Connection, target, "COPY", restore);
         WaitForProcess("pg_restore", restore).Kill();
@@ -48,8 +49,8 @@ public sealed class FaultTests
         var error = Assert.ThrowsAsync<RunbookException>(async () => await restore);
         Assert.That(error!.Message, Does.StartWith("Restore failed: pg_restore was killed by signal 9").And.Contain($"\"{target}\" is incomplete"));
 
-        Databases.Admin.DropCreate(target, target, false, new TestLog());
-        BackupRestorer.Restore(TestServer.Connection, Databases.MediumBackup.Backup, target, 2, new TestLog());
+        Databases.Admin.DropCreate(target, Consent.Given(target), new TestLog());
+        BackupRestorer.Restore(TestServer.Run(), Databases.MediumBackup.Backup, target, 2);
         Assert.That(Databases.Fingerprint(target), Is.EqualTo(Databases.Fingerprint(Databases.Medium)));
     }
 
@@ -58,7 +59,7 @@ public sealed class FaultTests
     {
         var database = Databases.Migrated("fault");
         var log = new TestLog();
-        var ingest = Task.Run(() => Ingestor.Ingest(TestServer.Connection, database, new IngestOptions { SourceDirectory = Drops.Medium }, log));
+        var ingest = Task.Run(() => Ingestor.Ingest(TestServer.Run(log), database, new IngestOptions { SourceDirectory = Drops.Medium }));
 
         var backend = Databases.WaitForStatement(TestServer.Connection, database, "COPY stocks_research.prices_daily", ingest);
         Databases.Execute("postgres", $"SELECT pg_terminate_backend({backend})");
@@ -67,7 +68,7 @@ public sealed class FaultTests
         Assert.That(LastLog(database), Does.StartWith("prices_daily failed: "));
         Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.prices_daily"), Is.Zero, "the job's transaction is gone");
 
-        Ingestor.Ingest(TestServer.Connection, database, new IngestOptions { SourceDirectory = Drops.Medium }, new TestLog());
+        Ingestor.Ingest(TestServer.Run(), database, new IngestOptions { SourceDirectory = Drops.Medium });
         Assert.That(Databases.DataFingerprint(database), Is.EqualTo(Databases.DataFingerprint(Databases.Medium)));
     }
 
@@ -78,7 +79,7 @@ public sealed class FaultTests
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
         using var sandbox = SandboxServer.Start(root, new TestLog());
         var database = Databases.Migrated("fault", sandbox.Connection);
-        var ingest = Task.Run(() => Ingestor.Ingest(sandbox.Connection, database, new IngestOptions { SourceDirectory = Drops.Medium }, new TestLog()));
+        var ingest = Task.Run(() => Ingestor.Ingest(TestServer.Run(new TestLog(), sandbox.Connection), database, new IngestOptions { SourceDirectory = Drops.Medium }));
 
         Databases.WaitForStatement(sandbox.Connection, database, "COPY stocks_research.prices_daily", ingest);
         sandbox.Restart();
@@ -87,7 +88,7 @@ public sealed class FaultTests
         Assert.That(LastLog(database, sandbox.Connection), Is.EqualTo("prices_daily running: "), "the server died before the failure could be written");
 
         var log = new TestLog();
-        Ingestor.Ingest(sandbox.Connection, database, new IngestOptions { SourceDirectory = Drops.Medium }, log);
+        Ingestor.Ingest(TestServer.Run(log, sandbox.Connection), database, new IngestOptions { SourceDirectory = Drops.Medium });
 
         Assert.That(log.Text, Does.Contain("of prices_daily").And.Contain("never finished; marked failed"));
         using var connection = sandbox.Connection.Open(database);
@@ -109,7 +110,7 @@ public sealed class FaultTests
             var older = Path.Combine(folder, "full_20200101_0000.dump");
             File.WriteAllBytes(older, Enumerable.Range(0, 4096).Select(i => (byte)i).ToArray());
 
-            var error = Assert.Throws<RunbookException>(() => BackupWriter.Backup(TestServer.Connection, Databases.Medium, folder, new TestLog()));
+            var error = Assert.Throws<RunbookException>(() => BackupWriter.Backup(TestServer.Run(), Databases.Medium, folder));
 
             Assert.That(error!.Message, Does.StartWith("Backup failed: pg_dump exited with 1").And.Contain("No space left on device").And.Contain("No backup was written"));
             Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName).Where(n => !n!.StartsWith(".stocksrebuild.lock", StringComparison.Ordinal)),
@@ -162,7 +163,7 @@ public sealed class FaultTests
     public void AnInterruptedMigrateStopsBetweenScriptsWithTheJournalTellingWhere()
     {
         var database = Databases.NewName("migstop");
-        Databases.Admin.DropCreate(database, null, false, new TestLog());
+        Databases.Admin.DropCreate(database, Consent.None, new TestLog());
         using var interruption = new CancellationTokenSource();
         var log = new CallbackLog(line => { if (line.Contains("V900__slow.sql", StringComparison.Ordinal)) interruption.Cancel(); });
         var scripts = Migrator.Scripts()
@@ -170,7 +171,7 @@ public sealed class FaultTests
             .Append(new DbUp.Engine.SqlScript("V901__after.sql", "CREATE TABLE stocks_research.after (id int PRIMARY KEY);"))
             .ToList();
 
-        var error = Assert.Throws<RunInterruptedException>(() => Migrator.Migrate(TestServer.Connection, database, null, false, log, scripts, interruption.Token));
+        var error = Assert.Throws<RunInterruptedException>(() => Migrator.Migrate(TestServer.Run(log) with { Cancellation = interruption.Token }, database, Consent.None, scripts));
 
         Assert.That(error!.Message, Is.EqualTo($"Interrupted during Migrate: \"{database}\" has every script up to V900__slow.sql applied and journalled; V901__after.sql and later did not run. Next: run --target=Migrate again to apply the rest."));
         Assert.That(Migrator.Plan(TestServer.Connection, database, scripts).Pending, Is.EqualTo(new[] { "V901__after.sql" }));

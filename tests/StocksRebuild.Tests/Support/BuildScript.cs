@@ -42,8 +42,11 @@ public static class BuildScript
         ToolResult result;
         try
         {
-            result = ToolRun.Run(program, arguments, environment, Collect, Collect, timeout.Token, RepositoryRoot,
-                unsetEnvironment: CallersConnection);
+            result = ToolRun.Run(program, arguments, environment, new ToolRunOptions
+            {
+                OnStdOut = Collect, OnStdErr = Collect, Cancellation = timeout.Token,
+                WorkingDirectory = RepositoryRoot, UnsetEnvironment = CallersConnection,
+            });
         }
         catch (OperationCanceledException)
         {
@@ -60,8 +63,10 @@ public static class BuildScript
     {
         var output = new System.Text.StringBuilder();
         void Collect(string line) { lock (output) output.AppendLine(line); }
-        var result = ToolRun.Run(Path.Combine(RepositoryRoot, "build.sh"), arguments, Environment(TestServer.Connection), Collect, Collect,
-            workingDirectory: workingDirectory, unsetEnvironment: CallersConnection);
+        var result = ToolRun.Run(Path.Combine(RepositoryRoot, "build.sh"), arguments, Environment(TestServer.Connection), new ToolRunOptions
+        {
+            OnStdOut = Collect, OnStdErr = Collect, WorkingDirectory = workingDirectory, UnsetEnvironment = CallersConnection,
+        });
         var run = new BuildRun(result.ExitCode, output.ToString());
         TestContext.Out.WriteLine(run.Output);
         return run;

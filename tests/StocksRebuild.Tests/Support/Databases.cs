@@ -20,8 +20,8 @@ public static class Databases
     public static string Seeded(string? name = null, string? drop = null)
     {
         name ??= NewName("seeded");
-        Admin.DropCreate(name, confirm: name, sandbox: false, new TestLog());
-        SampleData.Seed(TestServer.Connection, name, drop ?? Drops.Sample, new TestLog());
+        Admin.DropCreate(name, Consent.Given(name), new TestLog());
+        SampleData.Seed(TestServer.Run(), name, drop ?? Drops.Sample);
         return name;
     }
 
@@ -30,8 +30,8 @@ public static class Databases
     {
         server ??= TestServer.Connection;
         var name = NewName(prefix);
-        new DatabaseAdmin(server).DropCreate(name, null, false, new TestLog());
-        Migrator.Migrate(server, name, null, false, new TestLog());
+        new DatabaseAdmin(server).DropCreate(name, Consent.None, new TestLog());
+        Migrator.Migrate(TestServer.Run(new TestLog(), server), name, Consent.None);
         return name;
     }
 
@@ -39,7 +39,7 @@ public static class Databases
     {
         var database = Seeded(NewName("source"));
         var directory = Directory.CreateTempSubdirectory("stocksrebuild-backups-").FullName;
-        var path = BackupWriter.Backup(TestServer.Connection, database, directory, new TestLog());
+        var path = BackupWriter.Backup(TestServer.Run(), database, directory);
         return (database, path);
     });
 
@@ -50,7 +50,7 @@ public static class Databases
     static readonly Lazy<(string folder, string backup)> mediumBackup = new(() =>
     {
         var folder = Directory.CreateTempSubdirectory("stocksrebuild-medium-backup-").FullName;
-        return (folder, BackupWriter.Backup(TestServer.Connection, medium.Value, folder, new TestLog()));
+        return (folder, BackupWriter.Backup(TestServer.Run(), medium.Value, folder));
     });
 
     /// <summary>A database seeded with the medium drop (600 securities x 2 years): long enough to interrupt.</summary>
@@ -116,7 +116,7 @@ public static class Databases
     static readonly Lazy<(string folder, string backup)> slowBackup = new(() =>
     {
         var folder = Directory.CreateTempSubdirectory("stocksrebuild-slow-backup-").FullName;
-        return (folder, BackupWriter.Backup(TestServer.Connection, SlowToDump, folder, new TestLog()));
+        return (folder, BackupWriter.Backup(TestServer.Run(), SlowToDump, folder));
     });
 
     /// <summary>A backup of <see cref="SlowToDump"/>, alone in its folder: its restore lasts seconds.</summary>

@@ -21,6 +21,9 @@ public sealed class TestServer
     static PostgreSqlContainer? container;
 
     public static ServerConnection Connection => connection ?? throw new InvalidOperationException("TestServer not started");
+
+    /// <summary>What a step of a run gets: this server (or another), a log, no stop signal unless one is set.</summary>
+    public static RunContext Run(IRunbookLog? log = null, ServerConnection? server = null) => new(server ?? Connection, log ?? new TestLog());
     public static string Kind { get; private set; } = "";
 
     [OneTimeSetUp]

@@ -1,3 +1,4 @@
+using StocksRebuild.Database;
 using StocksRebuild.Tests.Support;
 using StocksRebuild.Validation;
 
@@ -86,7 +87,7 @@ public sealed class ValidateTests
     public void AMissingSchemaIsFound()
     {
         var database = Databases.NewName("bare");
-        Databases.Admin.DropCreate(database, null, false, new TestLog());
+        Databases.Admin.DropCreate(database, Consent.None, new TestLog());
         var report = Validator.Validate(TestServer.Connection, database);
         Assert.That(report.Passed, Is.False);
         Assert.That(report.FailureMessage(), Does.Contain("schema stocks_research does not exist"));

@@ -1,0 +1,214 @@
+using StocksRebuild.Backups;
+using StocksRebuild.Benchmarks;
+using StocksRebuild.Database;
+using StocksRebuild.Ingestion;
+using StocksRebuild.Monitoring;
+using StocksRebuild.Rehearsal;
+using StocksRebuild.Sample;
+using StocksRebuild.Tools;
+
+namespace StocksRebuild;
+
+/// <summary>What the command line held: Cake's parsed arguments, the raw words, the script's targets, the environment.</summary>
+public sealed record CommandLine(
+    IDictionary<string, ICollection<string>> Arguments,
+    IReadOnlyList<string> Words,
+    IReadOnlyList<string> Targets,
+    Func<string, string?> Environment);
+
+/// <summary>
+/// Every flag, parsed once before anything runs (an unknown, ambiguous or malformed one stops here), and never
+/// changed after: the run's changing state lives in <see cref="RunSession"/>. Decisions read named properties.
+/// </summary>
+public sealed record RunbookSettings
+{
+    public required string Target { get; init; }
+    public required string Database { get; init; }
+    public string MaintenanceDatabase { get; init; } = "postgres";
+    public string? BackupFile { get; init; }
+    public required string BackupDirectory { get; init; }
+    public string? ExpectBackup { get; init; }
+    public TimeSpan? MaxBackupAge { get; init; }
+    public string? Confirm { get; init; }
+    public int Jobs { get; init; } = System.Environment.ProcessorCount;
+    public bool UsesSandbox { get; init; }
+    public bool KeepsSandbox { get; init; }
+    public bool IsDryRun { get; init; }
+    public TimeSpan? WaitForLock { get; init; }
+    public required string SourceDirectory { get; init; }
+    /// <summary>--source as given; null when the default (the shipped sample) stands.</summary>
+    public string? GivenSource { get; init; }
+    public int MaxErrors { get; init; } = IngestOptions.DefaultMaxErrors;
+    public SampleSpec SampleSpec { get; init; } = new();
+    /// <summary>Benchmark sizes: only those given on the command line override its defaults.</summary>
+    public int? GivenSecurities { get; init; }
+    public int? GivenYears { get; init; }
+    public string? SampleOut { get; init; }
+    public bool IsQuick { get; init; }
+    public bool IgnoresExtraFiles { get; init; }
+    public RetentionPolicy Retention { get; init; } = new();
+    /// <summary>--progress, and where the PostgreSQL tools' complete output goes.</summary>
+    public RunOutput Output { get; init; } = RunOutput.Default;
+    /// <summary>--metrics-file: Status writes it; Backup, Rehearsal and Ingest refresh it when they end.</summary>
+    public string? MetricsFile { get; init; }
+    public ValidToConvention TickerValidTo { get; init; }
+    public bool ShouldSwap { get; init; }
+    public bool IsDeep { get; init; }
+    public bool TakesFreshBackup { get; init; }
+    public TimeSpan? MaxRto { get; init; }
+    public string ReportDirectory { get; init; } = "artifacts/rehearsal";
+    /// <summary>$GITHUB_STEP_SUMMARY: the rehearsal's Markdown report is appended there when set.</summary>
+    public string? StepSummaryFile { get; init; }
+
+    /// <summary>Targets that write to the database: one such run per database at a time.</summary>
+    public bool WritesDatabase => Target is "DropCreate" or "RestoreBackup" or "Restore" or "Swap" or "Migrate" or "Ingest"
+        or "ColdRebuild" or "SeedSample" or "Demo" or "Benchmark";
+
+    /// <summary>Targets that must see the database whole: they wait for writers, and writers for them.</summary>
+    public bool ReadsDatabase => Target is "Backup" or "Validate" or "VerifyEmptySchema" or "Rehearsal";
+
+    /// <summary>After these, --metrics-file shows their outcome at once, not at the next Status.</summary>
+    public bool RefreshesMetrics => MetricsFile is not null && !IsDryRun && Target is "Backup" or "Rehearsal" or "Ingest" or "ColdRebuild";
+
+    /// <summary>The consent this run carries for destructive steps: a sandbox is the tool's own throwaway server.</summary>
+    public Consent Consent => UsesSandbox ? Consent.Throwaway : Consent.Given(Confirm);
+
+    public static RunbookSettings Parse(CommandLine line)
+    {
+        var given = line.Arguments;
+        Flags.RefuseUnknown(given.Keys);
+        Flags.RefuseAmbiguous(given, line.Words);
+        string? Text(string flag) => given.TryGetValue(flag, out var values) ? values.FirstOrDefault() : null;
+        bool Switch(string flag) => given.ContainsKey(flag) && !string.Equals(Text(flag), "false", StringComparison.OrdinalIgnoreCase);
+        int? Count(string flag) => Text(flag) is { } n ? Flags.PositiveInt(n, flag) : null;
+        TimeSpan? Duration(string flag) => Text(flag) is { } d ? Durations.Parse(d, flag) : null;
+        // build.sh runs from the repository; a relative path means what it meant where the DBA typed it.
+        var callerDirectory = NonEmpty(line.Environment("STOCKSREBUILD_CALLER_DIR")) ?? System.Environment.CurrentDirectory;
+        string? PathFlag(string flag) => Text(flag) is { } path ? Path.GetFullPath(path, callerDirectory) : null;
+
+        // Cake matches target names without regard to case; so does every decision made on the name here.
+        var target = Flags.CanonicalTarget(Text("target") ?? Text("t") ?? "Default", line.Targets);
+        var sandbox = Switch("sandbox");
+        var defaults = new SampleSpec();
+        var settings = new RunbookSettings
+        {
+            Target = target,
+            UsesSandbox = sandbox,
+            KeepsSandbox = Switch("keep-sandbox"),
+            Database = DatabaseName.Check(Text("database") ?? NonEmpty(line.Environment("PGDATABASE")) ?? "stocks_research"),
+            MaintenanceDatabase = DatabaseName.Check(Text("maintenance-db") ?? "postgres", "maintenance-db"),
+            BackupFile = PathFlag("backup"),
+            // A sandbox's backups stay with the sandbox unless a folder is named.
+            BackupDirectory = PathFlag("backup-dir") ?? (sandbox ? ".sandbox/backups" : "backups"),
+            ExpectBackup = Text("expect-backup"),
+            MaxBackupAge = Duration("max-backup-age"),
+            Confirm = Text("confirm"),
+            Jobs = Count("jobs") ?? System.Environment.ProcessorCount,
+            // Cake consumes its dry-run switches and runs Setup anyway: read them from the command line.
+            IsDryRun = line.Words.Any(a => a is "--dryrun" or "--noop" or "--whatif"
+                || a.StartsWith("--dryrun=true", StringComparison.OrdinalIgnoreCase)),
+            WaitForLock = Duration("wait-for-lock"),
+            SourceDirectory = PathFlag("source") ?? SampleData.ShippedDrop,
+            GivenSource = PathFlag("source"),
+            MaxErrors = Count("max-errors") ?? IngestOptions.DefaultMaxErrors,
+            SampleSpec = new SampleSpec
+            {
+                Securities = Count("securities") ?? defaults.Securities,
+                Years = Count("years") ?? defaults.Years,
+                Seed = Count("seed") ?? defaults.Seed,
+            },
+            GivenSecurities = Count("securities"),
+            GivenYears = Count("years"),
+            SampleOut = PathFlag("out"),
+            IsQuick = Switch("quick"),
+            IgnoresExtraFiles = Switch("ignore-extra-files"),
+            Retention = new RetentionPolicy { Keep = Count("keep"), KeepFor = Duration("keep-for"), KeepBackup = Text("keep-backup") },
+            MetricsFile = PathFlag("metrics-file"),
+            Output = new RunOutput
+            {
+                Progress = Text("progress") switch
+                {
+                    null or "auto" => ProgressMode.Auto,
+                    "line" => ProgressMode.Line,
+                    "off" => ProgressMode.Off,
+                    var other => throw new RunbookException($"--progress={other} is not auto, line or off. Nothing was run."),
+                },
+                Every = Duration("progress-every") ?? TimeSpan.FromSeconds(5),
+                // pg_restore --verbose prints lines per object: they go whole to a file, the console keeps the progress and the news.
+                ToolLogDirectory = "artifacts/logs",
+            },
+            TickerValidTo = Text("ticker-valid-to") switch
+            {
+                null or "exclusive" => ValidToConvention.Exclusive,
+                "inclusive" => ValidToConvention.Inclusive,
+                var other => throw new RunbookException($"--ticker-valid-to={other} is neither exclusive nor inclusive. Nothing was run."),
+            },
+            ShouldSwap = Switch("swap"),
+            IsDeep = Switch("deep"),
+            TakesFreshBackup = Switch("fresh-backup"),
+            MaxRto = Duration("max-rto"),
+            ReportDirectory = PathFlag("report-dir") ?? "artifacts/rehearsal",
+            StepSummaryFile = NonEmpty(line.Environment("GITHUB_STEP_SUMMARY")),
+        };
+        if (settings.ShouldSwap && target != "Restore") throw new RunbookException($"--swap goes with --target=Restore, not --target={target}.");
+        if (settings.KeepsSandbox && !sandbox) throw new RunbookException("--keep-sandbox goes with --sandbox.");
+        return settings;
+    }
+
+    public VerifyBackupOptions VerifyOptions => new()
+    {
+        BackupFile = BackupFile,
+        BackupDirectory = BackupDirectory,
+        ExpectTimestamp = ExpectBackup,
+        MaxAge = MaxBackupAge,
+    };
+
+    /// <summary>Benchmark: the default drop unless sizes are given; --quick a small one for CI.</summary>
+    public BenchmarkOptions BenchmarkOptions => new()
+    {
+        Database = Database,
+        Securities = GivenSecurities ?? (IsQuick ? 1000 : 5000),
+        Years = GivenYears ?? (IsQuick ? 2 : 5),
+        Jobs = Jobs,
+        WorkDirectory = "artifacts/benchmark",
+        BuildScript = OperatingSystem.IsWindows() ? null : "./build.sh",
+        Consent = Consent,
+    };
+
+    public RehearsalOptions RehearsalOptions => new()
+    {
+        Database = Database,
+        MaintenanceDatabase = MaintenanceDatabase,
+        BackupFile = BackupFile,
+        BackupDirectory = BackupDirectory,
+        FreshBackup = TakesFreshBackup,
+        ExpectBackup = ExpectBackup,
+        MaxBackupAge = MaxBackupAge,
+        MaxRto = MaxRto,
+        SourceDirectory = GivenSource,
+        Deep = IsDeep,
+        Jobs = Jobs,
+        ReportDirectory = ReportDirectory,
+        Output = Output,
+        StepSummaryFile = StepSummaryFile,
+    };
+
+    public IngestOptions IngestOptions => new()
+    {
+        SourceDirectory = SourceDirectory,
+        MaxErrors = MaxErrors,
+        IgnoreExtraFiles = IgnoresExtraFiles,
+        TickerValidTo = TickerValidTo,
+        Output = Output,
+    };
+
+    public StatusOptions StatusOptions => new()
+    {
+        Database = Database,
+        BackupDirectory = BackupDirectory,
+        ReportDirectory = ReportDirectory,
+        MaxBackupAge = MaxBackupAge,
+    };
+
+    static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

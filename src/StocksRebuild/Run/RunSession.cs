@@ -1,0 +1,189 @@
+using System.Runtime.InteropServices;
+using StocksRebuild.Backups;
+using StocksRebuild.Connection;
+using StocksRebuild.Database;
+using StocksRebuild.Migrations;
+using StocksRebuild.Monitoring;
+using StocksRebuild.Restore;
+using StocksRebuild.Sandbox;
+using StocksRebuild.Tools;
+
+namespace StocksRebuild;
+
+/// <summary>
+/// One run of the tool: everything that changes while it runs (the server, the lock, the sandbox, the stop signal,
+/// the backup VerifyBackup chose, the swap, the exit code), beside the settings that never change. Created before
+/// Cake's Setup, started in it, disposed in Teardown, whatever happened in between.
+/// </summary>
+public sealed class RunSession : IDisposable
+{
+    readonly List<PosixSignalRegistration> signals = new();
+    readonly CancellationTokenSource interruption = new();
+    ServerConnection? server;
+    RunLock? runLock;
+    int firstSignal;
+    DateTime firstSignalUtc;
+
+    public RunSession(RunbookSettings settings, IRunbookLog log)
+    {
+        (Settings, Log) = (settings, log);
+        // A sandbox's server comes with Start.
+        if (!settings.UsesSandbox) server = ServerConnection.FromEnvironment();
+        HandleInterruptions();
+    }
+
+    public RunbookSettings Settings { get; }
+    public IRunbookLog Log { get; }
+    public SandboxServer? Sandbox { get; private set; }
+
+    /// <summary>What the steps are given: the server, the log, the stop signal, the lock wait and the progress settings.</summary>
+    public RunContext Run => server is null
+        ? throw new InvalidOperationException("no server yet: the sandbox starts in Setup")
+        : new RunContext(server, Log)
+        {
+            MaintenanceDatabase = Settings.MaintenanceDatabase,
+            Cancellation = interruption.Token,
+            WaitForLock = Settings.WaitForLock,
+            Output = Settings.Output,
+        };
+
+    public DatabaseAdmin Admin => Run.Admin;
+
+    /// <summary>The backup VerifyBackup chose and proved; what RestoreBackup restores and Validate compares with.</summary>
+    public VerifiedBackup? VerifiedBackup { get; private set; }
+
+    /// <summary>Restore --swap: the new database, its swap and its cleanup (null without --swap).</summary>
+    public SwapRestore? Swap { get; private set; }
+
+    /// <summary>Restore's target: the live name, or with --swap the new database that is swapped in once valid.</summary>
+    public string RestoreInto => Swap?.Incoming ?? Settings.Database;
+
+    /// <summary>The process's exit code when the run finished (Status: 0 OK, 1 warning, 2 critical).</summary>
+    public int ExitCode { get; set; }
+
+    /// <summary>SIGINT or SIGTERM when the run was interrupted; the exit code is 128 + its number, as a shell's.</summary>
+    public PosixSignal? Interruption { get; private set; }
+
+    public int InterruptedExitCode => Interruption == PosixSignal.SIGINT ? 130 : 143;
+
+    /// <summary>Cake's Setup: the sandbox, the run lock, and a line saying what runs where.</summary>
+    public void Start()
+    {
+        if (Settings.UsesSandbox && !Settings.IsDryRun)
+        {
+            Sandbox = SandboxServer.Start(".sandbox", Log);
+            server = Sandbox.Connection;
+        }
+        if (!Settings.IsDryRun && (Settings.WritesDatabase || Settings.ReadsDatabase))
+            runLock = RunLock.Acquire(Run, Settings.Database, Settings.WritesDatabase ? LockMode.Exclusive : LockMode.Shared);
+        if (Settings.ShouldSwap && server is not null) Swap = new SwapRestore(Run, Settings.Database, Settings.Consent);
+        if (Settings.Target != "Test")
+            Log.Info($"Target {Settings.Target} on " +
+                     (server is null ? $"database \"{Settings.Database}\" in a new sandbox" : server.Describe(Settings.Database)));
+    }
+
+    /// <summary>Runbook A.1: one backup, proved whole before anything is destroyed.</summary>
+    public VerifiedBackup VerifyBackup() => VerifiedBackup = BackupVerifier.Verify(Settings.VerifyOptions, Log);
+
+    /// <summary>Status, and with --metrics-file the same for Prometheus (temp file + rename: a scraper never reads half).</summary>
+    public StatusReport WriteStatus()
+    {
+        var status = OperationalStatus.Check(Run.Server, Settings.StatusOptions);
+        if (Settings.MetricsFile is { } file)
+        {
+            PrivateFiles.WriteAllText(file, status.ToPrometheus());
+            Log.Info($"Status: metrics written to {file}");
+        }
+        return status;
+    }
+
+    /// <summary>Cake's --dryrun runs no task body: say what the run would do where that is what a dry run is for.</summary>
+    public void DescribeDryRun()
+    {
+        if (!Settings.IsDryRun) return;
+        switch (Settings.Target)
+        {
+            case "Restore" or "RestoreBackup": DescribeRestore(); break;
+            // Prune's listing is what a dry run of it is for.
+            case "Prune": BackupRetention.Prune(Settings.BackupDirectory, Settings.Retention, RetentionMode.List, Log); break;
+            case "Migrate" or "ColdRebuild": DescribeMigrate(); break;
+        }
+    }
+
+    void DescribeMigrate()
+    {
+        var database = Settings.Database;
+        // ColdRebuild recreates the database and a sandbox starts empty: every script would run.
+        var recreated = Settings.Target == "ColdRebuild" || server is null || !Admin.Exists(database);
+        var plan = recreated
+            ? new MigrationPlan([], Migrator.Scripts().Select(s => s.Name).ToList())
+            : Migrator.Plan(server!, database);
+        Log.Info($"Migrate --dryrun: {plan.Pending.Count} script(s) would run on \"{database}\"" +
+                 (recreated ? " (created empty first)" : $", {plan.Applied.Count} already applied") + ":");
+        foreach (var script in plan.Pending) Log.Info($"  {script}");
+    }
+
+    /// <summary>Restore --dryrun: what the preflight finds (backup, its real age and contents, the login), and the consent needed.</summary>
+    void DescribeRestore()
+    {
+        var database = Settings.Database;
+        BackupVerifier.Verify(Settings.VerifyOptions, Log);
+        if (server is null)
+        {
+            Log.Info("Restore --dryrun: a new sandbox would be started; no consent is needed there.");
+            return;
+        }
+        ClientLogin.Prove(server, Settings.MaintenanceDatabase, "RestoreBackup (pg_restore)");
+        Log.Info($"Restore --dryrun: the client tools log in to {server.Describe(Settings.MaintenanceDatabase)} with the environment pg_restore would get.");
+        var consent = Settings.Confirm == database
+            ? $"--confirm={database} is given"
+            : $"it needs --confirm={database}, which is not given: the run would stop there";
+        Log.Info(Settings.ShouldSwap
+            ? $"Restore --dryrun: the backup would go into a new database, be validated, and replace \"{database}\" (kept as a previous copy); {consent}."
+            : Admin.Exists(database) ? $"Restore --dryrun: DropCreate would drop the existing \"{database}\" and create it empty; {consent}."
+            : $"Restore --dryrun: \"{database}\" does not exist; DropCreate would create it (no consent needed).");
+    }
+
+    /// <summary>Cake's Teardown, also when Setup failed: the unswapped copy, the metrics, the lock, the sandbox.</summary>
+    public void Dispose()
+    {
+        Swap?.Cleanup();
+        RefreshMetrics();
+        runLock?.Dispose();
+        Sandbox?.Stop(Settings.KeepsSandbox);
+    }
+
+    void RefreshMetrics()
+    {
+        if (!Settings.RefreshesMetrics || server is null) return;
+        try { WriteStatus(); }
+        catch (Exception e) when (e is RunbookException or IOException or UnauthorizedAccessException)
+        {
+            Log.Warning($"Could not refresh --metrics-file={Settings.MetricsFile}: {e.Message}");
+        }
+    }
+
+    // Ctrl-C and SIGTERM stop the run at a safe point (a child tool is killed, a job rolled back) instead of
+    // ending the process under a running pg_restore. A signal to the process group reaches every process of the
+    // run, and launchers forward what they receive, so one stop can arrive twice: every signal means the same
+    // safe stop, never "end at once" (that is kill -KILL's job, and the message says what it would leave).
+    void HandleInterruptions()
+    {
+        foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
+            signals.Add(PosixSignalRegistration.Create(signal, context =>
+            {
+                context.Cancel = true;
+                if (Interlocked.Exchange(ref firstSignal, 1) == 1)
+                {
+                    if (DateTime.UtcNow - firstSignalUtc > TimeSpan.FromSeconds(1))
+                        Log.Warning($"Received {context.Signal} again: still stopping safely (cleaning up). kill -KILL {Environment.ProcessId} " +
+                                    "would end it at once and leave partial files and databases behind.");
+                    return;
+                }
+                firstSignalUtc = DateTime.UtcNow;
+                Interruption = context.Signal;
+                Log.Warning($"Received {context.Signal}: stopping at the next safe point.");
+                interruption.Cancel();
+            }));
+    }
+}
