@@ -1,3 +1,4 @@
+using StocksRebuild.Database;
 using System.Text.RegularExpressions;
 using StocksRebuild.Tools;
 using StocksRebuild.Validation;
@@ -90,9 +91,9 @@ public static partial class BackupVerifier
 
         // What the destructive steps will need, proven from the archive itself before anything is dropped.
         var contents = ArchiveContents.Parse(toc);
-        var missing = contents.MissingFor(Validator.Schema, Validator.TablesThatMustHaveRows);
+        var missing = contents.MissingFor(Schema.Name, Validator.TablesThatMustHaveRows);
         if (missing.Count > 0)
-            throw Refuse(path, $"it lacks {string.Join(", ", missing)}: the archive is {contents.Describe()}; restoring it would leave \"{Validator.Schema}\" without its data");
+            throw Refuse(path, $"it lacks {string.Join(", ", missing)}: the archive is {contents.Describe()}; restoring it would leave \"{Schema.Name}\" without its data");
 
         // Age is the archive's own creation time: a name can be given to any file, the header only by pg_dump.
         var created = contents.CreatedUtc ?? throw Refuse(path, "its table of contents has no creation time");

@@ -18,12 +18,24 @@ public static class Sql
     {
         using var command = Command(connection, sql, parameters, transaction);
         var value = command.ExecuteScalar();
-        return value is null or DBNull ? default! : (T)Convert.ChangeType(value, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T));
+        return value switch
+        {
+            null or DBNull => default!,
+            T typed => typed,
+            _ => (T)Convert.ChangeType(value, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T)),
+        };
     }
 
-    public static List<T> Query<T>(NpgsqlConnection connection, string sql, Func<NpgsqlDataReader, T> map, object? parameters = null)
+    public static List<T> Query<T>(NpgsqlConnection connection, string sql, Func<NpgsqlDataReader, T> map, object? parameters = null,
+        NpgsqlTransaction? transaction = null)
     {
-        using var command = Command(connection, sql, parameters, transaction: null);
+        using var command = Command(connection, sql, parameters, transaction);
+        return Read(command, map);
+    }
+
+    /// <summary>Every row of a command's result, mapped.</summary>
+    public static List<T> Read<T>(NpgsqlCommand command, Func<NpgsqlDataReader, T> map)
+    {
         using var reader = command.ExecuteReader();
         var rows = new List<T>();
         while (reader.Read()) rows.Add(map(reader));

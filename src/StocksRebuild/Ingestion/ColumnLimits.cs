@@ -1,5 +1,6 @@
 using System.Globalization;
 using Npgsql;
+using StocksRebuild.Database;
 
 namespace StocksRebuild.Ingestion;
 
@@ -16,8 +17,9 @@ public sealed class ColumnLimits
 
     ColumnLimits(string table, (int, string, Func<CsvRecord, int, string?>)[] checks) => (this.table, this.checks) = (table, checks);
 
-    public static ColumnLimits Read(NpgsqlConnection connection, NpgsqlTransaction transaction, string qualifiedTable, IReadOnlyList<CsvColumn> columns)
+    public static ColumnLimits Read(NpgsqlConnection connection, NpgsqlTransaction transaction, string table, IReadOnlyList<CsvColumn> columns)
     {
+        var qualifiedTable = Statements.Table(table);
         var catalog = new Dictionary<string, (string type, int? precision, int? scale)>(StringComparer.Ordinal);
         using (var command = new NpgsqlCommand(SqlFiles.Read("ingest/column_limits.sql"), connection, transaction))
         {
@@ -26,7 +28,6 @@ public sealed class ColumnLimits
             while (reader.Read())
                 catalog[reader.GetString(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetInt32(3));
         }
-        var table = qualifiedTable[(qualifiedTable.IndexOf('.') + 1)..];
         var checks = new List<(int, string, Func<CsvRecord, int, string?>)>();
         for (var i = 0; i < columns.Count; i++)
         {

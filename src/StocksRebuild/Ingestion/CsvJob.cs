@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
 using NpgsqlTypes;
+using StocksRebuild.Database;
 
 namespace StocksRebuild.Ingestion;
 
@@ -28,12 +29,13 @@ public sealed class CsvJob : IIngestJob
     /// <summary>A row rule that needs the database (e.g. a ticker's security on the trade date), prepared once per run.</summary>
     public Func<NpgsqlConnection, NpgsqlTransaction, Action<CsvRecord, IngestErrors>>? Resolver { get; init; }
 
-    string Table => $"stocks_research.{Name}";
+    /// <summary>Quoted and qualified: regclass text for the catalog queries, a name for the statements.</summary>
+    string Table => Statements.Table(Name);
 
     public JobResult Run(JobContext context)
     {
         var resolve = Resolver?.Invoke(context.Connection, context.Transaction) ?? ((_, _) => { });
-        var limits = ColumnLimits.Read(context.Connection, context.Transaction, Table, Columns);
+        var limits = ColumnLimits.Read(context.Connection, context.Transaction, Name, Columns);
         var rules = RowRules;
         var optionRules = OptionRules?.Invoke(context.Options) ?? ((_, _) => { });
         // Exactness first: a value the column cannot hold is named before any rule compares it.
@@ -65,7 +67,7 @@ public sealed class CsvJob : IIngestJob
         var deferred = DeferredObjects(context);
         foreach (var (dropStatement, _) in deferred) Execute(context, dropStatement);
         var target = Columns.Select((column, index) => (column, index)).Where(c => !c.column.StagedOnly).ToList();
-        var copy = $"COPY {Table} ({string.Join(", ", target.Select(c => c.column.Name))}) FROM STDIN (FORMAT BINARY)";
+        var copy = Statements.CopyBinary(Table, target.Select(c => c.column.Name));
         long rows;
         using (var importer = context.Connection.BeginBinaryImport(copy))
         {
@@ -78,7 +80,7 @@ public sealed class CsvJob : IIngestJob
         }
         var loaded = clock.Elapsed;
         foreach (var (_, createStatement) in deferred) Execute(context, createStatement);
-        Execute(context, $"ANALYZE {Table}");
+        Execute(context, Statements.Analyze(Name));
         context.Log.Info($"Ingest {Name}: read and loaded in {loaded.TotalSeconds:0.0}s; {deferred.Count} key(s) and index(es) built and the table analyzed in {(clock.Elapsed - loaded).TotalSeconds:0.0}s");
         return new JobResult(Name, rows, rows, 0, context.FilesRead);
     }
@@ -112,7 +114,7 @@ public sealed class CsvJob : IIngestJob
         {
             // A unique index on the staged key refuses a key given twice, even twice with the stored values.
             var key = StagingDiagnosis.PrimaryKey(context, Table);
-            Execute(context, $"CREATE UNIQUE INDEX ON pg_temp.{StagingTable.Name(Name)} ({string.Join(", ", key.Select(Database.DatabaseName.Quote))})");
+            Execute(context, Statements.CreateUniqueIndex(Statements.Qualified("pg_temp", StagingTable.Name(Name)), key));
             var (inserted, updated) = Upsert(context);
             context.Log.Info($"Ingest {Name}: read and staged in {stagedAfter.TotalSeconds:0.0}s, upserted in {(clock.Elapsed - stagedAfter).TotalSeconds:0.0}s");
             return new JobResult(Name, staged, inserted, updated, context.FilesRead);
@@ -138,7 +140,7 @@ public sealed class CsvJob : IIngestJob
         {
             var fileIndex = index;
             var offset = before;
-            var read = CsvSource.Read(drop.FullPath(files[index]), files[index], Columns, errors,
+            var read = CsvSource.Read(drop.FullPath(files[index]), files[index], new CsvReading(Columns, errors,
                 present => { if (HeaderRule(present) is { } problem) errors.Add(files[fileIndex], 1, null, problem); },
                 row =>
                 {
@@ -151,7 +153,7 @@ public sealed class CsvJob : IIngestJob
                     if (++written % 4096 == 0)
                         progress.Report(offset + row.BytesRead, total, "bytes",
                             $"{files[fileIndex]}, {written:N0} rows, {written / Math.Max(progress.Elapsed.TotalSeconds, 0.001):N0} rows/s");
-                });
+                }));
             context.FilesRead.Add(read);
             before += sizes[index];
         }
@@ -194,26 +196,11 @@ public sealed class CsvJob : IIngestJob
         throw new IngestException(Name, context.Errors.Lines, context.Errors.Full, cause);
     }
 
-    static void Execute(JobContext context, string sql)
-    {
-        using var command = new NpgsqlCommand(sql, context.Connection, context.Transaction);
-        command.CommandTimeout = 0;
-        command.ExecuteNonQuery();
-    }
+    static void Execute(JobContext context, string sql) => Sql.Execute(context.Connection, sql, transaction: context.Transaction);
 
-    bool IsEmpty(JobContext context)
-    {
-        using var command = new NpgsqlCommand($"SELECT NOT EXISTS (SELECT 1 FROM {Table})", context.Connection, context.Transaction);
-        return (bool)command.ExecuteScalar()!;
-    }
+    bool IsEmpty(JobContext context) => Sql.Scalar<bool>(context.Connection, Statements.IsEmpty(Name), transaction: context.Transaction);
 
-    List<(string drop, string create)> DeferredObjects(JobContext context)
-    {
-        using var command = new NpgsqlCommand(SqlFiles.Read("ingest/bulk/deferred_objects.sql"), context.Connection, context.Transaction);
-        command.Parameters.AddWithValue("table", Table);
-        using var reader = command.ExecuteReader();
-        var objects = new List<(string, string)>();
-        while (reader.Read()) objects.Add((reader.GetString(0), reader.GetString(1)));
-        return objects;
-    }
+    List<(string drop, string create)> DeferredObjects(JobContext context) =>
+        Sql.Query(context.Connection, SqlFiles.Read("ingest/bulk/deferred_objects.sql"), r => (r.GetString(0), r.GetString(1)),
+            new { table = Table }, context.Transaction);
 }

@@ -12,6 +12,11 @@ public sealed record SourceFileRead(string File, string Sha256, long Bytes, long
 /// CRLF, RFC 4180 quoting, a header row matched by name (order free, extra columns ignored), empty = NULL.
 /// Lines are counted in the file with the header as line 1, so errors point where an editor does.
 /// </summary>
+/// <summary>What a file is read against and into.</summary>
+/// <param name="Present">Called once with the columns the header names (false: absent, every field NULL).</param>
+/// <param name="OnRow">Called for each row that parsed; the record is reused for the next row.</param>
+public sealed record CsvReading(IReadOnlyList<CsvColumn> Columns, IngestErrors Errors, Action<bool[]> Present, Action<CsvRecord> OnRow);
+
 public static class CsvSource
 {
     /// <summary>Longer rows are refused: a runaway quote would otherwise swallow the rest of the file.</summary>
@@ -19,11 +24,10 @@ public static class CsvSource
 
     static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// <summary>Reads <paramref name="path"/>, calling <paramref name="onRow"/> for each valid row; bad rows go to errors.</summary>
-    /// <param name="present">Called once with the columns the header names (false: absent, every field NULL).</param>
-    public static SourceFileRead Read(string path, string displayName, IReadOnlyList<CsvColumn> columns, IngestErrors errors,
-        Action<bool[]> present, Action<CsvRecord> onRow)
+    /// <summary>Reads <paramref name="path"/>, calling the reader's OnRow for each valid row; bad rows go to its errors.</summary>
+    public static SourceFileRead Read(string path, string displayName, CsvReading reading)
     {
+        var (columns, errors, present, onRow) = (reading.Columns, reading.Errors, reading.Present, reading.OnRow);
         using var stream = new HashingStream(File.OpenRead(path));
         var rows = 0L;
         var errorsBefore = errors.Lines.Count;

@@ -3,9 +3,22 @@ using Npgsql;
 
 namespace StocksRebuild.Ingestion;
 
-/// <summary>The runbook's "each job must be logged": one stocks_research.ingestion_log row per job run.</summary>
-static class IngestionLog
+/// <summary>How a job run ended, as its ingestion_log row records it.</summary>
+public sealed record JobOutcome(string Status, IReadOnlyList<SourceFileRead> Files, JobResult? Result, string? Error,
+    IReadOnlyDictionary<string, string> Options)
 {
+    public static JobOutcome Succeeded(IReadOnlyList<SourceFileRead> files, JobResult result, IReadOnlyDictionary<string, string> options) =>
+        new("succeeded", files, result, null, options);
+
+    public static JobOutcome Failed(IReadOnlyList<SourceFileRead> files, string error, IReadOnlyDictionary<string, string> options) =>
+        new("failed", files, null, error, options);
+}
+
+/// <summary>The runbook's "each job must be logged": one stocks_research.ingestion_log row per job run.</summary>
+public static class IngestionLog
+{
+    public const string Table = "ingestion_log";
+
     /// <summary>A 'running' row must outlive a crash of the server, whatever its synchronous_commit says.</summary>
     public static void MakeDurable(NpgsqlConnection connection)
     {
@@ -32,9 +45,9 @@ static class IngestionLog
         return (long)command.ExecuteScalar()!;
     }
 
-    public static void Finished(NpgsqlConnection connection, NpgsqlTransaction? transaction, long runId, string status,
-        IReadOnlyList<SourceFileRead> files, JobResult? result, string? error, IReadOnlyDictionary<string, string>? options = null)
+    public static void Finished(NpgsqlConnection connection, NpgsqlTransaction? transaction, long runId, JobOutcome outcome)
     {
+        var (status, files, result, error, options) = (outcome.Status, outcome.Files, outcome.Result, outcome.Error, outcome.Options);
         using var command = new NpgsqlCommand(SqlFiles.Read("ingest/log/finished.sql"), connection, transaction);
         command.Parameters.AddWithValue("run_id", runId);
         command.Parameters.AddWithValue("status", status);
@@ -44,7 +57,7 @@ static class IngestionLog
         command.Parameters.AddWithValue("rows_updated", result?.Updated ?? 0L);
         command.Parameters.AddWithValue("rows_unchanged", result?.Unchanged ?? 0L);
         command.Parameters.AddWithValue("error", (object?)error ?? DBNull.Value);
-        command.Parameters.AddWithValue("options", JsonSerializer.Serialize(options ?? new Dictionary<string, string>()));
+        command.Parameters.AddWithValue("options", JsonSerializer.Serialize(options));
         command.ExecuteNonQuery();
     }
 }

@@ -95,7 +95,7 @@ public static class Ingestor
         try
         {
             var result = job.Run(context);
-            IngestionLog.Finished(connection, transaction, runId, "succeeded", context.FilesRead, result, null, options.LoggedFor(job.Name));
+            IngestionLog.Finished(connection, transaction, runId, JobOutcome.Succeeded(context.FilesRead, result, options.LoggedFor(job.Name)));
             transaction.Commit();
             var seconds = clock.Elapsed.TotalSeconds;
             log.Info($"Ingest {job.Name}: {result.Read:N0} rows read, {result.Inserted:N0} inserted, {result.Updated:N0} updated, " +
@@ -119,7 +119,7 @@ public static class Ingestor
                 _ => null,
             };
             try { transaction.Rollback(); } catch (Exception) when (connection.State != System.Data.ConnectionState.Open) { /* the connection is gone, and the transaction with it */ }
-            try { IngestionLog.Finished(logConnection, null, runId, "failed", context.FilesRead, null, (failure ?? e).Message, options.LoggedFor(job.Name)); }
+            try { IngestionLog.Finished(logConnection, null, runId, JobOutcome.Failed(context.FilesRead, (failure ?? e).Message, options.LoggedFor(job.Name))); }
             catch (NpgsqlException logFailure) { log.Warning($"Ingest {job.Name}: could not mark run {runId} failed in ingestion_log ({logFailure.Message}); it stays 'running'."); }
             if (failure is null) throw;
             throw failure;

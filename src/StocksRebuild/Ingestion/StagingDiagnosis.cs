@@ -15,7 +15,7 @@ static class StagingDiagnosis
     public static List<string> Problems(JobContext context, string job, IReadOnlyList<string> files, int limit)
     {
         var stage = StagingTable.Name(job);
-        var table = $"stocks_research.{job}";
+        var table = Statements.Table(job);
         var found = new List<(short file, long line, string text)>();
 
         var key = PrimaryKey(context, table);
@@ -50,30 +50,22 @@ static class StagingDiagnosis
         var columns = string.Join(", ", key.Select(DatabaseName.Quote));
         return $"SELECT src_file, src_line, {ForeignKey.Text(key, "d")}, first_file, first_line FROM (" +
                $"SELECT *, row_number() OVER same_key AS n, first_value(src_file) OVER same_key AS first_file, first_value(src_line) OVER same_key AS first_line " +
-               $"FROM pg_temp.{DatabaseName.Quote(stage)} WINDOW same_key AS (PARTITION BY {columns} ORDER BY src_file, src_line)) AS d " +
+               $"FROM {Statements.Qualified("pg_temp", stage)} WINDOW same_key AS (PARTITION BY {columns} ORDER BY src_file, src_line)) AS d " +
                "WHERE n > 1 ORDER BY src_file, src_line LIMIT @limit";
     }
 
     /// <summary>The columns of a table's primary key, in key order.</summary>
-    public static List<string> PrimaryKey(JobContext context, string table)
-    {
-        using var command = new NpgsqlCommand(SqlFiles.Read("ingest/bulk/primary_key_columns.sql"), context.Connection, context.Transaction);
-        command.Parameters.AddWithValue("table", table);
-        return [.. (string[])command.ExecuteScalar()!];
-    }
+    public static List<string> PrimaryKey(JobContext context, string table) =>
+        [.. Sql.Scalar<string[]>(context.Connection, SqlFiles.Read("ingest/bulk/primary_key_columns.sql"), new { table }, context.Transaction)];
 
     static List<ForeignKey> ForeignKeysOf(JobContext context, string job) =>
-        ForeignKey.InSchema(context.Connection, "stocks_research").Where(fk => fk.ChildTable == job).ToList();
+        ForeignKey.InSchema(context.Connection, Schema.Name).Where(fk => fk.ChildTable == job).ToList();
 
     static List<T> Read<T>(JobContext context, string sql, IReadOnlyList<string> files, int limit, Func<NpgsqlDataReader, T> map)
     {
-        using var command = new NpgsqlCommand(sql, context.Connection, context.Transaction);
-        command.CommandTimeout = 0;
+        using var command = Sql.Command(context.Connection, sql, transaction: context.Transaction);
         if (sql.Contains("@files", StringComparison.Ordinal)) command.Parameters.AddWithValue("files", files.ToArray());
         if (sql.Contains("@limit", StringComparison.Ordinal)) command.Parameters.AddWithValue("limit", limit);
-        using var reader = command.ExecuteReader();
-        var rows = new List<T>();
-        while (reader.Read()) rows.Add(map(reader));
-        return rows;
+        return Sql.Read(command, map);
     }
 }

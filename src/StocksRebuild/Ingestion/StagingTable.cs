@@ -1,3 +1,5 @@
+using StocksRebuild.Database;
+
 namespace StocksRebuild.Ingestion;
 
 /// <summary>
@@ -10,12 +12,12 @@ public static class StagingTable
     public static string Name(string job) => "stage_" + job;
 
     public static string Create(string job, IReadOnlyList<CsvColumn> columns) =>
-        $"CREATE TEMP TABLE {Name(job)} (LIKE stocks_research.{job}) ON COMMIT DROP; " +
-        $"ALTER TABLE {Name(job)} ADD COLUMN src_file smallint NOT NULL, ADD COLUMN src_line bigint NOT NULL" +
-        string.Concat(columns.Where(c => c.StagedOnly).Select(c => $", ADD COLUMN {c.Name} {SqlType(c.Type)}"));
+        $"CREATE TEMP TABLE {Statements.Quote(Name(job))} (LIKE {Statements.Table(job)}) ON COMMIT DROP; " +
+        $"ALTER TABLE {Statements.Quote(Name(job))} ADD COLUMN src_file smallint NOT NULL, ADD COLUMN src_line bigint NOT NULL" +
+        string.Concat(columns.Where(c => c.StagedOnly).Select(c => $", ADD COLUMN {Statements.Quote(c.Name)} {SqlType(c.Type)}"));
 
     public static string Copy(string job, IReadOnlyList<CsvColumn> columns) =>
-        $"COPY {Name(job)} (src_file, src_line, {string.Join(", ", columns.Select(c => c.Name))}) FROM STDIN (FORMAT BINARY)";
+        Statements.CopyBinary(Statements.Quote(Name(job)), ["src_file", "src_line", .. columns.Select(c => c.Name)]);
 
     static string SqlType(CsvType type) => type switch
     {

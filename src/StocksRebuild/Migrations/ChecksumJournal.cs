@@ -22,7 +22,7 @@ sealed class ChecksumJournal(IJournal inner) : IJournal
     {
         inner.StoreExecutedScript(script, dbCommandFactory);
         using var command = dbCommandFactory();
-        command.CommandText = "INSERT INTO stocks_research.schema_checksums (script_name, sha256) VALUES (@name, @sha256)";
+        command.CommandText = $"INSERT INTO {Database.Statements.Table("schema_checksums")} (script_name, sha256) VALUES (@name, @sha256)";
         AddParameter(command, "name", script.Name);
         AddParameter(command, "sha256", Sha256(script.Contents));
         command.ExecuteNonQuery();

@@ -16,7 +16,7 @@ public sealed record MigrationPlan(IReadOnlyList<string> Applied, IReadOnlyList<
 /// </summary>
 public static class Migrator
 {
-    public const string Schema = "stocks_research";
+    const string Schema = Database.Schema.Name;
     public const string JournalTable = "schemaversions";
 
     /// <summary>The scripts of sql/migrations, ordered by name as text (versions are zero-padded: V001, V002 …).</summary>

@@ -292,7 +292,7 @@ public sealed class RecoveryRehearsal
     Dictionary<string, long> LiveCounts()
     {
         using var connection = server.Open(options.Database, readOnly: true);
-        return RowCounts.Exact(connection, Validator.Schema);
+        return RowCounts.Exact(connection, Schema.Name);
     }
 
     string? LiveProblem()

@@ -10,7 +10,7 @@ namespace StocksRebuild.Rehearsal;
 /// </summary>
 public sealed record SchemaSnapshot(string Label, IReadOnlyDictionary<string, string> Objects)
 {
-    public static SchemaSnapshot Read(ServerConnection server, string database, string label, string schema = "stocks_research")
+    public static SchemaSnapshot Read(ServerConnection server, string database, string label, string schema = Database.Schema.Name)
     {
         using var connection = server.Open(database, readOnly: true);
         // Every name in the definitions comes out schema-qualified, whatever the database's search_path.

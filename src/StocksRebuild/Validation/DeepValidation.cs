@@ -1,3 +1,4 @@
+using StocksRebuild.Database;
 using Npgsql;
 using StocksRebuild.Connection;
 
@@ -71,7 +72,7 @@ public static partial class Validator
     {
         try
         {
-            using var command = new NpgsqlCommand(string.Format(SqlFiles.Read("validation/full_read.sql"), Qualified(table)), connection);
+            using var command = new NpgsqlCommand(Statements.FullRead(Schema, table), connection);
             using var reader = command.ExecuteReader();
             reader.Read();
             return new("full read", $"{Schema}.{table}", true, $"{reader.GetInt64(0):N0} rows, {reader.GetInt64(1):N0} characters read");

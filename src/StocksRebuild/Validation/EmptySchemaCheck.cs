@@ -1,3 +1,5 @@
+using StocksRebuild.Database;
+using StocksRebuild.Ingestion;
 using StocksRebuild.Migrations;
 
 namespace StocksRebuild.Validation;
@@ -5,13 +7,9 @@ namespace StocksRebuild.Validation;
 /// <summary>Scenario B step 3, "Verify empty schema": every table the migrations create exists and holds 0 rows.</summary>
 public static class EmptySchemaCheck
 {
-    /// <summary>The tables the runbook's Scenario B fills, in ingestion order, plus the ingestion log.</summary>
+    /// <summary>The tables the runbook's Scenario B fills (one per ingestion job, in order), plus the ingestion log.</summary>
     public static readonly IReadOnlyList<string> ExpectedTables =
-    [
-        "stocks_research.securities", "stocks_research.ticker_history", "stocks_research.prices_daily",
-        "stocks_research.corporate_actions", "stocks_research.adjustment_factors", "stocks_research.fundamentals_raw",
-        "stocks_research.fundamentals_yoy", "stocks_research.ingestion_log",
-    ];
+        [.. IngestJobs.Names.Append(IngestionLog.Table).Select(table => $"{Schema.Name}.{table}")];
 
     public static void Verify(Connection.ServerConnection server, string database, IRunbookLog log)
     {

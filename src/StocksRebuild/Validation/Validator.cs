@@ -13,7 +13,7 @@ namespace StocksRebuild.Validation;
 /// </summary>
 public static partial class Validator
 {
-    public const string Schema = "stocks_research";
+    const string Schema = Database.Schema.Name;
 
     /// <summary>The runbook's three tables that must hold rows after a restore.</summary>
     public static readonly IReadOnlyList<string> TablesThatMustHaveRows = ["securities", "prices_daily", "corporate_actions"];
@@ -151,7 +151,7 @@ public static partial class Validator
     {
         try
         {
-            return Count(connection, $"SELECT count(*) FROM {DatabaseName.Quote(schema)}.{DatabaseName.Quote(table)}");
+            return Count(connection, $"SELECT count(*) FROM {Statements.Qualified(schema, table)}");
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
         {
@@ -159,21 +159,11 @@ public static partial class Validator
         }
     }
 
-    static string Qualified(string name) => $"{DatabaseName.Quote(Schema)}.{DatabaseName.Quote(name)}";
+    static string Qualified(string name) => Statements.Table(name);
 
-    static long Count(NpgsqlConnection connection, string sql)
-    {
-        using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt64(command.ExecuteScalar());
-    }
+    static long Count(NpgsqlConnection connection, string sql) => Sql.Scalar<long>(connection, sql);
 
-    static List<T> Query<T>(NpgsqlConnection connection, string sqlFile, Func<NpgsqlDataReader, T> map)
-    {
-        using var command = new NpgsqlCommand(SqlFiles.Read(sqlFile), connection);
-        command.Parameters.AddWithValue("schema", Schema);
-        using var reader = command.ExecuteReader();
-        var rows = new List<T>();
-        while (reader.Read()) rows.Add(map(reader));
-        return rows;
-    }
+    /// <summary>The validation queries take the schema as their one parameter.</summary>
+    static List<T> Query<T>(NpgsqlConnection connection, string sqlFile, Func<NpgsqlDataReader, T> map) =>
+        Sql.Query(connection, SqlFiles.Read(sqlFile), map, new { schema = Schema });
 }

@@ -74,7 +74,7 @@ public sealed class SignalTests
     {
         var database = Databases.Migrated("sigingest");
         var run = BuildScript.LaunchInOwnGroup("--target=Ingest", $"--database={database}", $"--source={Drops.Medium}");
-        Databases.WaitForStatement(TestServer.Connection, database, "COPY stocks_research.prices_daily", Task.Run(() => run.Process.WaitForExit()));
+        Databases.WaitForStatement(TestServer.Connection, database, "COPY \"stocks_research\".\"prices_daily\"", Task.Run(() => run.Process.WaitForExit()));
         Send(run, how);
         var result = run.Finish();
 

@@ -61,7 +61,7 @@ public sealed class FaultTests
         var log = new TestLog();
         var ingest = Task.Run(() => Ingestor.Ingest(TestServer.Run(log), database, new IngestOptions { SourceDirectory = Drops.Medium }));
 
-        var backend = Databases.WaitForStatement(TestServer.Connection, database, "COPY stocks_research.prices_daily", ingest);
+        var backend = Databases.WaitForStatement(TestServer.Connection, database, "COPY \"stocks_research\".\"prices_daily\"", ingest);
         Databases.Execute("postgres", $"SELECT pg_terminate_backend({backend})");
 
         Assert.ThrowsAsync<RunbookException>(async () => await ingest);
@@ -81,7 +81,7 @@ public sealed class FaultTests
         var database = Databases.Migrated("fault", sandbox.Connection);
         var ingest = Task.Run(() => Ingestor.Ingest(TestServer.Run(new TestLog(), sandbox.Connection), database, new IngestOptions { SourceDirectory = Drops.Medium }));
 
-        Databases.WaitForStatement(sandbox.Connection, database, "COPY stocks_research.prices_daily", ingest);
+        Databases.WaitForStatement(sandbox.Connection, database, "COPY \"stocks_research\".\"prices_daily\"", ingest);
         sandbox.Restart();
 
         Assert.ThrowsAsync<RunbookException>(async () => await ingest);
@@ -145,7 +145,7 @@ public sealed class FaultTests
         var database = Databases.Migrated("fault");
         var run = BuildScript.Launch("--target=Ingest", $"--database={database}", $"--source={Drops.Medium}");
         // Signalled while the prices are being COPYed, seen from the server, however fast the machine.
-        Databases.WaitForStatement(TestServer.Connection, database, "COPY stocks_research.prices_daily", Task.Run(() => run.Process.WaitForExit()));
+        Databases.WaitForStatement(TestServer.Connection, database, "COPY \"stocks_research\".\"prices_daily\"", Task.Run(() => run.Process.WaitForExit()));
         run.Signal("TERM");
         var result = run.Finish();
 
