@@ -75,15 +75,15 @@ public static class OperationalStatus
             return report;
         }
         var last = history[^1];
-        var lastSuccess = history.LastOrDefault(e => e.Status == "passed");
-        var level = last.Status switch { "passed" => StatusLevel.Ok, "interrupted" => StatusLevel.Warning, _ => StatusLevel.Critical };
-        findings.Add(new("rehearsal", level, $"last {last.StartedUtc:yyyy-MM-dd HH:mm}Z {last.Status}" +
+        var lastSuccess = history.LastOrDefault(e => e.Status == RehearsalStatus.Passed);
+        var level = last.Status switch { RehearsalStatus.Passed => StatusLevel.Ok, RehearsalStatus.Interrupted => StatusLevel.Warning, _ => StatusLevel.Critical };
+        findings.Add(new("rehearsal", level, $"last {last.StartedUtc:yyyy-MM-dd HH:mm}Z {last.Status.ToString().ToLowerInvariant()}" +
             (last.RtoSeconds is { } rto ? $", RTO {Durations.Format(TimeSpan.FromSeconds(rto))}" : "") +
             (last.RpoSeconds is { } rpo ? $", RPO {Durations.Format(TimeSpan.FromSeconds(rpo))}" : "") +
             (level == StatusLevel.Ok ? "" : lastSuccess is null ? "; never passed" : $"; last passed {lastSuccess.StartedUtc:yyyy-MM-dd HH:mm}Z")));
         return report with
         {
-            RehearsalLastPassed = last.Status == "passed",
+            RehearsalLastPassed = last.Status == RehearsalStatus.Passed,
             RehearsalLastRtoSeconds = last.RtoSeconds,
             RehearsalLastRpoSeconds = last.RpoSeconds,
             RehearsalLastSuccessUtc = lastSuccess?.StartedUtc,

@@ -39,6 +39,14 @@ public sealed record RehearsalOptions
 /// (RPO), rebuilds the migrations into a second scratch database, proves live, backup and migrations hold
 /// the same schema, and reports. Never writes to the live database; the scratch databases go whatever happens.
 /// </summary>
+/// <summary>What one step of the rehearsal found: its verdict, a line of detail, and each finding by name.</summary>
+public sealed record StepResult(CheckStatus Status, string Detail, IReadOnlyList<string> Findings)
+{
+    public static StepResult Passed(string detail, IReadOnlyList<string>? notes = null) => new(CheckStatus.Passed, detail, notes ?? []);
+    public static StepResult Failed(string detail, IReadOnlyList<string>? findings = null) => new(CheckStatus.Failed, detail, findings ?? []);
+    public static StepResult Skipped(string reason) => new(CheckStatus.Skipped, reason, []);
+}
+
 public sealed class RecoveryRehearsal
 {
     public const string Live = "live", BackupLabel = "backup", Migrations = "migrations";
@@ -80,7 +88,7 @@ public sealed class RecoveryRehearsal
     RehearsalReport Run()
     {
         scratch = new ScratchDatabases(server, options.MaintenanceDatabase, options.Database, log);
-        var status = "failed";
+        var status = RehearsalStatus.Failed;
         RehearsalReport report;
         RunInterruptedException? interruption = null;
         IReadOnlyList<string> dropped = [];
@@ -89,7 +97,7 @@ public sealed class RecoveryRehearsal
             Step("Leftovers", () =>
             {
                 var found = scratch.RemoveLeftovers();
-                return (found.Count == 0 ? $"no scratch database of an earlier run (prefix {scratch.Prefix})" : $"{found.Count} found", found);
+                return StepResult.Passed(found.Count == 0 ? $"no scratch database of an earlier run (prefix {scratch.Prefix})" : $"{found.Count} found", found);
             });
             liveProblem = LiveProblem();
             if (liveProblem is not null) Skip("Live database", $"not compared: {liveProblem}");
@@ -98,22 +106,22 @@ public sealed class RecoveryRehearsal
             VerifyAndRestore();
             ColdRebuild();
             Compare();
-            status = checks.Any(c => c.Status == CheckStatus.Failed) ? "failed" : "passed";
+            status = checks.Any(c => c.Status == CheckStatus.Failed) ? RehearsalStatus.Failed : RehearsalStatus.Passed;
         }
         catch (RunInterruptedException e)
         {
-            status = "interrupted";
+            status = RehearsalStatus.Interrupted;
             interruption = e;
         }
         finally
         {
             // 6. Cleanup, whatever happened above (an interruption included).
-            Step("Cleanup", () =>
+            var cleanup = Step("Cleanup", () =>
             {
                 dropped = scratch.DropAll();
-                return (dropped.Count == 0 ? "no scratch database was created" : $"dropped {string.Join(", ", dropped.Select(d => $"\"{d}\""))}", []);
+                return StepResult.Passed(dropped.Count == 0 ? "no scratch database was created" : $"dropped {Quoted(dropped)}");
             });
-            if (status == "passed" && checks[^1].Status == CheckStatus.Failed) status = "failed";
+            if (status == RehearsalStatus.Passed && cleanup.Status == CheckStatus.Failed) status = RehearsalStatus.Failed;
             report = Write(Report(status));
         }
         // Said after the cleanup, so the message tells what is left, not what was about to happen.
@@ -139,13 +147,13 @@ public sealed class RecoveryRehearsal
         if (reason is null)
         {
             backupPath = BackupSelection.Pick(options.BackupFile, options.BackupDirectory);
-            return ($"{backupPath} ({(options.BackupFile is null ? $"newest in {options.BackupDirectory}" : "--backup")})", []);
+            return StepResult.Passed($"{backupPath} ({(options.BackupFile is null ? $"newest in {options.BackupDirectory}" : "--backup")})");
         }
         if (liveProblem is not null) throw new RunbookException($"{reason}, and the live database cannot be dumped: {liveProblem}");
         log.Info($"Rehearsal: taking a backup first ({reason}).");
         backupPath = BackupWriter.Backup(run, options.Database, options.BackupDirectory);
         backupTaken = true;
-        return ($"took {backupPath} with the Backup target ({reason})", []);
+        return StepResult.Passed($"took {backupPath} with the Backup target ({reason})");
     });
 
     /// <summary>2–3. VerifyBackup and the RPO; restore into a scratch database and Validate it, the RTO; --deep.</summary>
@@ -157,7 +165,8 @@ public sealed class RecoveryRehearsal
         {
             // Age is judged by the RPO check below, so an old backup is still rehearsed.
             verified = BackupVerifier.Verify(new VerifyBackupOptions { BackupFile = backupPath, BackupDirectory = options.BackupDirectory, ExpectTimestamp = options.ExpectBackup }, log);
-            return ($"whole and readable: {verified.TableCount} tables, pg_dump {verified.PgDumpVersion}, {(verified.Manifest is null ? "no manifest" : "size and sha256 match its manifest")}", []);
+            var manifest = verified.Manifest is null ? "no manifest" : "size and sha256 match its manifest";
+            return StepResult.Passed($"whole and readable: {verified.TableCount} tables, pg_dump {verified.PgDumpVersion}, {manifest}");
         });
         var verifySeconds = recovery.Elapsed.TotalSeconds;
 
@@ -174,12 +183,13 @@ public sealed class RecoveryRehearsal
             $"backup age {Durations.Format(age)}" + (options.MaxBackupAge is { } ageLimit ? $" (limit {Durations.Format(ageLimit)}, --max-backup-age)" : " (no limit given: --max-backup-age)"));
 
         recovery.Restart();
-        if (!Step("Restore", () =>
-            {
-                restored = scratch.Create(BackupLabel);
-                BackupRestorer.Restore(run, verified.Path, restored, options.Jobs);
-                return ($"pg_restore --jobs={options.Jobs} into \"{restored}\"", []);
-            }))
+        var restore = Step("Restore", () =>
+        {
+            restored = scratch.Create(BackupLabel);
+            BackupRestorer.Restore(run, verified.Path, restored, options.Jobs);
+            return StepResult.Passed($"pg_restore --jobs={options.Jobs} into \"{restored}\"");
+        });
+        if (restore.Status != CheckStatus.Passed)
         {
             Skip("Validate", "the restore failed");
             Skip("RTO", "the restore failed: no recovery time");
@@ -190,9 +200,9 @@ public sealed class RecoveryRehearsal
             var validation = Validator.Validate(server, restored!, verified.Manifest, options.Output.Start("Validate", log));
             restoredCounts = validation.RowCounts;
             return validation.Passed
-                ? ($"{validation.Checks.Count} checks passed", [])
-                : throw new FindingsException($"{validation.Failures.Count()} of {validation.Checks.Count} checks failed", validation.Failures.Select(f => $"{f.Check} {f.Subject}: {f.Detail}").ToList());
-        });
+                ? StepResult.Passed($"{validation.Checks.Count} checks passed")
+                : StepResult.Failed($"{validation.Failures.Count()} of {validation.Checks.Count} checks failed", Findings(validation.Failures));
+        }).Status == CheckStatus.Passed;
         rto = verifySeconds + recovery.Elapsed.TotalSeconds;
         Judge("RTO", validated && (options.MaxRto is not { } max || rto <= max.TotalSeconds),
             $"verify + restore + validate took {Durations.Format(TimeSpan.FromSeconds(rto.Value))}" +
@@ -203,10 +213,12 @@ public sealed class RecoveryRehearsal
         {
             // Not part of the RTO: a DBA in an outage runs Validate, not amcheck.
             var deep = Validator.Deep(server, restored!, installAmcheck: true);
-            var skipped = deep.Checks.Where(c => c.Detail.StartsWith("skipped", StringComparison.Ordinal)).Select(c => $"{c.Check}: {c.Detail}");
+            var indexes = deep.Checks.Count(c => c.Check == "amcheck" && !c.Skipped);
+            var tables = deep.Checks.Count(c => c.Check == "full read");
             return deep.Passed
-                ? ($"{deep.Checks.Count(c => c.Check == "amcheck")} B-tree index(es) checked by amcheck, {deep.Checks.Count(c => c.Check == "full read")} table(s) read in full", skipped.ToList())
-                : throw new FindingsException($"{deep.Failures.Count()} of {deep.Checks.Count} deep checks failed", deep.Failures.Select(f => $"{f.Check} {f.Subject}: {f.Detail}").ToList());
+                ? StepResult.Passed($"{indexes} B-tree index(es) checked by amcheck, {tables} table(s) read in full",
+                    [.. deep.Checks.Where(c => c.Skipped).Select(c => $"{c.Check}: {c.Detail}")])
+                : StepResult.Failed($"{deep.Failures.Count()} of {deep.Checks.Count} deep checks failed", Findings(deep.Failures));
         });
     }
 
@@ -217,15 +229,16 @@ public sealed class RecoveryRehearsal
     void ColdRebuild()
     {
         string? target = null;
-        if (Step("Cold rebuild", () =>
-            {
-                target = scratch.Create(Migrations);
-                var plan = Migrator.Migrate(run, target, Consent.None);
-                if (options.SourceDirectory is { } source)
-                    Ingestor.Ingest(run, target, new IngestOptions { SourceDirectory = source });
-                return ($"{plan.Applied.Count} migration(s) into \"{target}\"" + (options.SourceDirectory is { } s ? $", then ingested {s}" : ", schema only (--source ingests a drop)"), []);
-            }))
-            rebuilt = target;
+        var rebuild = Step("Cold rebuild", () =>
+        {
+            target = scratch.Create(Migrations);
+            var plan = Migrator.Migrate(run, target, Consent.None);
+            if (options.SourceDirectory is { } source)
+                Ingestor.Ingest(run, target, new IngestOptions { SourceDirectory = source });
+            var data = options.SourceDirectory is { } s ? $", then ingested {s}" : ", schema only (--source ingests a drop)";
+            return StepResult.Passed($"{plan.Applied.Count} migration(s) into \"{target}\"" + data);
+        });
+        if (rebuild.Status == CheckStatus.Passed) rebuilt = target;
     }
 
     /// <summary>5. Live (the reference), the restored backup and the cold rebuild, object by object; then row counts.</summary>
@@ -236,18 +249,19 @@ public sealed class RecoveryRehearsal
             if (liveProblem is null) snapshots.Add(SchemaSnapshot.Read(server, options.Database, Live));
             if (restoredCounts is not null) snapshots.Add(SchemaSnapshot.Read(server, restored!, BackupLabel));
             if (rebuilt is not null) snapshots.Add(SchemaSnapshot.Read(server, rebuilt, Migrations));
-            if (snapshots.Count < 2) return ("fewer than two schemas to compare", []);
+            if (snapshots.Count < 2) return StepResult.Skipped("fewer than two schemas to compare");
             differences = SchemaSnapshot.Differences(snapshots);
             var compared = $"{snapshots.Max(s => s.Objects.Count)} objects of {string.Join(", ", snapshots.Select(s => s.Label))}";
-            return differences.Count == 0 ? ($"{compared}: identical", []) : throw new FindingsException($"{compared}: {differences.Count} difference(s)", differences);
+            return differences.Count == 0
+                ? StepResult.Passed($"{compared}: identical")
+                : StepResult.Failed($"{compared}: {differences.Count} difference(s)", differences);
         });
-        if (snapshots.Count < 2) checks[^1] = checks[^1] with { Status = CheckStatus.Skipped };
 
         if (restoredCounts is null) Skip("Row counts", "nothing restored and validated");
         else Step("Row counts", () => CompareRowCounts(restoredCounts, liveProblem is null, verified!.Manifest));
     }
 
-    RehearsalReport Report(string status) => new()
+    RehearsalReport Report(RehearsalStatus status) => new()
     {
         Database = options.Database,
         Server = $"{server.User}@{server.Host}:{server.Port}",
@@ -270,7 +284,7 @@ public sealed class RecoveryRehearsal
     };
 
     /// <summary>The restored copy's counts (Validate's) against live's, counted now, and the manifest's.</summary>
-    (string, IReadOnlyList<string>) CompareRowCounts(IReadOnlyDictionary<string, long> backup, bool liveReachable, BackupManifest? manifest)
+    StepResult CompareRowCounts(IReadOnlyDictionary<string, long> backup, bool liveReachable, BackupManifest? manifest)
     {
         var live = liveReachable ? LiveCounts() : new Dictionary<string, long>();
         var findings = new List<string>();
@@ -286,7 +300,9 @@ public sealed class RecoveryRehearsal
             else if (inLive is { } now && now != inBackup) notes.Add($"{table}: {now - inBackup:+#,0;-#,0} rows in live since the backup");
         }
         var summary = $"{backup.Count} tables: backup vs {(liveReachable ? "live" : "(live not reachable)")}{(manifest is null ? "" : " and manifest")}";
-        return findings.Count == 0 ? (summary + (notes.Count == 0 ? ", equal" : $", {notes.Count} changed since the backup"), notes) : throw new FindingsException($"{summary}: {findings.Count} finding(s)", findings.Concat(notes).ToList());
+        return findings.Count == 0
+            ? StepResult.Passed(summary + (notes.Count == 0 ? ", equal" : $", {notes.Count} changed since the backup"), notes)
+            : StepResult.Failed($"{summary}: {findings.Count} finding(s)", [.. findings, .. notes]);
     }
 
     Dictionary<string, long> LiveCounts()
@@ -312,35 +328,38 @@ public sealed class RecoveryRehearsal
     static bool HasBackup(string directory) =>
         BackupName.InFolder(directory).Count > 0;
 
-    /// <summary>Runs one check: passed with its detail, or failed with the refusal's own words (false); an interruption ends the rehearsal.</summary>
-    bool Step(string name, Func<(string detail, IReadOnlyList<string> findings)> body)
+    /// <summary>
+    /// Runs one check and records what it returns. A refusal or a failure of the server or the disk on the way is a
+    /// failed check in its own words; only an interruption ends the rehearsal (after the cleanup).
+    /// </summary>
+    RehearsalCheck Step(string name, Func<StepResult> body)
     {
         if (cancellation.IsCancellationRequested && name != "Cleanup")
             throw new RunInterruptedException("Rehearsal", $"stopped before {name}; the live database was only read.", "the scratch databases are dropped now; run --target=Rehearsal again.");
         var clock = Stopwatch.StartNew();
         log.Info($"Rehearsal: {name} … (check {checks.Count + 1} of about {Planned})");
+        StepResult result;
         try
         {
-            var (detail, findings) = body();
-            Record(new RehearsalCheck(name, CheckStatus.Passed, clock.Elapsed.TotalSeconds, detail, findings));
-            return true;
+            result = body();
         }
         catch (RunInterruptedException)
         {
             Record(new RehearsalCheck(name, CheckStatus.Failed, clock.Elapsed.TotalSeconds, "interrupted (Ctrl-C/SIGTERM)", []));
             throw;
         }
-        catch (FindingsException e)
-        {
-            Record(new RehearsalCheck(name, CheckStatus.Failed, clock.Elapsed.TotalSeconds, e.Message, e.Findings));
-            return false;
-        }
         catch (Exception e) when (e is RunbookException or NpgsqlException or IOException or UnauthorizedAccessException)
         {
-            Record(new RehearsalCheck(name, CheckStatus.Failed, clock.Elapsed.TotalSeconds, Secrets.Mask(e.Message, server), []));
-            return false;
+            result = StepResult.Failed(Secrets.Mask(e.Message, server));
         }
+        var check = new RehearsalCheck(name, result.Status, clock.Elapsed.TotalSeconds, result.Detail, result.Findings);
+        Record(check);
+        return check;
     }
+
+    static IReadOnlyList<string> Findings(IEnumerable<ValidationCheck> failures) => [.. failures.Select(f => $"{f.Check} {f.Subject}: {f.Detail}")];
+
+    static string Quoted(IEnumerable<string> names) => string.Join(", ", names.Select(d => $"\"{d}\""));
 
     void Judge(string name, bool passed, string detail) =>
         Record(new RehearsalCheck(name, passed ? CheckStatus.Passed : CheckStatus.Failed, 0, detail, []));
@@ -371,7 +390,7 @@ public sealed class RecoveryRehearsal
         {
             // Record() adds to the list the report already holds: the red check goes there once.
             Record(new RehearsalCheck("Report", CheckStatus.Failed, 0, $"cannot write to {options.ReportDirectory}: {e.Message}", []));
-            return report with { Status = report.Status == "interrupted" ? report.Status : "failed" };
+            return report with { Status = report.Status == RehearsalStatus.Interrupted ? report.Status : RehearsalStatus.Failed };
         }
     }
 
@@ -388,9 +407,4 @@ public sealed class RecoveryRehearsal
         log.Info($"Rehearsal: report written to {Path.Combine(options.ReportDirectory, "report.md")} (and report.json, {RehearsalHistory.FileName}, {RehearsalHistory.ChartName}).");
     }
 
-    /// <summary>A check that ran and found problems: each finding names the object at fault.</summary>
-    sealed class FindingsException(string message, IReadOnlyList<string> findings) : Exception(message)
-    {
-        public IReadOnlyList<string> Findings { get; } = findings;
-    }
 }

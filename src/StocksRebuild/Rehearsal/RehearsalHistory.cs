@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace StocksRebuild.Rehearsal;
 
 /// <summary>One line of history.jsonl: enough of a past rehearsal to draw the RTO/RPO trend.</summary>
-public sealed record HistoryEntry(DateTime StartedUtc, string Status, string Database, string? Backup, double? RtoSeconds, double? RpoSeconds);
+public sealed record HistoryEntry(DateTime StartedUtc, RehearsalStatus Status, string Database, string? Backup, double? RtoSeconds, double? RpoSeconds);
 
 /// <summary>
 /// Past rehearsals, one JSON line each (appending never rewrites what is there), and the trend chart drawn
@@ -41,7 +41,7 @@ public static class RehearsalHistory
     /// <summary>Two panels, RTO in seconds and RPO in hours, over the last 30 rehearsals; red dots are failed runs.</summary>
     public static string TrendSvg(IReadOnlyList<HistoryEntry> history)
     {
-        var runs = history.Where(h => h.Status != "interrupted").TakeLast(Shown).ToList();
+        var runs = history.Where(h => h.Status != RehearsalStatus.Interrupted).TakeLast(Shown).ToList();
         const int width = 640, panel = 150, left = 60, right = 20, top = 30;
         var svg = new StringBuilder();
         svg.AppendLine($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{2 * panel + 2 * top + 20}\" font-family=\"sans-serif\" font-size=\"11\">");
@@ -69,7 +69,7 @@ public static class RehearsalHistory
             if (points.Count > 1)
                 svg.AppendLine($"<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"{string.Join(' ', points.Select(p => $"{Number(p.x)},{Number(p.y)}"))}\"/>");
             foreach (var p in points)
-                svg.AppendLine($"<circle cx=\"{Number(p.x)}\" cy=\"{Number(p.y)}\" r=\"3.5\" fill=\"{(runs[p.i].Status == "passed" ? "#1f77b4" : "#d62728")}\"><title>{runs[p.i].StartedUtc:yyyy-MM-dd HH:mm} {runs[p.i].Status}: {Number(values[p.i]!.Value)}</title></circle>");
+                svg.AppendLine($"<circle cx=\"{Number(p.x)}\" cy=\"{Number(p.y)}\" r=\"3.5\" fill=\"{(runs[p.i].Status == RehearsalStatus.Passed ? "#1f77b4" : "#d62728")}\"><title>{runs[p.i].StartedUtc:yyyy-MM-dd HH:mm} {runs[p.i].Status.ToString().ToLowerInvariant()}: {Number(values[p.i]!.Value)}</title></circle>");
         }
     }
 

@@ -7,6 +7,9 @@ namespace StocksRebuild.Rehearsal;
 
 public enum CheckStatus { Passed, Failed, Skipped }
 
+/// <summary>How a rehearsal ended: interrupted (Ctrl-C/SIGTERM: cleaned up) is not a verdict on the backup.</summary>
+public enum RehearsalStatus { Passed, Failed, Interrupted }
+
 /// <summary>One step of the rehearsal: what it proved (or why it could not), how long it took, what it found.</summary>
 public sealed record RehearsalCheck(string Name, CheckStatus Status, double Seconds, string Detail, IReadOnlyList<string> Findings);
 
@@ -21,8 +24,8 @@ public sealed record RehearsalReport
     public required string Server { get; init; }
     public required DateTime StartedUtc { get; init; }
     public required DateTime FinishedUtc { get; init; }
-    /// <summary>"passed", "failed", or "interrupted" (Ctrl-C/SIGTERM: cleaned up, not a verdict).</summary>
-    public required string Status { get; init; }
+    /// <summary>Written "passed", "failed" or "interrupted" in report.json and history.jsonl.</summary>
+    public required RehearsalStatus Status { get; init; }
     public BackupFacts? Backup { get; init; }
     /// <summary>Recovery point: the rehearsed backup's age when the rehearsal started.</summary>
     public double? RpoSeconds { get; init; }
@@ -38,7 +41,7 @@ public sealed record RehearsalReport
     public required IReadOnlyList<string> ScratchDatabases { get; init; }
     public required IReadOnlyDictionary<string, string> Versions { get; init; }
 
-    public bool Passed => Status == "passed";
+    public bool Passed => Status == RehearsalStatus.Passed;
 
     internal static readonly JsonSerializerOptions Json = new()
     {
@@ -62,7 +65,7 @@ public sealed record RehearsalReport
     public string ToMarkdown(string? trendChart = null)
     {
         var md = new StringBuilder();
-        md.AppendLine($"# Recovery rehearsal of \"{Database}\": {Status.ToUpperInvariant()}").AppendLine();
+        md.AppendLine($"# Recovery rehearsal of \"{Database}\": {Status.ToString().ToUpperInvariant()}").AppendLine();
         md.AppendLine($"{StartedUtc:yyyy-MM-dd HH:mm:ss}Z to {FinishedUtc:HH:mm:ss}Z on {Server}.").AppendLine();
         md.AppendLine("| | |").AppendLine("|---|---|");
         md.AppendLine($"| Backup | {(Backup is null ? "none" : $"`{Backup.File}` ({Backup.SizeBytes:N0} bytes{(Backup.TakenByRehearsal ? ", taken by this rehearsal" : "")})")} |");

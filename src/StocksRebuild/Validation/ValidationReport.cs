@@ -2,7 +2,11 @@ using System.Text;
 
 namespace StocksRebuild.Validation;
 
-public sealed record ValidationCheck(string Check, string Subject, bool Passed, string Detail);
+public sealed record ValidationCheck(string Check, string Subject, bool Passed, string Detail)
+{
+    /// <summary>Not run, and said so (amcheck not installed): passes, but is not a proof.</summary>
+    public bool Skipped { get; init; }
+}
 
 public sealed record ValidationReport(string Database, IReadOnlyList<ValidationCheck> Checks, TimeSpan Duration)
 {

@@ -32,7 +32,7 @@ public sealed class RehearsalBuildScriptTests
         Assert.That(run.Output, Does.Contain("column stocks_research.securities.sector: \"text null default 'n/a'::text\" in live; \"text null\" in backup; \"text null\" in migrations"));
         Assert.That(run.Output, Does.Contain("Rehearsal FAILED: Schema identity:").And.Contain($"Report: {reports}/report.md"));
         var report = RehearsalReport.FromJson(File.ReadAllText(Path.Combine(reports, "report.json")));
-        Assert.That(report.Status, Is.EqualTo("failed"));
+        Assert.That(report.Status, Is.EqualTo(RehearsalStatus.Failed));
         Assert.That(report.SchemaDifferences, Has.Count.EqualTo(2));
         Assert.That(Databases.Fingerprint(live), Is.EqualTo(before), "the live database was only read");
         Assert.That(ScratchOf(live), Is.Empty);
@@ -71,7 +71,7 @@ public sealed class RehearsalBuildScriptTests
         var result = first.Finish();
 
         Assert.That(second.Checks.Single(c => c.Name == "Leftovers").Findings, Does.Contain($"kept \"{running}\": a rehearsal still running holds it"));
-        Assert.That(second.Status, Is.EqualTo("passed"), second.FailureSummary());
+        Assert.That(second.Status, Is.EqualTo(RehearsalStatus.Passed), second.FailureSummary());
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(ScratchOf(live), Is.Empty);
     }
@@ -89,7 +89,7 @@ public sealed class RehearsalBuildScriptTests
         Assert.That(result.Output, Does.Contain($"Interrupted during Rehearsal: the live database \"{live}\" was only read, never changed; its scratch database(s) \"{scratch}\" were dropped"));
         Assert.That(result.Output, Does.Contain($"Rehearsal: dropped scratch database(s) \"{scratch}\""));
         Assert.That(ScratchOf(live), Is.Empty);
-        Assert.That(RehearsalReport.FromJson(File.ReadAllText(Path.Combine(reports, "report.json"))).Status, Is.EqualTo("interrupted"));
+        Assert.That(RehearsalReport.FromJson(File.ReadAllText(Path.Combine(reports, "report.json"))).Status, Is.EqualTo(RehearsalStatus.Interrupted));
     }
 
     [Test]

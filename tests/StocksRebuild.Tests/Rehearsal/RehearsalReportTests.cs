@@ -13,7 +13,7 @@ public sealed class RehearsalReportTests
         Server = "dba@db1:5432",
         StartedUtc = new DateTime(2026, 11, 25, 4, 17, 0, DateTimeKind.Utc),
         FinishedUtc = new DateTime(2026, 11, 25, 4, 18, 0, DateTimeKind.Utc),
-        Status = "failed",
+        Status = RehearsalStatus.Failed,
         RpoSeconds = 30 * 3600,
         MaxBackupAgeSeconds = 26 * 3600,
         Checks =
@@ -51,10 +51,10 @@ public sealed class RehearsalReportTests
         var day = new DateTime(2026, 11, 20, 4, 17, 0, DateTimeKind.Utc);
         var history = new List<HistoryEntry>
         {
-            new(day, "passed", "stocks_research", "full_20261120_0300.dump", 20.5, 4800),
-            new(day.AddDays(1), "interrupted", "stocks_research", "full_20261121_0300.dump", null, 4700),
-            new(day.AddDays(2), "failed", "stocks_research", "full_20261122_0300.dump", 31.0, 98000),
-            new(day.AddDays(3), "passed", "stocks_research", "full_20261123_0300.dump", 19.4, 4900),
+            new(day, RehearsalStatus.Passed, "stocks_research", "full_20261120_0300.dump", 20.5, 4800),
+            new(day.AddDays(1), RehearsalStatus.Interrupted, "stocks_research", "full_20261121_0300.dump", null, 4700),
+            new(day.AddDays(2), RehearsalStatus.Failed, "stocks_research", "full_20261122_0300.dump", 31.0, 98000),
+            new(day.AddDays(3), RehearsalStatus.Passed, "stocks_research", "full_20261123_0300.dump", 19.4, 4900),
         };
 
         var svg = new XmlDocument();

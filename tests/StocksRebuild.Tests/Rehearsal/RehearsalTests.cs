@@ -47,7 +47,7 @@ public sealed class RehearsalTests
 
         var report = RecoveryRehearsal.Run(TestServer.Run(), options);
 
-        Assert.That(report.Status, Is.EqualTo("passed"), report.FailureSummary());
+        Assert.That(report.Status, Is.EqualTo(RehearsalStatus.Passed), report.FailureSummary());
         Assert.That(report.Checks.Select(c => c.Name), Is.EqualTo(new[]
         {
             "Leftovers", "Backup to rehearse", "VerifyBackup", "RPO", "Restore", "Validate", "RTO", "Deep validation",
@@ -92,7 +92,7 @@ public sealed class RehearsalTests
 
         var report = RecoveryRehearsal.Run(TestServer.Run(), Options(live, stale));
 
-        Assert.That(report.Status, Is.EqualTo("failed"));
+        Assert.That(report.Status, Is.EqualTo(RehearsalStatus.Failed));
         var schema = Check(report, "Schema identity");
         Assert.That(schema.Status, Is.EqualTo(CheckStatus.Failed));
         Assert.That(schema.Findings, Does.Contain("view stocks_research.v_adjustment_factors_derived: in live, missing in backup, in migrations"));
@@ -113,7 +113,7 @@ public sealed class RehearsalTests
         // V008 made the ticker exclusion deferrable: a changed definition shows both.
         Assert.That(schema.Findings.Single(f => f.StartsWith("constraint stocks_research.ticker_history.ticker_history_no_overlap: ")),
             Does.Contain("in live").And.Contain("DEFERRABLE\" in migrations"));
-        Assert.That(report.Status, Is.EqualTo("failed"));
+        Assert.That(report.Status, Is.EqualTo(RehearsalStatus.Failed));
         Assert.That(ScratchOf(live), Is.Empty);
     }
 
@@ -126,7 +126,7 @@ public sealed class RehearsalTests
 
         var report = RecoveryRehearsal.Run(TestServer.Run(), Options(live, truncated));
 
-        Assert.That(report.Status, Is.EqualTo("failed"));
+        Assert.That(report.Status, Is.EqualTo(RehearsalStatus.Failed));
         Assert.That(Check(report, "VerifyBackup").Status, Is.EqualTo(CheckStatus.Failed));
         Assert.That(Check(report, "VerifyBackup").Detail, Does.Contain("truncated or corrupt").And.Contain(truncated));
         Assert.That(Check(report, "Restore").Status, Is.EqualTo(CheckStatus.Skipped));
@@ -142,7 +142,7 @@ public sealed class RehearsalTests
 
         var report = RecoveryRehearsal.Run(TestServer.Run(), Options(live, backup) with { ExpectBackup = "20200101_0000" });
 
-        Assert.That(report.Status, Is.EqualTo("failed"));
+        Assert.That(report.Status, Is.EqualTo(RehearsalStatus.Failed));
         Assert.That(Check(report, "VerifyBackup").Detail, Does.Contain("is not the expected 20200101_0000 (--expect-backup)"));
         Assert.That(Check(report, "Restore").Status, Is.EqualTo(CheckStatus.Skipped));
     }
@@ -155,7 +155,7 @@ public sealed class RehearsalTests
 
         var report = RecoveryRehearsal.Run(TestServer.Run(), Options(live, old) with { MaxBackupAge = TimeSpan.FromHours(1), MaxRto = TimeSpan.FromMilliseconds(1) });
 
-        Assert.That(report.Status, Is.EqualTo("failed"));
+        Assert.That(report.Status, Is.EqualTo(RehearsalStatus.Failed));
         Assert.That(Check(report, "RPO").Status, Is.EqualTo(CheckStatus.Failed));
         Assert.That(Check(report, "RPO").Detail, Does.StartWith("backup age 3h00m").And.Contain("(limit 1h00m, --max-backup-age)"));
         Assert.That(Check(report, "RTO").Status, Is.EqualTo(CheckStatus.Failed));
@@ -173,7 +173,7 @@ public sealed class RehearsalTests
 
         var report = RecoveryRehearsal.Run(TestServer.Run(), Options(live, backup) with { ReportDirectory = notAFolder });
 
-        Assert.That(report.Status, Is.EqualTo("failed"));
+        Assert.That(report.Status, Is.EqualTo(RehearsalStatus.Failed));
         Assert.That(report.Failures.Select(f => f.Name), Is.EqualTo(new[] { "Report" }));
         Assert.That(report.Failures.Single().Detail, Does.StartWith($"cannot write to {notAFolder}"));
         Assert.That(ScratchOf(live), Is.Empty);
