@@ -1,12 +1,14 @@
-// The test suite: NUnit against a real PostgreSQL (the fixture starts one when none is configured).
+// The test suite in two tiers: the fast one (no PostgreSQL: flags, SQL generation, reports, CSV rules, retention)
+// first, in seconds; then the database tier against a real PostgreSQL (the fixture starts one when none is configured).
 Task("Test")
-    .Description("Build and run the NUnit suite; writes TRX to artifacts/test-results")
+    .Description("Build and run the fast tier, then the database tier (NUnit); writes TRX to artifacts/test-results")
     .Does(ctx =>
     {
-        DotNetTest("tests/StocksRebuild.Tests/StocksRebuild.Tests.csproj", new DotNetTestSettings
-        {
-            Configuration = "Release",
-            ResultsDirectory = "artifacts/test-results",
-            Loggers = { "trx;LogFileName=tests.trx", "console;verbosity=normal" },
-        });
+        foreach (var (project, results) in new[] { ("StocksRebuild.FastTests", "fast.trx"), ("StocksRebuild.Tests", "database.trx") })
+            DotNetTest($"tests/{project}/{project}.csproj", new DotNetTestSettings
+            {
+                Configuration = "Release",
+                ResultsDirectory = "artifacts/test-results",
+                Loggers = { $"trx;LogFileName={results}", "console;verbosity=normal" },
+            });
     });

@@ -3,65 +3,10 @@ using StocksRebuild.Tests.Support;
 
 namespace StocksRebuild.Tests.Operations;
 
-/// <summary>Prune's decisions from given backups (no server), then through ./build.sh on real backups with the folder listed before and after.</summary>
+/// <summary>Prune through ./build.sh on real backups, the folder listed before and after (its decisions alone: the fast tier).</summary>
 [TestFixture]
 public sealed class RetentionTests
 {
-    static readonly DateTime Now = new(2026, 11, 26, 12, 0, 0, DateTimeKind.Utc);
-    static readonly (string, DateTime)[] FiveDaily = Enumerable.Range(0, 5).Select(d => (BackupName.For(Now.AddDays(-d)), Now.AddDays(-d))).ToArray();
-
-    static string[] Deleted(RetentionPolicy policy, string? floor = null) =>
-        BackupRetention.Decide(FiveDaily, policy, Now, floor).Where(d => d.Delete).Select(d => d.File).ToArray();
-
-    [Test]
-    public void CountOnlyTimeOnlyAndBothRulesTogether()
-    {
-        var floor = FiveDaily[0].Item1;
-        Assert.That(Deleted(new RetentionPolicy { Keep = 2 }, floor), Is.EqualTo(FiveDaily.Skip(2).Select(b => b.Item1)));
-        Assert.That(Deleted(new RetentionPolicy { KeepFor = TimeSpan.FromDays(3) }, floor), Is.EqualTo(FiveDaily.Skip(4).Select(b => b.Item1)));
-        // Both given: a backup goes only when both let it go (the newest 4 by count, the last 1 day by time).
-        Assert.That(Deleted(new RetentionPolicy { Keep = 4, KeepFor = TimeSpan.FromDays(1) }, floor), Is.EqualTo(FiveDaily.Skip(4).Select(b => b.Item1)));
-        Assert.That(Deleted(new RetentionPolicy { Keep = 1, KeepFor = TimeSpan.FromDays(2) }, floor), Is.EqualTo(FiveDaily.Skip(3).Select(b => b.Item1)));
-    }
-
-    [Test]
-    public void TheFloorAndKeepBackupStayWhateverTheRulesSay()
-    {
-        var oldestVerified = FiveDaily[3].Item1;
-        var decisions = BackupRetention.Decide(FiveDaily, new RetentionPolicy { Keep = 1, KeepBackup = FiveDaily[4].Item2.ToString(BackupName.TimestampFormat) }, Now, oldestVerified);
-        Assert.That(decisions.Where(d => d.Delete).Select(d => d.File), Is.EqualTo(new[] { FiveDaily[1].Item1, FiveDaily[2].Item1 }));
-        Assert.That(decisions.Single(d => d.File == oldestVerified).Reason, Does.Contain("the floor"));
-        Assert.That(decisions.Single(d => d.File == FiveDaily[4].Item1).Reason, Does.Contain("--keep-backup="));
-        Assert.That(decisions.Single(d => d.File == FiveDaily[1].Item1).Reason, Is.EqualTo("allowed by --keep=1 (number 2)"));
-    }
-
-    [Test]
-    public void NoRuleIsRefused() =>
-        Assert.That(() => Deleted(new RetentionPolicy()), Throws.InstanceOf<RunbookException>().With.Message.Contains("Prune needs a rule"));
-
-    /// <summary>A folder of real backups, 2 to 5 days old by their archives, plus files the tool did not write.</summary>
-    static string Folder()
-    {
-        var folder = Directory.CreateTempSubdirectory("stocksrebuild-prune-").FullName;
-        foreach (var days in new[] { 2, 3, 4, 5 })
-        {
-            var dump = Databases.Dump(Databases.SourceWithBackup.Database, ago: TimeSpan.FromDays(days));
-            File.Move(dump, Path.Combine(folder, Path.GetFileName(dump)));
-            var path = Path.Combine(folder, Path.GetFileName(dump));
-            File.WriteAllText(BackupName.ManifestPathFor(path), new BackupManifest // a manifest goes with its dump
-            {
-                File = Path.GetFileName(path), SizeBytes = new FileInfo(path).Length, Sha256 = BackupManifest.Sha256Of(path), Database = "x",
-                CreatedUtc = DateTime.UtcNow.AddDays(-days), PgDumpVersion = "15", ServerVersion = "15", RowCounts = new Dictionary<string, long>(),
-            }.ToJson());
-        }
-        File.WriteAllText(Path.Combine(folder, "notes.txt"), "mine");
-        File.WriteAllText(Path.Combine(folder, "full_manual.dump"), "not the tool's name");
-        File.WriteAllText(Path.Combine(folder, "full_20000101_0000.manifest.json"), "{}");
-        return folder;
-    }
-
-    static string[] Dumps(string folder) => Directory.GetFiles(folder, "full_2*.dump").Select(Path.GetFileName).Order().ToArray()!;
-
     [Test, Category("Fault")]
     public void WithoutConsentItListsAndDeletesNothingAndARunningBackupRefusesIt()
     {
@@ -110,4 +55,27 @@ public sealed class RetentionTests
         Assert.That(again.ExitCode, Is.Zero, again.ToString());
         Assert.That(Dumps(folder), Is.EqualTo(new[] { dumps[^2] }));
     }
+
+    /// <summary>A folder of real backups, 2 to 5 days old by their archives, plus files the tool did not write.</summary>
+    static string Folder()
+    {
+        var folder = Directory.CreateTempSubdirectory("stocksrebuild-prune-").FullName;
+        foreach (var days in new[] { 2, 3, 4, 5 })
+        {
+            var dump = Databases.Dump(Databases.SourceWithBackup.Database, ago: TimeSpan.FromDays(days));
+            File.Move(dump, Path.Combine(folder, Path.GetFileName(dump)));
+            var path = Path.Combine(folder, Path.GetFileName(dump));
+            File.WriteAllText(BackupName.ManifestPathFor(path), new BackupManifest // a manifest goes with its dump
+            {
+                File = Path.GetFileName(path), SizeBytes = new FileInfo(path).Length, Sha256 = BackupManifest.Sha256Of(path), Database = "x",
+                CreatedUtc = DateTime.UtcNow.AddDays(-days), PgDumpVersion = "15", ServerVersion = "15", RowCounts = new Dictionary<string, long>(),
+            }.ToJson());
+        }
+        File.WriteAllText(Path.Combine(folder, "notes.txt"), "mine");
+        File.WriteAllText(Path.Combine(folder, "full_manual.dump"), "not the tool's name");
+        File.WriteAllText(Path.Combine(folder, "full_20000101_0000.manifest.json"), "{}");
+        return folder;
+    }
+
+    static string[] Dumps(string folder) => Directory.GetFiles(folder, "full_2*.dump").Select(Path.GetFileName).Order().ToArray()!;
 }

@@ -16,6 +16,20 @@ public static class Databases
 
     public static string NewName(string prefix = "t") => $"{prefix}_{Guid.NewGuid():N}"[..24];
 
+    static readonly HashSet<string> shared = [];
+
+    /// <summary>A database kept for the whole suite (a seeded source, the slow database): not dropped when the test that made it ends.</summary>
+    static string Shared(string name)
+    {
+        lock (shared) shared.Add(name);
+        return name;
+    }
+
+    public static bool IsShared(string name)
+    {
+        lock (shared) return shared.Contains(name);
+    }
+
     /// <summary>A new database holding the migrated schema and the deterministic sample.</summary>
     public static string Seeded(string? name = null, string? drop = null)
     {
@@ -37,7 +51,7 @@ public static class Databases
 
     static readonly Lazy<(string database, string backup)> sharedBackup = new(() =>
     {
-        var database = Seeded(NewName("source"));
+        var database = Shared(Seeded(NewName("source")));
         var directory = Directory.CreateTempSubdirectory("stocksrebuild-backups-").FullName;
         var path = BackupWriter.Backup(TestServer.Run(), database, directory);
         return (database, path);
@@ -46,7 +60,7 @@ public static class Databases
     /// <summary>The seeded source database, and a backup of it taken by Backup (with its manifest).</summary>
     public static (string Database, string Backup) SourceWithBackup => sharedBackup.Value;
 
-    static readonly Lazy<string> medium = new(() => Seeded(drop: Drops.Medium));
+    static readonly Lazy<string> medium = new(() => Shared(Seeded(drop: Drops.Medium)));
     static readonly Lazy<(string folder, string backup)> mediumBackup = new(() =>
     {
         var folder = Directory.CreateTempSubdirectory("stocksrebuild-medium-backup-").FullName;
@@ -100,7 +114,7 @@ public static class Databases
 
     static readonly Lazy<string> slowToDump = new(() =>
     {
-        var database = Seeded(NewName("slowdump"));
+        var database = Shared(Seeded(NewName("slowdump")));
         // Incompressible enough that pg_dump writes for seconds: long enough to signal during the dump.
         Execute(database, """
             CREATE TABLE stocks_research.bulk (id bigint PRIMARY KEY, payload text);

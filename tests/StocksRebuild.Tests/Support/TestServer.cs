@@ -22,6 +22,8 @@ public sealed class TestServer
 
     public static ServerConnection Connection => connection ?? throw new InvalidOperationException("TestServer not started");
 
+    public static bool IsStarted => connection is not null;
+
     /// <summary>What a step of a run gets: this server (or another), a log, no stop signal unless one is set.</summary>
     public static RunContext Run(IRunbookLog? log = null, ServerConnection? server = null) => new(server ?? Connection, log ?? new TestLog());
     public static string Kind { get; private set; } = "";
@@ -56,6 +58,7 @@ public sealed class TestServer
     [OneTimeTearDown]
     public async Task StopAsync()
     {
+        connection = null;
         sandbox?.Stop(keep: false);
         if (container is not null) await container.DisposeAsync();
     }

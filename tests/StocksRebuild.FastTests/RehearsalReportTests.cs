@@ -1,7 +1,7 @@
 using System.Xml;
 using StocksRebuild.Rehearsal;
 
-namespace StocksRebuild.Tests.Rehearsal;
+namespace StocksRebuild.FastTests;
 
 /// <summary>The report's and the chart's shape from given data: what a red rehearsal shows, and how history is drawn.</summary>
 [TestFixture]

@@ -3,7 +3,7 @@ using StocksRebuild.Connection;
 using StocksRebuild.Database;
 using StocksRebuild.Validation;
 
-namespace StocksRebuild.Tests.Options;
+namespace StocksRebuild.FastTests;
 
 /// <summary>Pure logic, no server: flags, durations, names, and the SQL text Validate generates.</summary>
 [TestFixture]
@@ -66,7 +66,7 @@ public sealed class OptionsTests
     [Test]
     public void DuplicateSqlPartitionsByTheQuotedKey() =>
         Assert.That(StocksRebuild.Ingestion.StagingDiagnosis.DuplicatesSql("stage_y", ["id", "day \"d\""]), Does.Contain(
-            "FROM pg_temp.\"stage_y\" WINDOW same_key AS (PARTITION BY \"id\", \"day \"\"d\"\"\" ORDER BY src_file, src_line)")
+            "FROM \"pg_temp\".\"stage_y\" WINDOW same_key AS (PARTITION BY \"id\", \"day \"\"d\"\"\" ORDER BY src_file, src_line)")
             .And.StartWith("SELECT src_file, src_line, concat_ws(', ', d.\"id\"::text, d.\"day \"\"d\"\"\"::text), first_file, first_line FROM ("));
 
     [Test]

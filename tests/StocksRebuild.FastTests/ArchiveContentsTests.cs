@@ -1,6 +1,6 @@
 using StocksRebuild.Backups;
 
-namespace StocksRebuild.Tests.Backups;
+namespace StocksRebuild.FastTests;
 
 /// <summary>The table of contents as pg_restore --list prints it, read without a file or a server.</summary>
 [TestFixture]

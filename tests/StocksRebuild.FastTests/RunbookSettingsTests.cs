@@ -1,0 +1,100 @@
+using StocksRebuild.Database;
+using StocksRebuild.Ingestion;
+using StocksRebuild.Tools;
+
+namespace StocksRebuild.FastTests;
+
+/// <summary>The command line as Cake hands it over, parsed into settings: what each flag means, and what stops the run before anything runs.</summary>
+[TestFixture]
+public sealed class RunbookSettingsTests
+{
+    static readonly string[] Targets = ["Default", "Restore", "RestoreBackup", "Backup", "Validate", "Ingest", "ColdRebuild", "Prune", "Status"];
+
+    static RunbookSettings Parse(params string[] words) => Parse(new Dictionary<string, string>(), words);
+
+    static RunbookSettings Parse(IReadOnlyDictionary<string, string> environment, params string[] words)
+    {
+        // Cake's own parsing: --name=value and bare --switch, values collected per name.
+        var arguments = new Dictionary<string, ICollection<string>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var word in words.Where(w => w.StartsWith("--", StringComparison.Ordinal)))
+        {
+            var (name, value) = word[2..].Split('=', 2) is [var n, var v] ? (n, v) : (word[2..], "true");
+            if (!arguments.TryGetValue(name, out var values)) arguments[name] = values = new List<string>();
+            values.Add(value);
+        }
+        return RunbookSettings.Parse(new CommandLine(arguments, words, Targets, name => environment.GetValueOrDefault(name)));
+    }
+
+    [Test]
+    public void DefaultsAreTheRunbooksAndTheTargetIsMatchedWithoutRegardToCase()
+    {
+        var settings = Parse("--target=restore");
+        Assert.That(settings.Target, Is.EqualTo("Restore"));
+        Assert.That(settings.Database, Is.EqualTo("stocks_research"));
+        Assert.That(settings.MaintenanceDatabase, Is.EqualTo("postgres"));
+        Assert.That(settings.BackupDirectory, Is.EqualTo("backups"));
+        Assert.That((settings.WritesDatabase, settings.ReadsDatabase, settings.ShouldSwap, settings.IsDryRun), Is.EqualTo((true, false, false, false)));
+        Assert.That(Parse("--target=Backup").ReadsDatabase, Is.True);
+        Assert.That(Parse("--target=Status").WritesDatabase || Parse("--target=Status").ReadsDatabase, Is.False);
+    }
+
+    [Test]
+    public void PgDatabaseIsTheDefaultDatabaseAndAFlagWins()
+    {
+        var environment = new Dictionary<string, string> { ["PGDATABASE"] = "from_env" };
+        Assert.That(Parse(environment, "--target=Backup").Database, Is.EqualTo("from_env"));
+        Assert.That(Parse(environment, "--target=Backup", "--database=from_flag").Database, Is.EqualTo("from_flag"));
+    }
+
+    [Test]
+    public void RelativePathsMeanWhatTheyMeantWhereTheCommandWasTyped()
+    {
+        var environment = new Dictionary<string, string> { ["STOCKSREBUILD_CALLER_DIR"] = "/srv/dba" };
+        var settings = Parse(environment, "--target=Restore", "--backup=nightly/full_20261126_0300.dump", "--backup-dir=../b");
+        Assert.That(settings.BackupFile, Is.EqualTo("/srv/dba/nightly/full_20261126_0300.dump"));
+        Assert.That(settings.BackupDirectory, Is.EqualTo("/srv/b"));
+    }
+
+    [Test]
+    public void ValuesAreParsedIntoTheirTypes()
+    {
+        var settings = Parse("--target=Ingest", "--max-backup-age=26h", "--wait-for-lock=10m", "--jobs=3", "--progress=off",
+            "--ticker-valid-to=inclusive", "--keep=7", "--keep-for=30d", "--ignore-extra-files");
+        Assert.That(settings.MaxBackupAge, Is.EqualTo(TimeSpan.FromHours(26)));
+        Assert.That(settings.WaitForLock, Is.EqualTo(TimeSpan.FromMinutes(10)));
+        Assert.That(settings.Jobs, Is.EqualTo(3));
+        Assert.That(settings.Output.Progress, Is.EqualTo(ProgressMode.Off));
+        Assert.That(settings.TickerValidTo, Is.EqualTo(ValidToConvention.Inclusive));
+        Assert.That((settings.Retention.Keep, settings.Retention.KeepFor), Is.EqualTo(((int?)7, (TimeSpan?)TimeSpan.FromDays(30))));
+        Assert.That(settings.IngestOptions.IgnoreExtraFiles, Is.True);
+    }
+
+    [Test]
+    public void DryRunIsReadFromTheCommandLineBecauseCakeConsumesIt()
+    {
+        Assert.That(Parse("--target=Restore", "--dryrun").IsDryRun, Is.True);
+        Assert.That(Parse("--target=Restore", "--whatif").IsDryRun, Is.True);
+    }
+
+    [Test]
+    public void ConsentIsTheConfirmFlagOutsideTheSandboxAndNotNeededInIt()
+    {
+        Assert.Throws<RunbookException>(() => Parse("--target=Restore").Consent.Require("DropCreate", "stocks_research"));
+        Assert.DoesNotThrow(() => Parse("--target=Restore", "--confirm=stocks_research").Consent.Require("DropCreate", "stocks_research"));
+        Assert.DoesNotThrow(() => Parse("--target=Restore", "--sandbox").Consent.Require("DropCreate", "stocks_research"));
+        Assert.That(Parse("--target=Restore", "--sandbox").BackupDirectory, Is.EqualTo(".sandbox/backups"));
+    }
+
+    [TestCase("--target=Backup --swap", "--swap goes with --target=Restore")]
+    [TestCase("--target=Backup --keep-sandbox", "--keep-sandbox goes with --sandbox")]
+    [TestCase("--target=Backup --progress=loud", "--progress=loud is not auto, line or off")]
+    [TestCase("--target=Ingest --ticker-valid-to=sometimes", "neither exclusive nor inclusive")]
+    [TestCase("--target=Restore --jobs=0", "--jobs=0 is not a whole number of at least 1")]
+    [TestCase("--target=Restore --max-backup-age=soon", "max-backup-age")]
+    [TestCase("--target=Restore --confrim=stocks_research", "did you mean --confirm?")]
+    [TestCase("--target=Restore --confirm=a --confirm=b", "--confirm is given 2 times")]
+    [TestCase("--target=Restore --exclusive", "--exclusive is refused")]
+    [TestCase("--target=Restroe", "Unknown target Restroe")]
+    public void AMalformedCommandStopsBeforeAnythingRuns(string command, string message) =>
+        Assert.That(() => Parse(command.Split(' ')), Throws.InstanceOf<RunbookException>().With.Message.Contains(message));
+}
