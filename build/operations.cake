@@ -4,13 +4,15 @@ using StocksRebuild.Monitoring;
 
 // Not a runbook step: the folder of append-only backups would otherwise grow forever.
 Task("Prune")
-    .Description("Retention for --backup-dir: --keep=N and/or --keep-for=30d (both must allow), never the newest verified backup; deletes only with --confirm=prune")
+    .Description("Retention for --backup-dir: --keep=N and/or --keep-for=30d (both must allow), never the newest verified backup; deletes only " +
+        "with --confirm=prune")
     .Does<RunSession>((ctx, s) => BackupRetention.Prune(s.Settings.BackupDirectory, s.Settings.Retention,
         s.Settings.Confirm == "prune" ? RetentionMode.Delete : RetentionMode.List, s.Log));
 
 // One screen for the operator, an exit code for a monitor (0 OK, 1 warning, 2 critical), --metrics-file for Prometheus.
 Task("Status")
-    .Description("Newest backup and its real age, free space, last rehearsal, last ingestion per job, pending migrations; exit 0/1/2; --metrics-file=PATH")
+    .Description("Newest backup and its real age, free space, last rehearsal, last ingestion per job, pending migrations; exit 0/1/2; " +
+        "--metrics-file=PATH")
     .Does<RunSession>((ctx, s) =>
     {
         var status = s.WriteStatus();

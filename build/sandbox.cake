@@ -11,7 +11,8 @@ Task("SeedSample")
     });
 
 Task("Demo")
-    .Description("The whole story on --sandbox: SeedSample (cold rebuild of the sample) → Backup → Rehearsal (restore drill, schema proof, RTO/RPO report)")
+    .Description("The whole story on --sandbox: SeedSample (cold rebuild of the sample) → Backup → Rehearsal (restore drill, schema proof, RTO/RPO " +
+        "report)")
     .IsDependentOn("SeedSample")
     .IsDependentOn("Backup")
     .IsDependentOn("Rehearsal");

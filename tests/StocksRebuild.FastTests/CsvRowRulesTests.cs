@@ -52,7 +52,8 @@ public sealed class CsvRowRulesTests
         File.WriteAllText(path, "security_id,name,exchange,currency\nabc,Acme,XNYS,usd\n2,Beta,XNYS,EUR\n");
         var errors = new IngestErrors(50);
         var good = new List<long>();
-        CsvSource.Read(path, "securities.csv", new CsvReading(job.Columns, errors, _ => { }, row => { job.RowRules(row, errors); good.Add(row.Integer(0)); }));
+        CsvSource.Read(path, "securities.csv", new CsvReading(job.Columns, errors, _ => { }, row => { job.RowRules(row,
+            errors); good.Add(row.Integer(0)); }));
         Assert.That(errors.Lines, Is.EqualTo(new[] { "securities.csv:2: security_id: 'abc' is not a whole number" }));
         Assert.That(good, Is.EqualTo(new[] { 2L }));
     }

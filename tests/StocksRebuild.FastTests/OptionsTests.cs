@@ -60,7 +60,8 @@ public sealed class OptionsTests
         Assert.That(fk.OrphanRowsSql("stage_x"), Is.EqualTo(
             "SELECT c.src_file, c.src_line, concat_ws(', ', c.\"a\"::text, c.\"b\"\"c\"::text) FROM pg_temp.\"stage_x\" c " +
             "WHERE c.\"a\" IS NOT NULL AND c.\"b\"\"c\" IS NOT NULL " +
-            "AND NOT EXISTS (SELECT 1 FROM \"s\".\"parent\" p WHERE p.\"x\" = c.\"a\" AND p.\"y\" = c.\"b\"\"c\") ORDER BY c.src_file, c.src_line LIMIT @limit"));
+            "AND NOT EXISTS (SELECT 1 FROM \"s\".\"parent\" p WHERE p.\"x\" = c.\"a\" AND p.\"y\" = c.\"b\"\"c\") ORDER BY c.src_file, c.src_line " +
+                "LIMIT @limit"));
     }
 
     [Test]

@@ -19,7 +19,8 @@ public sealed class RehearsalReportTests
         Checks =
         [
             new("RPO", CheckStatus.Failed, 0, "backup age 1d6h00m (limit 1d2h00m, --max-backup-age)", []),
-            new("Schema identity", CheckStatus.Failed, 0.2, "130 objects: 1 difference(s)", ["column stocks_research.securities.isin: in live, missing in backup | migrations"]),
+            new("Schema identity", CheckStatus.Failed, 0.2, "130 objects: 1 difference(s)", ["column stocks_research.securities.isin: in live, " +
+                "missing in backup | migrations"]),
             new("Restore", CheckStatus.Skipped, 0, "the backup was not verified: nothing is restored from it", []),
         ],
         RowCounts = [],
@@ -41,7 +42,8 @@ public sealed class RehearsalReportTests
         Assert.That(markdown, Does.Contain("| RPO | **FAIL** |").And.Contain("| Restore | skipped |"));
         Assert.That(markdown, Does.Contain("- **Schema identity**: column stocks_research.securities.isin: in live, missing in backup | migrations"));
         Assert.That(markdown, Does.Contain("1 difference(s) across live, migrations"));
-        Assert.That(Red().FailureSummary(), Does.StartWith("RPO: backup age 1d6h00m").And.Contain("Schema identity: 130 objects: 1 difference(s) — column stocks_research.securities.isin"));
+        Assert.That(Red().FailureSummary(), Does.StartWith("RPO: backup age 1d6h00m").And.Contain("Schema identity: 130 objects: 1 difference(s) — " +
+            "column stocks_research.securities.isin"));
         Assert.That(RehearsalReport.FromJson(Red().ToJson()).Checks[1].Findings, Is.EqualTo(Red().Checks[1].Findings));
     }
 

@@ -19,15 +19,18 @@ public sealed class RetentionDecisionTests
         Assert.That(Deleted(new RetentionPolicy { Keep = 2 }, floor), Is.EqualTo(FiveDaily.Skip(2).Select(b => b.Item1)));
         Assert.That(Deleted(new RetentionPolicy { KeepFor = TimeSpan.FromDays(3) }, floor), Is.EqualTo(FiveDaily.Skip(4).Select(b => b.Item1)));
         // Both given: a backup goes only when both let it go (the newest 4 by count, the last 1 day by time).
-        Assert.That(Deleted(new RetentionPolicy { Keep = 4, KeepFor = TimeSpan.FromDays(1) }, floor), Is.EqualTo(FiveDaily.Skip(4).Select(b => b.Item1)));
-        Assert.That(Deleted(new RetentionPolicy { Keep = 1, KeepFor = TimeSpan.FromDays(2) }, floor), Is.EqualTo(FiveDaily.Skip(3).Select(b => b.Item1)));
+        Assert.That(Deleted(new RetentionPolicy { Keep = 4, KeepFor = TimeSpan.FromDays(1) }, floor), Is.EqualTo(FiveDaily.Skip(4).Select(b
+            => b.Item1)));
+        Assert.That(Deleted(new RetentionPolicy { Keep = 1, KeepFor = TimeSpan.FromDays(2) }, floor), Is.EqualTo(FiveDaily.Skip(3).Select(b
+            => b.Item1)));
     }
 
     [Test]
     public void TheFloorAndKeepBackupStayWhateverTheRulesSay()
     {
         var oldestVerified = FiveDaily[3].Item1;
-        var decisions = BackupRetention.Decide(FiveDaily, new RetentionPolicy { Keep = 1, KeepBackup = FiveDaily[4].Item2.ToString(BackupName.TimestampFormat) }, Now, oldestVerified);
+        var decisions = BackupRetention.Decide(FiveDaily, new RetentionPolicy { Keep = 1,
+            KeepBackup = FiveDaily[4].Item2.ToString(BackupName.TimestampFormat) }, Now, oldestVerified);
         Assert.That(decisions.Where(d => d.Delete).Select(d => d.File), Is.EqualTo(new[] { FiveDaily[1].Item1, FiveDaily[2].Item1 }));
         Assert.That(decisions.Single(d => d.File == oldestVerified).Reason, Does.Contain("the floor"));
         Assert.That(decisions.Single(d => d.File == FiveDaily[4].Item1).Reason, Does.Contain("--keep-backup="));

@@ -4,7 +4,9 @@ using StocksRebuild.Tools;
 
 namespace StocksRebuild.FastTests;
 
-/// <summary>The command line as Cake hands it over, parsed into settings: what each flag means, and what stops the run before anything runs.</summary>
+/// <summary>
+/// The command line as Cake hands it over, parsed into settings: what each flag means, and what stops the run before anything runs.
+/// </summary>
 [TestFixture]
 public sealed class RunbookSettingsTests
 {
@@ -33,7 +35,8 @@ public sealed class RunbookSettingsTests
         Assert.That(settings.Database, Is.EqualTo("stocks_research"));
         Assert.That(settings.MaintenanceDatabase, Is.EqualTo("postgres"));
         Assert.That(settings.BackupDirectory, Is.EqualTo("backups"));
-        Assert.That((settings.WritesDatabase, settings.ReadsDatabase, settings.ShouldSwap, settings.IsDryRun), Is.EqualTo((true, false, false, false)));
+        Assert.That((settings.WritesDatabase, settings.ReadsDatabase, settings.ShouldSwap, settings.IsDryRun), Is.EqualTo((true, false, false,
+            false)));
         Assert.That(Parse("--target=Backup").ReadsDatabase, Is.True);
         Assert.That(Parse("--target=Status").WritesDatabase || Parse("--target=Status").ReadsDatabase, Is.False);
     }

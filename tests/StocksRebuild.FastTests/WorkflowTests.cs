@@ -14,7 +14,8 @@ public sealed class WorkflowTests
 
     /// <summary>The text of every step that runs ./build.sh (a step starts at "      - ").</summary>
     static IReadOnlyList<string> BuildSteps() =>
-        Regex.Split(Workflow, @"\n      - ").Where(step => step.Contains("run:", StringComparison.Ordinal) && step.Contains("./build.sh", StringComparison.Ordinal)).ToList();
+        Regex.Split(Workflow, @"\n      - ").Where(step => step.Contains("run:", StringComparison.Ordinal) && step.Contains("./build.sh",
+            StringComparison.Ordinal)).ToList();
 
     static IReadOnlySet<string> Targets() =>
         Directory.GetFiles(Path.Combine(Repository.Root, "build"), "*.cake")

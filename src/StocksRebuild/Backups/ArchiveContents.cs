@@ -75,7 +75,8 @@ public sealed partial record ArchiveContents(
     static DateTime? CreatedAt(string toc, TimeZoneInfo zone)
     {
         var match = Created().Match(toc);
-        if (!match.Success || !DateTime.TryParseExact(match.Groups[1].Value, "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
+        if (!match.Success || !DateTime.TryParseExact(match.Groups[1].Value, "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture,
+            DateTimeStyles.None, out var local))
             return null;
         return TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), zone);
     }

@@ -20,13 +20,15 @@ public sealed class BackupFolderLock : IDisposable
         try
         {
             var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            PrivateFiles.WriteAllText(path + ".holder", $"pid {Environment.ProcessId}, host {Environment.MachineName}, since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}Z");
+            PrivateFiles.WriteAllText(path + ".holder", $"pid {Environment.ProcessId}, host {Environment.MachineName}, since " +
+                $"{DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}Z");
             return new BackupFolderLock(stream);
         }
         catch (IOException)
         {
             var holder = File.Exists(path + ".holder") ? File.ReadAllText(path + ".holder") : "holder unknown";
-            throw new RunbookException($"another StocksRebuild run holds the lock on the backup folder {directory} ({holder}); nothing was written. Wait for its Backup to finish.");
+            throw new RunbookException($"another StocksRebuild run holds the lock on the backup folder {directory} ({holder}); nothing was " +
+                $"written. Wait for its Backup to finish.");
         }
     }
 

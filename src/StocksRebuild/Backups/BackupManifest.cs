@@ -40,7 +40,8 @@ public sealed record BackupManifest
         }
         catch (JsonException e)
         {
-            throw new RunbookException($"{path}: not a readable backup manifest ({e.Message}). Restore the manifest or move it away deliberately.", e);
+            throw new RunbookException($"{path}: not a readable backup manifest ({e.Message}). Restore the manifest or move it away deliberately.",
+                e);
         }
     }
 

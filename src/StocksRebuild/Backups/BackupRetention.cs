@@ -28,10 +28,12 @@ public sealed record PruneDecision(string File, DateTime TimestampUtc, bool Dele
 public static class BackupRetention
 {
     /// <summary>The decisions, newest first. Pure: the caller found the backups and the floor.</summary>
-    public static IReadOnlyList<PruneDecision> Decide(IEnumerable<(string file, DateTime utc)> backups, RetentionPolicy policy, DateTime nowUtc, string? floor)
+    public static IReadOnlyList<PruneDecision> Decide(IEnumerable<(string file, DateTime utc)> backups, RetentionPolicy policy, DateTime nowUtc,
+        string? floor)
     {
         if (policy.Keep is null && policy.KeepFor is null)
-            throw new RunbookException("Prune needs a rule: --keep=N (the newest N stay) and/or --keep-for=DURATION (e.g. 30d). Nothing was deleted.");
+            throw new RunbookException(
+                "Prune needs a rule: --keep=N (the newest N stay) and/or --keep-for=DURATION (e.g. 30d). Nothing was deleted.");
         var decisions = new List<PruneDecision>();
         var index = 0;
         foreach (var (file, utc) in backups.OrderByDescending(b => b.utc))
@@ -95,7 +97,8 @@ public static class BackupRetention
         {
             try
             {
-                BackupVerifier.Verify(new VerifyBackupOptions { BackupFile = Path.Combine(directory, file), BackupDirectory = directory }, RunbookLog.Silent);
+                BackupVerifier.Verify(new VerifyBackupOptions { BackupFile = Path.Combine(directory, file), BackupDirectory = directory },
+                    RunbookLog.Silent);
                 return file;
             }
             catch (RunbookException e)

@@ -8,7 +8,8 @@ public static class BackupSelection
         if (explicitFile is not null)
         {
             if (Directory.Exists(explicitFile))
-                throw new RunbookException($"--backup={explicitFile} is a directory; VerifyBackup takes one pg_dump custom-format file ({BackupName.Pattern}), not a directory-format dump.");
+                throw new RunbookException($"--backup={explicitFile} is a directory; VerifyBackup takes one pg_dump custom-format file " +
+                    $"({BackupName.Pattern}), not a directory-format dump.");
             if (!File.Exists(explicitFile))
                 throw new RunbookException($"--backup={explicitFile}: no such file.");
             return Judged(explicitFile);
@@ -18,7 +19,8 @@ public static class BackupSelection
             throw new RunbookException($"--backup-dir={backupDirectory}: no such folder. Give --backup=FILE or --backup-dir=DIR.");
 
         return Judged(BackupName.InFolder(backupDirectory).FirstOrDefault().Path
-            ?? throw new RunbookException($"No backup matching {BackupName.Pattern} in {backupDirectory}. Give --backup=FILE, or take one with --target=Backup."));
+            ?? throw new RunbookException($"No backup matching {BackupName.Pattern} in {backupDirectory}. Give --backup=FILE, or take one with " +
+                $"--target=Backup."));
     }
 
     /// <summary>
@@ -33,7 +35,8 @@ public static class BackupSelection
         if (!File.Exists(target))
             throw new RunbookException($"{path} is a link to {target}, which does not exist.");
         if (!BackupName.TryParse(Path.GetFileName(target), out _))
-            throw new RunbookException($"{target}: the name does not follow {BackupName.Pattern} with a real date and time, so its timestamp cannot be checked. Rename it or pick another backup."
+            throw new RunbookException($"{target}: the name does not follow {BackupName.Pattern} with a real date and time, so its timestamp " +
+                $"cannot be checked. Rename it or pick another backup."
                 + (target == path ? "" : $" ({path} is a link to it.)"));
         return target;
     }

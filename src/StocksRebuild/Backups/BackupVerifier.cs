@@ -34,7 +34,8 @@ public sealed record VerifiedBackup(
     {
         yield return $"Backup:          {Path}";
         yield return $"Size:            {SizeBytes:N0} bytes";
-        yield return $"Created:         {CreatedUtc:yyyy-MM-dd HH:mm:ss} UTC by pg_dump (age {Durations.Format(Age)}); name says {TimestampUtc:yyyy-MM-dd HH:mm}";
+        yield return $"Created:         {CreatedUtc:yyyy-MM-dd HH:mm:ss} UTC by pg_dump (age {Durations.Format(Age)}); name says " +
+            $"{TimestampUtc:yyyy-MM-dd HH:mm}";
         yield return $"Contents:        {Contents.Describe()}";
         yield return $"pg_dump version: {PgDumpVersion} (source server {SourceServerVersion})";
         yield return $"Source database: {SourceDatabase}";
@@ -57,7 +58,8 @@ public static partial class BackupVerifier
         var path = BackupSelection.Pick(options.BackupFile, options.BackupDirectory);
         var name = System.IO.Path.GetFileName(path);
         BackupName.TryParse(name, out var timestamp);
-        log.Info($"VerifyBackup: checking {path}" + (options.BackupFile is { } given && Path.GetFullPath(given) != Path.GetFullPath(path) ? $" (--backup={given} is a link to it)" : ""));
+        var link = options.BackupFile is { } given && Path.GetFullPath(given) != Path.GetFullPath(path) ? $" (--backup={given} is a link to it)" : "";
+        log.Info($"VerifyBackup: checking {path}{link}");
 
         var size = new FileInfo(path).Length;
         if (size == 0) throw Refuse(path, "the file is empty (0 bytes)");
@@ -84,7 +86,8 @@ public static partial class BackupVerifier
         if (!list.Succeeded)
         {
             if (list.ErrorText.Contains("unsupported version", StringComparison.OrdinalIgnoreCase))
-                throw Refuse(path, $"archive format {header.ArchiveVersion.ToString(2)} was written by a pg_dump newer than the local pg_restore {PgTools.VersionOf("pg_restore")} reads; restore with a newer pg_restore");
+                throw Refuse(path, $"archive format {header.ArchiveVersion.ToString(2)} was written by a pg_dump newer than the local pg_restore " +
+                    $"{PgTools.VersionOf("pg_restore")} reads; restore with a newer pg_restore");
             throw Refuse(path, $"pg_restore cannot read its table of contents: {list.ErrorText}");
         }
         var toc = string.Join("\n", list.StdOut);
@@ -93,17 +96,20 @@ public static partial class BackupVerifier
         var contents = ArchiveContents.Parse(toc);
         var missing = contents.MissingFor(Schema.Name, Validator.TablesThatMustHaveRows);
         if (missing.Count > 0)
-            throw Refuse(path, $"it lacks {string.Join(", ", missing)}: the archive is {contents.Describe()}; restoring it would leave \"{Schema.Name}\" without its data");
+            throw Refuse(path, $"it lacks {string.Join(", ", missing)}: the archive is {contents.Describe()}; restoring it would leave " +
+                $"\"{Schema.Name}\" without its data");
 
         // Age is the archive's own creation time: a name can be given to any file, the header only by pg_dump.
         var created = contents.CreatedUtc ?? throw Refuse(path, "its table of contents has no creation time");
         var skew = created - timestamp;
         if (skew.Duration() > NameTolerance)
-            throw Refuse(path, $"pg_dump created it at {created:yyyy-MM-dd HH:mm:ss} UTC, {Durations.Format(skew.Duration())} {(skew < TimeSpan.Zero ? "before" : "after")} the time in its name; " +
+            throw Refuse(path, $"pg_dump created it at {created:yyyy-MM-dd HH:mm:ss} UTC, {Durations.Format(skew.Duration())} " +
+                $"{(skew < TimeSpan.Zero ? "before" : "after")} the time in its name; " +
                                $"a renamed copy of another backup? If it is the one you mean, rename it {BackupName.For(created)}");
         var age = options.NowUtc - created;
         if (options.MaxAge is { } maxAge && age > maxAge)
-            throw Refuse(path, $"pg_dump created it {Durations.Format(age)} ago ({created:yyyy-MM-dd HH:mm:ss} UTC), longer than --max-backup-age={Durations.Format(maxAge)}");
+            throw Refuse(path, $"pg_dump created it {Durations.Format(age)} ago ({created:yyyy-MM-dd HH:mm:ss} UTC), longer than " +
+                $"--max-backup-age={Durations.Format(maxAge)}");
 
         // Reading every data block is what exposes a truncated or corrupt archive.
         var fullRead = ToolRun.Run(pgRestore, ["--file=/dev/null", path]);

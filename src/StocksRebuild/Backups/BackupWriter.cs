@@ -55,28 +55,33 @@ public static class BackupWriter
                 toolLog?.WriteLine(line);
                 if (line.StartsWith("pg_dump: dumping contents of table ", StringComparison.Ordinal))
                 {
-                    progress.Report(++dumped, tables, "tables", $"{line["pg_dump: dumping contents of table ".Length..].Trim('"')}, {new FileInfo(temporaryPath).Length:N0} bytes written");
+                    progress.Report(++dumped, tables, "tables",
+                        $"{line["pg_dump: dumping contents of table ".Length..].Trim('"')}, {new FileInfo(temporaryPath).Length:N0} bytes written");
                     return;
                 }
                 // The rest of --verbose (catalog reads, definitions saved) is the file's; warnings, errors and the unexpected are news.
                 var verbose = line.StartsWith("pg_dump: ", StringComparison.Ordinal)
-                              && !line.Contains("warning", StringComparison.OrdinalIgnoreCase) && !line.Contains("error", StringComparison.OrdinalIgnoreCase);
+                              && !line.Contains("warning", StringComparison.OrdinalIgnoreCase)
+                              && !line.Contains("error", StringComparison.OrdinalIgnoreCase);
                 if (!verbose) log.Info(line);
             }
             ToolResult result;
             try
             {
                 result = ToolRun.Run(pgDump,
-                    ["--format=custom", "--verbose", $"--snapshot={snapshot}", $"--file={temporaryPath}", "--dbname=" + LibpqConnInfo.ForDatabase(database)],
+                    ["--format=custom", "--verbose", $"--snapshot={snapshot}", $"--file={temporaryPath}",
+                        "--dbname=" + LibpqConnInfo.ForDatabase(database)],
                     server.ClientEnvironment(database),
                     new ToolRunOptions { OnStdErr = OnLine, Cancellation = run.Cancellation });
             }
             catch (OperationCanceledException e)
             {
-                throw new RunInterruptedException("Backup", "pg_dump was stopped; no backup was written and the older backups are intact.", "run --target=Backup again.", e);
+                throw new RunInterruptedException("Backup", "pg_dump was stopped; no backup was written and the older backups are intact.",
+                    "run --target=Backup again.", e);
             }
             if (!result.Succeeded)
-                throw new RunbookException($"Backup failed: pg_dump {result.HowItEnded}: {Secrets.Mask(LastErrors(result), server)}. No backup was written; older backups are intact.");
+                throw new RunbookException($"Backup failed: pg_dump {result.HowItEnded}: {Secrets.Mask(LastErrors(result), server)}. No backup was " +
+                    $"written; older backups are intact.");
             progress.Done(tables, "tables", $"{new FileInfo(temporaryPath).Length:N0} bytes");
             Flush(temporaryPath);
 
@@ -110,7 +115,9 @@ public static class BackupWriter
     /// <summary>With --verbose, pg_dump's last lines are its account of work; the failure is in the lines that say error.</summary>
     static string LastErrors(ToolResult result)
     {
-        var errors = result.StdErr.Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase) || l.Contains("fatal", StringComparison.OrdinalIgnoreCase)).TakeLast(5).ToList();
+        var errors = result.StdErr
+            .Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase) || l.Contains("fatal", StringComparison.OrdinalIgnoreCase))
+            .TakeLast(5).ToList();
         return errors.Count > 0 ? string.Join(Environment.NewLine, errors) : result.ErrorText;
     }
 
@@ -121,7 +128,8 @@ public static class BackupWriter
             ?? throw new RunbookException($"Backup refused: cannot read the server version from \"{serverVersion}\".");
         if (pgDump.Major < serverMajor)
             throw new RunbookException(
-                $"Backup refused: the local pg_dump {pgDump} is older than the server ({serverVersion}); an old pg_dump can write unusable backups of a newer server. Install pg_dump {serverMajor} or newer.");
+                $"Backup refused: the local pg_dump {pgDump} is older than the server ({serverVersion}); an old pg_dump can write unusable backups " +
+                    $"of a newer server. Install pg_dump {serverMajor} or newer.");
     }
 
     static void Flush(string path)

@@ -14,7 +14,9 @@ namespace StocksRebuild.Benchmarks;
 
 public sealed record BenchmarkOptions
 {
-    /// <summary>The database Ingest is measured in; the baselines use "&lt;it&gt;_baseline" and "&lt;it&gt;_restore". All are dropped and made again.</summary>
+    /// <summary>
+    /// The database Ingest is measured in; the baselines use "&lt;it&gt;_baseline" and "&lt;it&gt;_restore". All are dropped and made again.
+    /// </summary>
     public required string Database { get; init; }
     public int Securities { get; init; } = 5000;
     public int Years { get; init; } = 5;
@@ -54,18 +56,25 @@ public sealed class Benchmark(RunContext run, BenchmarkOptions options)
 
         // Ingest into an empty schema, against COPY of the same files into plain unindexed tables.
         IReadOnlyList<JobResult> jobs = [];
-        var ingest = Median("Ingest", () => { admin.DropCreate(options.Database, Consent.Checked, quiet); Migrator.Migrate(measured, options.Database, Consent.Checked); },
-            () => jobs = Ingestor.Ingest(measured, options.Database, new IngestOptions { SourceDirectory = drop }));
-        var copy = Median("COPY baseline", () => { admin.DropCreate(Baseline, Consent.Checked, quiet); Execute(Baseline, SqlFiles.Read("benchmark/baseline_tables.sql")); },
+        var ingest = Median("Ingest", () => MigratedEmpty(options.Database), () => jobs = IngestInto(options.Database, drop));
+        var copy = Median("COPY baseline",
+            () =>
+            {
+                admin.DropCreate(Baseline, Consent.Checked, quiet);
+                Execute(Baseline, SqlFiles.Read("benchmark/baseline_tables.sql"));
+            },
             () => CopyDrop(drop));
         var rows = jobs.Sum(j => j.Read);
-        figures.Add(new("Ingest, whole drop, into an empty schema", ingest, "s", "COPY into plain tables", copy, 2.0, $"{rows:N0} rows, {Megabytes(drop):0} MB"));
+        figures.Add(new("Ingest, whole drop, into an empty schema", ingest, "s", "COPY into plain tables", copy, 2.0, $"{rows:N0} rows, " +
+            $"{Megabytes(drop):0} MB"));
 
-        var rerun = Median("Ingest rerun", () => { }, () => jobs = Ingestor.Ingest(measured, options.Database, new IngestOptions { SourceDirectory = drop }));
-        if (jobs.Any(j => j.Inserted + j.Updated > 0)) throw new RunbookException("Benchmark: the rerun of Ingest changed rows; it must change none.");
+        var rerun = Median("Ingest rerun", () => { }, () => jobs = IngestInto(options.Database, drop));
+        if (jobs.Any(j => j.Inserted + j.Updated > 0))
+            throw new RunbookException("Benchmark: the rerun of Ingest changed rows; it must change none.");
         figures.Add(new("Ingest rerun of the same drop (nothing changes)", rerun, "s", "the first Ingest", ingest, 1.0));
         foreach (var job in jobs)
-            figures.Add(new($"  job {job.Job} (rerun)", job.Read / Math.Max(job.Duration.TotalSeconds, 0.001), "rows/s", Detail: $"{job.Read:N0} rows in {job.Duration.TotalSeconds:0.00} s"));
+            figures.Add(new($"  job {job.Job} (rerun)", job.Read / Math.Max(job.Duration.TotalSeconds, 0.001), "rows/s", Detail: $"{job.Read:N0} " +
+                $"rows in {job.Duration.TotalSeconds:0.00} s"));
 
         // Backup against bare pg_dump -Fc, of the same database.
         var backups = Path.Combine(options.WorkDirectory, "backups");
@@ -73,10 +82,12 @@ public sealed class Benchmark(RunContext run, BenchmarkOptions options)
         var ours = Median("Backup", () => ResetFolder(backups),
             () => backup = BackupWriter.Backup(measured, options.Database, backups)); // the folder is emptied before each run: no name collides
         var bare = Median("pg_dump -Fc", () => File.Delete(Path.Combine(options.WorkDirectory, "bare.dump")),
-            () => Tool("pg_dump", ["--format=custom", "--file=" + Path.Combine(options.WorkDirectory, "bare.dump"), "--dbname=" + LibpqConnInfo.ForDatabase(options.Database)], options.Database));
+            () => Tool("pg_dump", ["--format=custom", "--file=" + Path.Combine(options.WorkDirectory, "bare.dump"),
+                "--dbname=" + LibpqConnInfo.ForDatabase(options.Database)], options.Database));
         figures.Add(new("Backup", ours, "s", "pg_dump -Fc", bare, 1.10, $"{new FileInfo(backup).Length / 1048576.0:0} MB"));
 
-        var verify = Median("VerifyBackup", () => { }, () => BackupVerifier.Verify(new VerifyBackupOptions { BackupFile = backup, BackupDirectory = backups }, quiet));
+        var verifyOptions = new VerifyBackupOptions { BackupFile = backup, BackupDirectory = backups };
+        var verify = Median("VerifyBackup", () => { }, () => BackupVerifier.Verify(verifyOptions, quiet));
         figures.Add(new("VerifyBackup (reads every data block)", verify, "s", Detail: "information: no baseline"));
 
         // Restore with one job and with the default, against bare pg_restore of the same file.
@@ -136,10 +147,18 @@ public sealed class Benchmark(RunContext run, BenchmarkOptions options)
 
     void IngestFresh(string drop)
     {
-        admin.DropCreate(options.Database, Consent.Checked, quiet);
-        Migrator.Migrate(measured, options.Database, Consent.Checked);
-        Ingestor.Ingest(measured, options.Database, new IngestOptions { SourceDirectory = drop });
+        MigratedEmpty(options.Database);
+        IngestInto(options.Database, drop);
     }
+
+    void MigratedEmpty(string database)
+    {
+        admin.DropCreate(database, Consent.Checked, quiet);
+        Migrator.Migrate(measured, database, Consent.Checked);
+    }
+
+    IReadOnlyList<JobResult> IngestInto(string database, string drop) =>
+        Ingestor.Ingest(measured, database, new IngestOptions { SourceDirectory = drop });
 
     double Median(string what, Action prepare, Action run)
     {

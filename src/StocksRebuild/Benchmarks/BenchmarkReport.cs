@@ -8,7 +8,8 @@ namespace StocksRebuild.Benchmarks;
 /// One row of the benchmark: our figure, the baseline measured in the same run, their ratio and the goal
 /// the ratio must meet (none for figures that are information only).
 /// </summary>
-public sealed record Figure(string Name, double Ours, string Unit, string? BaselineName = null, double? Baseline = null, double? Goal = null, string Detail = "")
+public sealed record Figure(string Name, double Ours, string Unit, string? BaselineName = null, double? Baseline = null, double? Goal = null,
+    string Detail = "")
 {
     public double? Ratio => Baseline is > 0 ? Ours / Baseline : null;
 
@@ -28,7 +29,8 @@ public sealed record BenchmarkReport(IReadOnlyDictionary<string, string> Environ
         _ => v.ToString("0.##", CultureInfo.InvariantCulture) + " " + unit,
     };
 
-    static string Goal(Figure f) => f.Goal is not { } g ? "" : (f.Baseline is null ? $"≤ {Number(g, f.Unit)}" : $"≤ {g.ToString("0.0#", CultureInfo.InvariantCulture)}×");
+    static string Goal(Figure f)
+        => f.Goal is not { } g ? "" : (f.Baseline is null ? $"≤ {Number(g, f.Unit)}" : $"≤ {g.ToString("0.0#", CultureInfo.InvariantCulture)}×");
 
     static string Verdict(Figure f) => f.Passed switch { true => "pass", false => "MISSED", null => "" };
 
@@ -58,7 +60,8 @@ public sealed record BenchmarkReport(IReadOnlyDictionary<string, string> Environ
         text.AppendLine().AppendLine("| " + string.Join(" | ", Header) + " |");
         text.AppendLine("|" + string.Concat(Header.Select(_ => "---|")));
         foreach (var row in Rows()) text.AppendLine("| " + string.Join(" | ", row) + " |");
-        text.AppendLine().AppendLine(Passed ? "Every goal met." : "Goals missed: " + string.Join(", ", Figures.Where(f => f.Passed == false).Select(f => f.Name)) + ".");
+        text.AppendLine().AppendLine(Passed ? "Every goal met." : "Goals missed: " + string.Join(", ",
+            Figures.Where(f => f.Passed == false).Select(f => f.Name)) + ".");
         return text.ToString();
     }
 

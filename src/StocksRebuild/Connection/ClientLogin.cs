@@ -31,7 +31,8 @@ public static class ClientLogin
         const UnixFileMode groupOrOthers = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
                                            | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
         if ((mode & groupOrOthers) == 0) return null;
-        return $"The password file {file} has mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')}: libpq ignores a password file that group or others can read " +
+        return $"The password file {file} has mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')}: libpq ignores a password file that group or " +
+            $"others can read " +
                $"(Npgsql reads it anyway, which is why the tool's own checks passed). Run: chmod 0600 {file}";
     }
 }

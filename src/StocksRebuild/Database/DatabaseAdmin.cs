@@ -45,7 +45,8 @@ public sealed class DatabaseAdmin(ServerConnection server, string maintenanceDat
             Execute(Statements.DropDatabase(database));
             // Between the two statements the database is gone: an interruption here must say so.
             if (cancellation.IsCancellationRequested)
-                throw new RunInterruptedException("DropCreate", $"\"{database}\" was dropped and not created again.", "run the target again (DropCreate creates it).");
+                throw new RunInterruptedException("DropCreate", $"\"{database}\" was dropped and not created again.", "run the target again " +
+                    "(DropCreate creates it).");
         }
         else
         {

@@ -18,7 +18,8 @@ public static class DatabaseName
             throw new RunbookException($"--{flag} contains a NUL byte.");
         var bytes = Encoding.UTF8.GetByteCount(name);
         if (bytes > MaxBytes)
-            throw new RunbookException($"--{flag}={name} is {bytes} bytes long; PostgreSQL keeps {MaxBytes} and would silently address another name.");
+            throw new RunbookException(
+                $"--{flag}={name} is {bytes} bytes long; PostgreSQL keeps {MaxBytes} and would silently address another name.");
         return name;
     }
 

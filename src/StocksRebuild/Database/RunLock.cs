@@ -82,7 +82,8 @@ public sealed class RunLock : IDisposable
                 waited = true;
                 // Ctrl-C while waiting (--wait-for-lock=10m) must not wait out the ten minutes.
                 if (cancellation.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(500)))
-                    throw new RunInterruptedException("the wait for the lock", $"nothing was changed; \"{database}\" is as the other run leaves it.", "run the target again when that run has finished.");
+                    throw new RunInterruptedException("the wait for the lock", $"nothing was changed; \"{database}\" is as the other run leaves it.",
+                        "run the target again when that run has finished.");
             }
             lock (Held) Held[key] = (connection, mode, 1);
             return new RunLock(key);

@@ -26,7 +26,8 @@ public sealed class ColumnLimits
             command.Parameters.AddWithValue("table", qualifiedTable);
             using var reader = command.ExecuteReader();
             while (reader.Read())
-                catalog[reader.GetString(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetInt32(3));
+                catalog[reader.GetString(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2),
+                    reader.IsDBNull(3) ? null : reader.GetInt32(3));
         }
         var checks = new List<(int, string, Func<CsvRecord, int, string?>)>();
         for (var i = 0; i < columns.Count; i++)

@@ -52,7 +52,8 @@ public sealed class CsvJob : IIngestJob
             {
                 context.Transaction.Rollback("direct");
                 context.FilesRead.Clear();
-                context.Log.Info($"Ingest {Name}: the database refused the direct load ({e.SqlState}: {e.MessageText}); staging the files to name the rows at fault.");
+                context.Log.Info($"Ingest {Name}: the database refused the direct load ({e.SqlState}: {e.MessageText}); staging the files to name " +
+                    $"the rows at fault.");
             }
         }
         return LoadStaged(context, resolve, Checked);
@@ -81,7 +82,8 @@ public sealed class CsvJob : IIngestJob
         var loaded = clock.Elapsed;
         foreach (var (_, createStatement) in deferred) Execute(context, createStatement);
         Execute(context, Statements.Analyze(Name));
-        context.Log.Info($"Ingest {Name}: read and loaded in {loaded.TotalSeconds:0.0}s; {deferred.Count} key(s) and index(es) built and the table analyzed in {(clock.Elapsed - loaded).TotalSeconds:0.0}s");
+        context.Log.Info($"Ingest {Name}: read and loaded in {loaded.TotalSeconds:0.0}s; {deferred.Count} key(s) and index(es) built and the table " +
+            $"analyzed in {(clock.Elapsed - loaded).TotalSeconds:0.0}s");
         return new JobResult(Name, rows, rows, 0, context.FilesRead);
     }
 
@@ -116,7 +118,8 @@ public sealed class CsvJob : IIngestJob
             var key = StagingDiagnosis.PrimaryKey(context, Table);
             Execute(context, Statements.CreateUniqueIndex(Statements.Qualified("pg_temp", StagingTable.Name(Name)), key));
             var (inserted, updated) = Upsert(context);
-            context.Log.Info($"Ingest {Name}: read and staged in {stagedAfter.TotalSeconds:0.0}s, upserted in {(clock.Elapsed - stagedAfter).TotalSeconds:0.0}s");
+            context.Log.Info($"Ingest {Name}: read and staged in {stagedAfter.TotalSeconds:0.0}s, upserted in " +
+                $"{(clock.Elapsed - stagedAfter).TotalSeconds:0.0}s");
             return new JobResult(Name, staged, inserted, updated, context.FilesRead);
         }
         catch (PostgresException e) when (IsRefusal(e))

@@ -42,7 +42,8 @@ public static class CsvSource
         var lastLine = 1;
         try
         {
-            using var reader = Sep.New(',').Reader(o => o with { Unescape = true, Trim = SepTrim.Outer, DisableColCountCheck = true, HasHeader = false }).From(text);
+            using var reader = Sep.New(',').Reader(o => o with { Unescape = true, Trim = SepTrim.Outer, DisableColCountCheck = true,
+                HasHeader = false }).From(text);
             if (!reader.MoveNext())
             {
                 errors.Add(displayName, 1, null, "the file has no header row");
@@ -65,12 +66,14 @@ public static class CsvSource
                 // A quote opened and never closed swallows every later line into one field: say so, where it opened.
                 if (row.Span.Count('"') % 2 == 1)
                 {
-                    errors.Add(displayName, record.Line, null, "a quoted field starting on this line is never closed (an unclosed \"); the lines after it were read into that field");
+                    errors.Add(displayName, record.Line, null, "a quoted field starting on this line is never closed (an unclosed \"); the lines " +
+                        "after it were read into that field");
                     continue;
                 }
                 if (row.Span.Length > MaxRowChars)
                 {
-                    errors.Add(displayName, record.Line, null, $"the row is {row.Span.Length:N0} characters long; the limit is {MaxRowChars:N0} (an unclosed quote?)");
+                    errors.Add(displayName, record.Line, null, $"the row is {row.Span.Length:N0} characters long; the limit is {MaxRowChars:N0} " +
+                        $"(an unclosed quote?)");
                     continue;
                 }
                 if (row.ColCount != headerWidth)
@@ -119,17 +122,26 @@ public static class CsvSource
             if (field.IsEmpty)
             {
                 record.SetNull(c);
-                if (!column.Nullable && map[c] >= 0) { errors.Add(record.File, record.Line, column.Name, "is empty; a value is required"); ok = false; }
+                if (!column.Nullable && map[c] >= 0)
+                {
+                    errors.Add(record.File, record.Line, column.Name, "is empty; a value is required");
+                    ok = false;
+                }
                 continue;
             }
             bool? parsed = column.Type switch
             {
-                CsvType.BigInt or CsvType.SmallInt when IsWholeNumber(field) && !long.TryParse(field, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) =>
-                    Refuse(errors, record, column, $"{Shorten(field)} is outside the range of a whole number the database holds (bigint: {long.MinValue} to {long.MaxValue})"),
+                CsvType.BigInt or CsvType.SmallInt when IsWholeNumber(field) && !long.TryParse(field, NumberStyles.AllowLeadingSign,
+                    CultureInfo.InvariantCulture, out _) =>
+                    Refuse(errors, record, column, $"{Shorten(field)} is outside the range of a whole number the database holds (bigint: " +
+                        $"{long.MinValue} to {long.MaxValue})"),
                 CsvType.BigInt => long.TryParse(field, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) && Set(record, c, l),
-                CsvType.SmallInt => long.TryParse(field, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var s) && Set(record, c, s), // its range: ColumnLimits, from the catalog
-                CsvType.Numeric => decimal.TryParse(field, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var d) && Set(record, c, d),
-                CsvType.Date => DateOnly.TryParseExact(field, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) && Set(record, c, day),
+                // A smallint's range is checked by ColumnLimits, from the catalog.
+                CsvType.SmallInt => long.TryParse(field, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var s) && Set(record, c, s),
+                CsvType.Numeric => decimal.TryParse(field, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint,
+                    CultureInfo.InvariantCulture, out var d) && Set(record, c, d),
+                CsvType.Date => DateOnly.TryParseExact(field, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None,
+                    out var day) && Set(record, c, day),
                 _ => Set(record, c, field.ToString()),
             };
             if (parsed is null) { ok = false; continue; }

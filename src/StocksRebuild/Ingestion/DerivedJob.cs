@@ -20,7 +20,8 @@ public sealed class DerivedJob(string name) : IIngestJob
             reader.Read();
             return new JobResult(Name, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), []);
         }
-        catch (PostgresException e) when (e.SqlState.StartsWith("23", StringComparison.Ordinal) || e.SqlState.StartsWith("22", StringComparison.Ordinal))
+        catch (PostgresException e) when (e.SqlState.StartsWith("23", StringComparison.Ordinal)
+                                          || e.SqlState.StartsWith("22", StringComparison.Ordinal))
         {
             throw new IngestException(Name, [$"deriving {Name}: {e.SqlState}: {e.MessageText}{(e.Detail is null ? "" : " " + e.Detail)}"], false, e);
         }

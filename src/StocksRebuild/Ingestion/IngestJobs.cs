@@ -67,12 +67,14 @@ public static partial class IngestJobs
                 if (options.TickerValidTo == ValidToConvention.Inclusive)
                 {
                     if (row.Date(validTo) < row.Date(validFrom))
-                        errors.Add(row, "valid_to", $"{row.Date(validTo):yyyy-MM-dd} is before valid_from {row.Date(validFrom):yyyy-MM-dd} (--ticker-valid-to=inclusive: the last day held)");
+                        errors.Add(row, "valid_to", $"{row.Date(validTo):yyyy-MM-dd} is before valid_from {row.Date(validFrom):yyyy-MM-dd} " +
+                            $"(--ticker-valid-to=inclusive: the last day held)");
                     else row.Set(validTo, row.Date(validTo).AddDays(1));
                 }
                 else if (row.Date(validTo) <= row.Date(validFrom))
                     errors.Add(row, "valid_to", $"{row.Date(validTo):yyyy-MM-dd} is not after valid_from {row.Date(validFrom):yyyy-MM-dd} " +
-                                                "(valid_to is the first day the ticker no longer applies; for files giving the last day held, --ticker-valid-to=inclusive)");
+                                                "(valid_to is the first day the ticker no longer applies; for files giving the last day held, " +
+                                                    "--ticker-valid-to=inclusive)");
             },
         };
     }
@@ -154,13 +156,15 @@ public static partial class IngestJobs
                     case null: break;
                     case "split":
                         if (row.IsNull(splitRatio) || row.Decimal(splitRatio) <= 0)
-                            errors.Add(row, "split_ratio", row.IsNull(splitRatio) ? "a split needs a split_ratio" : $"{row.Decimal(splitRatio)} is not above 0");
+                            errors.Add(row, "split_ratio", row.IsNull(splitRatio) ? "a split needs a split_ratio" : $"{row.Decimal(splitRatio)} is " +
+                                $"not above 0");
                         if (!row.IsNull(cashAmount))
                             errors.Add(row, "cash_amount", "a split carries no cash_amount");
                         break;
                     case "dividend":
                         if (row.IsNull(cashAmount) || row.Decimal(cashAmount) <= 0)
-                            errors.Add(row, "cash_amount", row.IsNull(cashAmount) ? "a dividend needs a cash_amount" : $"{row.Decimal(cashAmount)} is not above 0");
+                            errors.Add(row, "cash_amount", row.IsNull(cashAmount) ? "a dividend needs a cash_amount" : $"{row.Decimal(cashAmount)} " +
+                                $"is not above 0");
                         if (!row.IsNull(splitRatio))
                             errors.Add(row, "split_ratio", "a dividend carries no split_ratio");
                         break;

@@ -35,7 +35,11 @@ public static class IngestionLog
         using var command = new NpgsqlCommand(SqlFiles.Read("ingest/log/abandoned.sql"), connection);
         using var reader = command.ExecuteReader();
         while (reader.Read())
-            log.Warning($"Ingest: run {reader.GetInt64(0)} of {reader.GetString(1)} (started {reader.GetDateTime(2).ToUniversalTime():yyyy-MM-dd HH:mm:ss}Z) never finished; marked failed. Its transaction was rolled back by the server.");
+        {
+            var started = reader.GetDateTime(2).ToUniversalTime();
+            log.Warning($"Ingest: run {reader.GetInt64(0)} of {reader.GetString(1)} (started {started:yyyy-MM-dd HH:mm:ss}Z) never finished; " +
+                        "marked failed. Its transaction was rolled back by the server.");
+        }
     }
 
     public static long Started(NpgsqlConnection connection, string job)
@@ -51,7 +55,8 @@ public static class IngestionLog
         using var command = new NpgsqlCommand(SqlFiles.Read("ingest/log/finished.sql"), connection, transaction);
         command.Parameters.AddWithValue("run_id", runId);
         command.Parameters.AddWithValue("status", status);
-        command.Parameters.AddWithValue("source_files", JsonSerializer.Serialize(files.Select(f => new { file = f.File, sha256 = f.Sha256, bytes = f.Bytes, rows = f.Rows })));
+        command.Parameters.AddWithValue("source_files", JsonSerializer.Serialize(files.Select(f => new { file = f.File, sha256 = f.Sha256,
+            bytes = f.Bytes, rows = f.Rows })));
         command.Parameters.AddWithValue("rows_read", result?.Read ?? files.Sum(f => f.Rows));
         command.Parameters.AddWithValue("rows_inserted", result?.Inserted ?? 0L);
         command.Parameters.AddWithValue("rows_updated", result?.Updated ?? 0L);

@@ -47,11 +47,13 @@ public static class Ingestor
         using var runLock = RunLock.Acquire(server, database, log);
         var pending = Migrator.Plan(server, database).Pending;
         if (pending.Count > 0)
-            throw new RunbookException($"Ingest refused: \"{database}\" lacks migrations {string.Join(", ", pending)}; run --target=Migrate first. Nothing was changed.");
+            throw new RunbookException($"Ingest refused: \"{database}\" lacks migrations {string.Join(", ", pending)}; run --target=Migrate first. " +
+                $"Nothing was changed.");
 
         log.Info($"Ingest: {IngestJobs.InOrder.Count} jobs from {drop.Directory}");
         foreach (var ignored in drop.Ignored)
-            log.Warning($"Ingest: {ignored} is read by no job and ignored" + (options.IgnoreExtraFiles ? " (--ignore-extra-files)" : " (documentation)"));
+            log.Warning($"Ingest: {ignored} is read by no job and ignored" + (options.IgnoreExtraFiles
+                ? " (--ignore-extra-files)" : " (documentation)"));
         var results = new List<JobResult>();
         using var logConnection = server.Open(database);
         using var connection = server.Open(database);
@@ -118,9 +120,13 @@ public static class Ingestor
                 NpgsqlException n => new RunbookException(Secrets.Mask($"Ingest {job.Name} failed and was rolled back: {n.Message}", server), n),
                 _ => null,
             };
-            try { transaction.Rollback(); } catch (Exception) when (connection.State != System.Data.ConnectionState.Open) { /* the connection is gone, and the transaction with it */ }
-            try { IngestionLog.Finished(logConnection, null, runId, JobOutcome.Failed(context.FilesRead, (failure ?? e).Message, options.LoggedFor(job.Name))); }
-            catch (NpgsqlException logFailure) { log.Warning($"Ingest {job.Name}: could not mark run {runId} failed in ingestion_log ({logFailure.Message}); it stays 'running'."); }
+            try { transaction.Rollback(); }
+            // When the connection is gone, the transaction went with it.
+            catch (Exception) when (connection.State != System.Data.ConnectionState.Open) { }
+            try { IngestionLog.Finished(logConnection, null, runId, JobOutcome.Failed(context.FilesRead, (failure ?? e).Message,
+                options.LoggedFor(job.Name))); }
+            catch (NpgsqlException logFailure) { log.Warning($"Ingest {job.Name}: could not mark run {runId} failed in ingestion_log " +
+                $"({logFailure.Message}); it stays 'running'."); }
             if (failure is null) throw;
             throw failure;
         }

@@ -71,7 +71,10 @@ public sealed class SourceDrop
             extra.AddRange(inside.Folders.Select(f => $"{folder}/{f}/"));
         }
         if (top.Folders.Count(f => f.Equals("prices", StringComparison.OrdinalIgnoreCase)) > 1)
-            problems.Add($"{string.Join(" and ", top.Folders.Where(f => f.Equals("prices", StringComparison.OrdinalIgnoreCase)).Select(f => f + "/"))} differ only by case; keep one");
+        {
+            var twins = top.Folders.Where(f => f.Equals("prices", StringComparison.OrdinalIgnoreCase)).Select(f => f + "/");
+            problems.Add($"{string.Join(" and ", twins)} differ only by case; keep one");
+        }
         prices.Sort(StringComparer.Ordinal);
         if (prices.Count == 0) missing.Add("prices_daily.csv or prices/*.csv");
         else found["prices_daily"] = prices;
@@ -79,7 +82,8 @@ public sealed class SourceDrop
         if (missing.Count > 0)
             throw new RunbookException(
                 $"Ingest refused: the source folder {directory} lacks {string.Join(", ", missing)}. " +
-                "A drop holds securities.csv, ticker_history.csv, prices_daily.csv or prices/*.csv, corporate_actions.csv and fundamentals.csv. Nothing was changed.");
+                "A drop holds securities.csv, ticker_history.csv, prices_daily.csv or prices/*.csv, corporate_actions.csv and fundamentals.csv. " +
+                    "Nothing was changed.");
         if (problems.Count > 0)
             throw new RunbookException($"Ingest refused: in {directory}, {string.Join("; ", problems)}. Nothing was changed.");
 
@@ -87,8 +91,10 @@ public sealed class SourceDrop
         var unread = extra.Where(e => !IsDocumentation(e)).Order(StringComparer.Ordinal).ToList();
         if (unread.Count > 0 && !ignoreExtraFiles)
             throw new RunbookException(
-                $"Ingest refused: no job reads {string.Join(", ", unread)} in {directory}. A file no job reads would be data left behind without a word: " +
-                "move it out of the drop, rename it to what it is (e.g. prices/NAME.csv), or give --ignore-extra-files to load the rest and list it as ignored. Nothing was changed.");
+                $"Ingest refused: no job reads {string.Join(", ", unread)} in {directory}. A file no job reads would be data left behind without a " +
+                    $"word: " +
+                "move it out of the drop, rename it to what it is (e.g. prices/NAME.csv), or give --ignore-extra-files to load the rest and list " +
+                    "it as ignored. Nothing was changed.");
         return new SourceDrop(directory, found, extra.Order(StringComparer.Ordinal).ToList());
     }
 

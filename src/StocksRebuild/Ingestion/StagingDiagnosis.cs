@@ -24,7 +24,8 @@ static class StagingDiagnosis
             found.Add((file, line, $"{string.Join(", ", key)}: ({values}) is also at {files[firstFile]}:{firstLine}"));
 
         foreach (var fk in ForeignKeysOf(context, job))
-            foreach (var (file, line, values) in Read(context, fk.OrphanRowsSql(stage), files, limit, r => (r.GetInt16(0), r.GetInt64(1), r.GetString(2))))
+            foreach (var (file, line, values) in Read(context, fk.OrphanRowsSql(stage), files, limit,
+                         r => (r.GetInt16(0), r.GetInt64(1), r.GetString(2))))
                 found.Add((file, line, $"{string.Join(", ", fk.ChildColumns)}: {values} is not in {fk.ParentTable}"));
 
         found.AddRange(JobSpecific(context, $"ingest/{job}/diagnose.sql", files, limit));
@@ -49,7 +50,8 @@ static class StagingDiagnosis
     {
         var columns = string.Join(", ", key.Select(DatabaseName.Quote));
         return $"SELECT src_file, src_line, {ForeignKey.Text(key, "d")}, first_file, first_line FROM (" +
-               $"SELECT *, row_number() OVER same_key AS n, first_value(src_file) OVER same_key AS first_file, first_value(src_line) OVER same_key AS first_line " +
+               $"SELECT *, row_number() OVER same_key AS n, first_value(src_file) OVER same_key AS first_file, first_value(src_line) OVER same_key " +
+                   $"AS first_line " +
                $"FROM {Statements.Qualified("pg_temp", stage)} WINDOW same_key AS (PARTITION BY {columns} ORDER BY src_file, src_line)) AS d " +
                "WHERE n > 1 ORDER BY src_file, src_line LIMIT @limit";
     }

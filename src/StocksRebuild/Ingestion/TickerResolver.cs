@@ -45,9 +45,10 @@ public sealed class TickerResolver
                 : $"{reason}: ticker_history has {other}, and tickers are matched exactly, case included";
         }
         if (list.FirstOrDefault(p => p.to == day) is { to: not null } ended)
-            return $"{reason}: security {ended.security} held it until {day:yyyy-MM-dd}, exclusive (valid_to is the first day it no longer applies; " +
-                   "a drop whose valid_to is the last day held loads with --ticker-valid-to=inclusive)";
-        var held = string.Join(", ", list.OrderBy(p => p.from).Take(3).Select(p => $"security {p.security} from {p.from:yyyy-MM-dd} to {(p.to is { } t ? $"{t:yyyy-MM-dd} (exclusive)" : "now")}"));
+            return $"{reason}: security {ended.security} held it until {day:yyyy-MM-dd}, exclusive (valid_to is the first day it no longer " +
+                   "applies; a drop whose valid_to is the last day held loads with --ticker-valid-to=inclusive)";
+        var held = string.Join(", ", list.OrderBy(p => p.from).Take(3).Select(p => $"security {p.security} from {p.from:yyyy-MM-dd} to " +
+            $"{(p.to is { } t ? $"{t:yyyy-MM-dd} (exclusive)" : "now")}"));
         return $"{reason} (ticker_history: {held})";
     }
 }

@@ -35,9 +35,11 @@ public static class Migrator
         foreach (var (name, sha256) in applied)
         {
             if (!known.TryGetValue(name, out var script))
-                throw new RunbookException($"Migrate refused: {name} was applied to \"{database}\" but is no longer in sql/migrations. Restore the script; never delete an applied migration.");
+                throw new RunbookException($"Migrate refused: {name} was applied to \"{database}\" but is no longer in sql/migrations. Restore the " +
+                    $"script; never delete an applied migration.");
             if (ChecksumJournal.Sha256(script.Contents) != sha256)
-                throw new RunbookException($"Migrate refused: sql/migrations/{name} was changed after it was applied to \"{database}\" (checksum differs). Revert the edit and add a new migration instead.");
+                throw new RunbookException($"Migrate refused: sql/migrations/{name} was changed after it was applied to \"{database}\" (checksum " +
+                    $"differs). Revert the edit and add a new migration instead.");
         }
         return new MigrationPlan(
             applied.Keys.Order(StringComparer.Ordinal).ToList(),
@@ -96,7 +98,8 @@ public static class Migrator
         {
             if (cancellation.IsCancellationRequested)
                 throw new RunInterruptedException("Migrate",
-                    $"\"{database}\" has every script up to {applied.LastOrDefault() ?? plan.Applied.LastOrDefault() ?? "none"} applied and journalled; {script.Name} and later did not run.",
+                    $"\"{database}\" has every script up to {applied.LastOrDefault() ?? plan.Applied.LastOrDefault() ?? "none"} applied and " +
+                        $"journalled; {script.Name} and later did not run.",
                     "run --target=Migrate again to apply the rest.");
             var dbUpLog = new DbUpLog(log, server);
             var result = DeployChanges.To
@@ -112,7 +115,8 @@ public static class Migrator
             if (!result.Successful)
                 throw new RunbookException(
                     $"Migrate stopped at {result.ErrorScript?.Name}: {Describe(result.Error, result.ErrorScript, dbUpLog.FailedBlock, server)}. " +
-                    "That script was rolled back and is not journalled; scripts after it did not run. Runbook: drop the database, fix the migration, restart the rebuild.",
+                    "That script was rolled back and is not journalled; scripts after it did not run. Runbook: drop the database, fix the " +
+                        "migration, restart the rebuild.",
                     result.Error);
             applied.Add(script.Name);
             log.Info($"Migrate: applied {script.Name}");

@@ -48,20 +48,23 @@ public static class OperationalStatus
         report = report with { BackupsTotal = backups.Count, NewestBackupSizeBytes = size };
         if (created is not { } createdUtc)
         {
-            findings.Add(new("backup", StatusLevel.Critical, $"{Path.GetFileName(newest)}: pg_restore cannot read its table of contents{(unreadable.Length > 0 ? $": {unreadable}" : " (no creation time)")}"));
+            findings.Add(new("backup", StatusLevel.Critical, $"{Path.GetFileName(newest)}: pg_restore cannot read its table of " +
+                $"contents{(unreadable.Length > 0 ? $": {unreadable}" : " (no creation time)")}"));
             return report;
         }
         var age = options.NowUtc - createdUtc;
         var tooOld = options.MaxBackupAge is { } max && age > max;
         findings.Add(new("backup", tooOld ? StatusLevel.Critical : StatusLevel.Ok,
             $"newest {Path.GetFileName(newest)}, {size:N0} bytes, created {Durations.Format(age)} ago" +
-            (options.MaxBackupAge is { } limit ? $" (limit {Durations.Format(limit)}, --max-backup-age{(tooOld ? ": backups have stopped?" : "")})" : " (no limit given: --max-backup-age)") +
+            (options.MaxBackupAge is { } limit
+                ? $" (limit {Durations.Format(limit)}, --max-backup-age{(tooOld ? ": backups have stopped?" : "")})"
+                : " (no limit given: --max-backup-age)") +
             $"; {backups.Count} backup(s) in {options.BackupDirectory}"));
 
         var free = new DriveInfo(Path.GetFullPath(options.BackupDirectory)).AvailableFreeSpace;
         var space = free < size ? StatusLevel.Critical : free < 2 * size ? StatusLevel.Warning : StatusLevel.Ok;
-        findings.Add(new("disk", space, $"{free:N0} bytes free in {options.BackupDirectory}, the newest backup is {size:N0}" +
-                                        (space == StatusLevel.Critical ? ": the next backup would not fit" : space == StatusLevel.Warning ? ": room for one more" : "")));
+        var room = space switch { StatusLevel.Critical => ": the next backup would not fit", StatusLevel.Warning => ": room for one more", _ => "" };
+        findings.Add(new("disk", space, $"{free:N0} bytes free in {options.BackupDirectory}, the newest backup is {size:N0}{room}"));
         return report with { NewestBackupAgeSeconds = Math.Max(0, age.TotalSeconds) };
     }
 
@@ -71,12 +74,14 @@ public static class OperationalStatus
         var history = File.Exists(path) ? RehearsalHistory.Read(path).Where(e => e.Database == options.Database).ToList() : [];
         if (history.Count == 0)
         {
-            findings.Add(new("rehearsal", StatusLevel.Warning, $"no rehearsal of \"{options.Database}\" in {path}: an untested backup is a hope, run --target=Rehearsal"));
+            findings.Add(new("rehearsal", StatusLevel.Warning, $"no rehearsal of \"{options.Database}\" in {path}: an untested backup is a hope, " +
+                $"run --target=Rehearsal"));
             return report;
         }
         var last = history[^1];
         var lastSuccess = history.LastOrDefault(e => e.Status == RehearsalStatus.Passed);
-        var level = last.Status switch { RehearsalStatus.Passed => StatusLevel.Ok, RehearsalStatus.Interrupted => StatusLevel.Warning, _ => StatusLevel.Critical };
+        var level = last.Status switch { RehearsalStatus.Passed => StatusLevel.Ok, RehearsalStatus.Interrupted => StatusLevel.Warning,
+            _ => StatusLevel.Critical };
         findings.Add(new("rehearsal", level, $"last {last.StartedUtc:yyyy-MM-dd HH:mm}Z {last.Status.ToString().ToLowerInvariant()}" +
             (last.RtoSeconds is { } rto ? $", RTO {Durations.Format(TimeSpan.FromSeconds(rto))}" : "") +
             (last.RpoSeconds is { } rpo ? $", RPO {Durations.Format(TimeSpan.FromSeconds(rpo))}" : "") +
@@ -96,7 +101,8 @@ public static class OperationalStatus
         {
             var plan = Migrator.Plan(server, options.Database);
             findings.Add(new("migrations", plan.Pending.Count == 0 ? StatusLevel.Ok : StatusLevel.Warning,
-                plan.Pending.Count == 0 ? $"{plan.Applied.Count} applied, none pending" : $"{plan.Pending.Count} pending: {string.Join(", ", plan.Pending)} (--target=Migrate)"));
+                plan.Pending.Count == 0 ? $"{plan.Applied.Count} applied, none pending" : $"{plan.Pending.Count} pending: " +
+                    $"{string.Join(", ", plan.Pending)} (--target=Migrate)"));
             report = report with { MigrationsPending = plan.Pending.Count };
 
             using var connection = server.Open(options.Database, readOnly: true);
@@ -108,7 +114,8 @@ public static class OperationalStatus
                 jobs++;
                 var status = reader.GetString(1);
                 findings.Add(new("ingest", status == "succeeded" ? StatusLevel.Ok : StatusLevel.Warning,
-                    $"{reader.GetString(0)}: {status} {reader.GetDateTime(2).ToUniversalTime():yyyy-MM-dd HH:mm}Z, {reader.GetInt64(3):N0} rows read" +
+                    $"{reader.GetString(0)}: {status} {reader.GetDateTime(2).ToUniversalTime():yyyy-MM-dd HH:mm}Z, " +
+                    $"{reader.GetInt64(3):N0} rows read" +
                     (status == "running" ? " (running now, or killed: the next Ingest marks it failed)" : "")));
             }
             if (jobs == 0) findings.Add(new("ingest", StatusLevel.Ok, "no ingestion logged (a restored database needs none)"));

@@ -49,13 +49,16 @@ public sealed record StatusReport
         }
         Gauge("stocksrebuild_status", "Overall status: 0 OK, 1 warning, 2 critical (the exit code of --target=Status).", (int)Level);
         Gauge("stocksrebuild_backups_total", "Full backups (full_YYYYMMDD_HHMM.dump) in the backup folder.", BackupsTotal);
-        Gauge("stocksrebuild_backup_newest_age_seconds", "Age of the newest backup by the creation time pg_dump wrote into it.", NewestBackupAgeSeconds);
+        Gauge("stocksrebuild_backup_newest_age_seconds", "Age of the newest backup by the creation time pg_dump wrote into it.",
+            NewestBackupAgeSeconds);
         Gauge("stocksrebuild_backup_newest_size_bytes", "Size of the newest backup.", NewestBackupSizeBytes);
         Gauge("stocksrebuild_rehearsal_last_success_timestamp_seconds", "Unix time at which the last passing recovery rehearsal started.",
             RehearsalLastSuccessUtc is { } success ? new DateTimeOffset(success, TimeSpan.Zero).ToUnixTimeSeconds() : null);
-        Gauge("stocksrebuild_rehearsal_last_rto_seconds", "Recovery time (verify + restore + validate) of the last rehearsal.", RehearsalLastRtoSeconds);
+        Gauge("stocksrebuild_rehearsal_last_rto_seconds", "Recovery time (verify + restore + validate) of the last rehearsal.",
+            RehearsalLastRtoSeconds);
         Gauge("stocksrebuild_rehearsal_last_rpo_seconds", "Age of the backup the last rehearsal restored.", RehearsalLastRpoSeconds);
-        Gauge("stocksrebuild_rehearsal_last_passed", "1 when the last rehearsal passed, 0 when it failed or was interrupted.", RehearsalLastPassed is { } passed ? (passed ? 1 : 0) : null);
+        Gauge("stocksrebuild_rehearsal_last_passed", "1 when the last rehearsal passed, 0 when it failed or was interrupted.",
+            RehearsalLastPassed is { } passed ? (passed ? 1 : 0) : null);
         Gauge("stocksrebuild_migrations_pending", "Scripts in sql/migrations not yet applied to the database.", MigrationsPending);
         return text.ToString();
     }

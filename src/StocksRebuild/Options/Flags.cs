@@ -21,7 +21,8 @@ public static class Flags
         ["wait-for-lock"] = "wait this long (e.g. 10m) for another run's lock on the database instead of failing",
         ["source"] = "the source drop folder Ingest reads (default: the shipped sample)",
         ["ignore-extra-files"] = "Ingest: load a drop holding files no job reads, listing them as ignored (default: refuse it)",
-        ["ticker-valid-to"] = "Ingest: ticker_history's valid_to is exclusive (the first day no longer held, the default) or inclusive (the last day held)",
+        ["ticker-valid-to"] = "Ingest: ticker_history's valid_to is exclusive (the first day no longer held, the default) or inclusive (the last " +
+            "day held)",
         ["max-errors"] = "bad rows reported per ingestion job before it stops reading (default: 20)",
         ["securities"] = "GenerateSample: number of securities (default: 40)",
         ["years"] = "GenerateSample: calendar years of prices, ending 2025 (default: 2)",
@@ -72,9 +73,11 @@ public static class Flags
         {
             var distinct = values.Distinct(StringComparer.Ordinal).ToList();
             if (distinct.Count > 1)
-                throw new RunbookException($"--{flag} is given {values.Count} times, as {string.Join(" and ", distinct.Select(v => $"--{flag}={v}"))}; say it once. Nothing was run.");
+                throw new RunbookException($"--{flag} is given {values.Count} times, as " +
+                    $"{string.Join(" and ", distinct.Select(v => $"--{flag}={v}"))}; say it once. Nothing was run.");
         }
-        if (given.TryGetValue("t", out var t) && given.TryGetValue("target", out var target) && !t.First().Equals(target.First(), StringComparison.OrdinalIgnoreCase))
+        if (given.TryGetValue("t", out var t) && given.TryGetValue("target", out var target)
+            && !t.First().Equals(target.First(), StringComparison.OrdinalIgnoreCase))
             throw new RunbookException($"-t {t.First()} and --target={target.First()} name different targets; say it once. Nothing was run.");
         if (commandLine.Any(a => a is "--exclusive" or "-e" || a.StartsWith("--exclusive=", StringComparison.OrdinalIgnoreCase)))
             throw new RunbookException("--exclusive is refused: it runs a target without the steps it depends on, and the runbook's safety lies in " +

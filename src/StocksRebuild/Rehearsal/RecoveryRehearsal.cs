@@ -97,7 +97,8 @@ public sealed class RecoveryRehearsal
             Step("Leftovers", () =>
             {
                 var found = scratch.RemoveLeftovers();
-                return StepResult.Passed(found.Count == 0 ? $"no scratch database of an earlier run (prefix {scratch.Prefix})" : $"{found.Count} found", found);
+                var detail = found.Count == 0 ? $"no scratch database of an earlier run (prefix {scratch.Prefix})" : $"{found.Count} found";
+                return StepResult.Passed(detail, found);
             });
             liveProblem = LiveProblem();
             if (liveProblem is not null) Skip("Live database", $"not compared: {liveProblem}");
@@ -130,7 +131,8 @@ public sealed class RecoveryRehearsal
             var left = scratch.Created;
             var scratchState = left.Count > 0
                 ? $"the scratch database(s) {string.Join(", ", left.Select(d => $"\"{d}\""))} could not be dropped (the next rehearsal drops them)"
-                : dropped.Count > 0 ? $"its scratch database(s) {string.Join(", ", dropped.Select(d => $"\"{d}\""))} were dropped" : "no scratch database was created";
+                : dropped.Count > 0 ? $"its scratch database(s) {Quoted(dropped)} were dropped"
+                : "no scratch database was created";
             throw new RunInterruptedException("Rehearsal",
                 $"the live database \"{options.Database}\" was only read, never changed; {scratchState}.",
                 "run --target=Rehearsal again when convenient; nothing needs repair.", interruption);
@@ -164,7 +166,8 @@ public sealed class RecoveryRehearsal
         else Step("VerifyBackup", () =>
         {
             // Age is judged by the RPO check below, so an old backup is still rehearsed.
-            verified = BackupVerifier.Verify(new VerifyBackupOptions { BackupFile = backupPath, BackupDirectory = options.BackupDirectory, ExpectTimestamp = options.ExpectBackup }, log);
+            verified = BackupVerifier.Verify(new VerifyBackupOptions { BackupFile = backupPath, BackupDirectory = options.BackupDirectory,
+                ExpectTimestamp = options.ExpectBackup }, log);
             var manifest = verified.Manifest is null ? "no manifest" : "size and sha256 match its manifest";
             return StepResult.Passed($"whole and readable: {verified.TableCount} tables, pg_dump {verified.PgDumpVersion}, {manifest}");
         });
@@ -180,7 +183,8 @@ public sealed class RecoveryRehearsal
         var age = TimeSpan.FromSeconds(Math.Max(0, (startedUtc - verified.CreatedUtc).TotalSeconds));
         rpo = age.TotalSeconds;
         Judge("RPO", options.MaxBackupAge is not { } maxAge || age <= maxAge,
-            $"backup age {Durations.Format(age)}" + (options.MaxBackupAge is { } ageLimit ? $" (limit {Durations.Format(ageLimit)}, --max-backup-age)" : " (no limit given: --max-backup-age)"));
+            $"backup age {Durations.Format(age)}" + (options.MaxBackupAge is { } ageLimit ? $" (limit {Durations.Format(ageLimit)}, " +
+                $"--max-backup-age)" : " (no limit given: --max-backup-age)"));
 
         recovery.Restart();
         var restore = Step("Restore", () =>
@@ -269,7 +273,8 @@ public sealed class RecoveryRehearsal
         FinishedUtc = DateTime.UtcNow,
         Status = status,
         Backup = verified is null ? null
-            : new BackupFacts(Path.GetFileName(verified.Path), verified.Path, verified.SizeBytes, verified.Sha256, verified.TimestampUtc, backupTaken, verified.Manifest is not null),
+            : new BackupFacts(Path.GetFileName(verified.Path), verified.Path, verified.SizeBytes, verified.Sha256, verified.TimestampUtc,
+                backupTaken, verified.Manifest is not null),
         RpoSeconds = rpo,
         MaxBackupAgeSeconds = options.MaxBackupAge?.TotalSeconds,
         RtoSeconds = rto,
@@ -296,10 +301,12 @@ public sealed class RecoveryRehearsal
             rowCounts.Add(new TableCounts(table, liveReachable ? inLive : null, inBackup, inManifest));
             if (inBackup is null) findings.Add($"{table}: {inLive:N0} rows in live, table missing in the backup");
             else if (inBackup == 0 && inLive > 0) findings.Add($"{table}: empty in the backup, {inLive:N0} rows in live");
-            else if (inManifest is { } expected && expected != inBackup) findings.Add($"{table}: {inBackup:N0} rows restored, {expected:N0} in the manifest");
+            else if (inManifest is { } expected && expected != inBackup)
+                findings.Add($"{table}: {inBackup:N0} rows restored, {expected:N0} in the manifest");
             else if (inLive is { } now && now != inBackup) notes.Add($"{table}: {now - inBackup:+#,0;-#,0} rows in live since the backup");
         }
-        var summary = $"{backup.Count} tables: backup vs {(liveReachable ? "live" : "(live not reachable)")}{(manifest is null ? "" : " and manifest")}";
+        var summary = $"{backup.Count} tables: backup vs " +
+            $"{(liveReachable ? "live" : "(live not reachable)")}{(manifest is null ? "" : " and manifest")}";
         return findings.Count == 0
             ? StepResult.Passed(summary + (notes.Count == 0 ? ", equal" : $", {notes.Count} changed since the backup"), notes)
             : StepResult.Failed($"{summary}: {findings.Count} finding(s)", [.. findings, .. notes]);
@@ -315,7 +322,7 @@ public sealed class RecoveryRehearsal
     {
         try
         {
-            if (!new DatabaseAdmin(server, options.MaintenanceDatabase).Exists(options.Database)) return $"\"{options.Database}\" does not exist on {server.Host}:{server.Port}";
+            if (!run.Admin.Exists(options.Database)) return $"\"{options.Database}\" does not exist on {server.Host}:{server.Port}";
             using var connection = server.Open(options.Database, readOnly: true);
             return null;
         }
@@ -335,7 +342,8 @@ public sealed class RecoveryRehearsal
     RehearsalCheck Step(string name, Func<StepResult> body)
     {
         if (cancellation.IsCancellationRequested && name != "Cleanup")
-            throw new RunInterruptedException("Rehearsal", $"stopped before {name}; the live database was only read.", "the scratch databases are dropped now; run --target=Rehearsal again.");
+            throw new RunInterruptedException("Rehearsal", $"stopped before {name}; the live database was only read.", "the scratch databases are " +
+                "dropped now; run --target=Rehearsal again.");
         var clock = Stopwatch.StartNew();
         log.Info($"Rehearsal: {name} … (check {checks.Count + 1} of about {Planned})");
         StepResult result;
@@ -372,7 +380,8 @@ public sealed class RecoveryRehearsal
         var verdict = check.Status switch { CheckStatus.Passed => "ok", CheckStatus.Failed => "FAILED", _ => "skipped" };
         var line = $"Rehearsal: {check.Name}: {verdict}: {check.Detail}";
         if (check.Status == CheckStatus.Failed) log.Warning(line); else log.Info(line);
-        foreach (var finding in check.Findings.Take(50)) (check.Status == CheckStatus.Failed ? (Action<string>)log.Warning : log.Info)($"  {finding}");
+        Action<string> say = check.Status == CheckStatus.Failed ? log.Warning : log.Info;
+        foreach (var finding in check.Findings.Take(50)) say($"  {finding}");
     }
 
     /// <summary>
@@ -404,7 +413,8 @@ public sealed class RecoveryRehearsal
         PrivateFiles.WriteAllText(Path.Combine(options.ReportDirectory, "report.md"), markdown);
         // The job summary cannot show a relative image: it gets the report without the chart.
         if (!string.IsNullOrEmpty(options.StepSummaryFile)) PrivateFiles.AppendAllText(options.StepSummaryFile, report.ToMarkdown() + "\n");
-        log.Info($"Rehearsal: report written to {Path.Combine(options.ReportDirectory, "report.md")} (and report.json, {RehearsalHistory.FileName}, {RehearsalHistory.ChartName}).");
+        log.Info($"Rehearsal: report written to {Path.Combine(options.ReportDirectory, "report.md")} (and report.json, " +
+            $"{RehearsalHistory.FileName}, {RehearsalHistory.ChartName}).");
     }
 
 }

@@ -6,7 +6,8 @@ using System.Text.Json;
 namespace StocksRebuild.Rehearsal;
 
 /// <summary>One line of history.jsonl: enough of a past rehearsal to draw the RTO/RPO trend.</summary>
-public sealed record HistoryEntry(DateTime StartedUtc, RehearsalStatus Status, string Database, string? Backup, double? RtoSeconds, double? RpoSeconds);
+public sealed record HistoryEntry(DateTime StartedUtc, RehearsalStatus Status, string Database, string? Backup, double? RtoSeconds,
+    double? RpoSeconds);
 
 /// <summary>
 /// Past rehearsals, one JSON line each (appending never rewrites what is there), and the trend chart drawn
@@ -33,7 +34,8 @@ public static class RehearsalHistory
         {
             if (string.IsNullOrWhiteSpace(line)) continue;
             try { entries.Add(JsonSerializer.Deserialize<HistoryEntry>(line, RehearsalReport.Json)!); }
-            catch (JsonException e) { throw new RunbookException($"{path}:{number}: not a rehearsal history line ({e.Message}). Move the file away to start a new history."); }
+            catch (JsonException e) { throw new RunbookException($"{path}:{number}: not a rehearsal history line ({e.Message}). Move the file away " +
+                $"to start a new history."); }
         }
         return entries;
     }
@@ -44,12 +46,14 @@ public static class RehearsalHistory
         var runs = history.Where(h => h.Status != RehearsalStatus.Interrupted).TakeLast(Shown).ToList();
         const int width = 640, panel = 150, left = 60, right = 20, top = 30;
         var svg = new StringBuilder();
-        svg.AppendLine($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{2 * panel + 2 * top + 20}\" font-family=\"sans-serif\" font-size=\"11\">");
+        svg.AppendLine($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{2 * panel + 2 * top + 20}\" " +
+            $"font-family=\"sans-serif\" font-size=\"11\">");
         svg.AppendLine($"<rect width=\"100%\" height=\"100%\" fill=\"white\"/>");
         Panel("RTO (seconds): verify + restore + validate", runs.Select(r => r.RtoSeconds).ToList(), top);
         Panel("RPO (hours): age of the rehearsed backup", runs.Select(r => r.RpoSeconds / 3600).ToList(), 2 * top + panel);
         var first = runs.FirstOrDefault()?.StartedUtc; var last = runs.LastOrDefault()?.StartedUtc;
-        svg.AppendLine($"<text x=\"{left}\" y=\"{2 * panel + 2 * top + 15}\" fill=\"#555\">{runs.Count} rehearsal(s){(first is null ? "" : $", {first:yyyy-MM-dd HH:mm} to {last:yyyy-MM-dd HH:mm} UTC")}; red: failed</text>");
+        svg.AppendLine($"<text x=\"{left}\" y=\"{2 * panel + 2 * top + 15}\" fill=\"#555\">{runs.Count} " +
+            $"rehearsal(s){(first is null ? "" : $", {first:yyyy-MM-dd HH:mm} to {last:yyyy-MM-dd HH:mm} UTC")}; red: failed</text>");
         svg.AppendLine("</svg>");
         return svg.ToString();
 
@@ -63,13 +67,20 @@ public static class RehearsalHistory
             svg.AppendLine($"<text x=\"{left - 5}\" y=\"{y + 4}\" text-anchor=\"end\">{Number(max)}</text>");
             svg.AppendLine($"<text x=\"{left - 5}\" y=\"{y + panel}\" text-anchor=\"end\">0</text>");
             var points = values.Select((v, i) => v is { } value
-                    ? (x: left + (values.Count == 1 ? plotWidth / 2.0 : i * plotWidth / (double)(values.Count - 1)), y: y + panel - value / max * panel, i)
+                    ? (x: left + (values.Count == 1 ? plotWidth / 2.0 : i * plotWidth / (double)(values.Count - 1)),
+                        y: y + panel - value / max * panel, i)
                     : ((double x, double y, int i)?)null)
                 .Where(p => p is not null).Select(p => p!.Value).ToList();
             if (points.Count > 1)
-                svg.AppendLine($"<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"{string.Join(' ', points.Select(p => $"{Number(p.x)},{Number(p.y)}"))}\"/>");
+                svg.AppendLine($"<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" " +
+                    $"points=\"{string.Join(' ', points.Select(p => $"{Number(p.x)},{Number(p.y)}"))}\"/>");
             foreach (var p in points)
-                svg.AppendLine($"<circle cx=\"{Number(p.x)}\" cy=\"{Number(p.y)}\" r=\"3.5\" fill=\"{(runs[p.i].Status == RehearsalStatus.Passed ? "#1f77b4" : "#d62728")}\"><title>{runs[p.i].StartedUtc:yyyy-MM-dd HH:mm} {runs[p.i].Status.ToString().ToLowerInvariant()}: {Number(values[p.i]!.Value)}</title></circle>");
+            {
+                var entry = runs[p.i];
+                var colour = entry.Status == RehearsalStatus.Passed ? "#1f77b4" : "#d62728";
+                var tip = $"{entry.StartedUtc:yyyy-MM-dd HH:mm} {entry.Status.ToString().ToLowerInvariant()}: {Number(values[p.i]!.Value)}";
+                svg.AppendLine($"<circle cx=\"{Number(p.x)}\" cy=\"{Number(p.y)}\" r=\"3.5\" fill=\"{colour}\"><title>{tip}</title></circle>");
+            }
         }
     }
 

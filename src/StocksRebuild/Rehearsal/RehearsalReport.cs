@@ -13,7 +13,8 @@ public enum RehearsalStatus { Passed, Failed, Interrupted }
 /// <summary>One step of the rehearsal: what it proved (or why it could not), how long it took, what it found.</summary>
 public sealed record RehearsalCheck(string Name, CheckStatus Status, double Seconds, string Detail, IReadOnlyList<string> Findings);
 
-public sealed record BackupFacts(string File, string Path, long SizeBytes, string Sha256, DateTime TimestampUtc, bool TakenByRehearsal, bool HasManifest);
+public sealed record BackupFacts(string File, string Path, long SizeBytes, string Sha256, DateTime TimestampUtc, bool TakenByRehearsal,
+    bool HasManifest);
 
 public sealed record TableCounts(string Table, long? Live, long? Backup, long? Manifest);
 
@@ -68,7 +69,8 @@ public sealed record RehearsalReport
         md.AppendLine($"# Recovery rehearsal of \"{Database}\": {Status.ToString().ToUpperInvariant()}").AppendLine();
         md.AppendLine($"{StartedUtc:yyyy-MM-dd HH:mm:ss}Z to {FinishedUtc:HH:mm:ss}Z on {Server}.").AppendLine();
         md.AppendLine("| | |").AppendLine("|---|---|");
-        md.AppendLine($"| Backup | {(Backup is null ? "none" : $"`{Backup.File}` ({Backup.SizeBytes:N0} bytes{(Backup.TakenByRehearsal ? ", taken by this rehearsal" : "")})")} |");
+        var taken = Backup?.TakenByRehearsal == true ? ", taken by this rehearsal" : "";
+        md.AppendLine($"| Backup | {(Backup is null ? "none" : $"`{Backup.File}` ({Backup.SizeBytes:N0} bytes{taken})")} |");
         if (Backup is not null) md.AppendLine($"| sha256 | `{Backup.Sha256}` |");
         md.AppendLine($"| RPO (backup age) | {Seconds(RpoSeconds)}{Limit(MaxBackupAgeSeconds, "--max-backup-age")} |");
         md.AppendLine($"| RTO (verify + restore + validate) | {Seconds(RtoSeconds)}{Limit(MaxRtoSeconds, "--max-rto")} |");
@@ -95,7 +97,8 @@ public sealed record RehearsalReport
 
         if (RowCounts.Count > 0)
         {
-            md.AppendLine().AppendLine("## Row counts").AppendLine().AppendLine("| Table | Live | Backup (restored) | Manifest |").AppendLine("|---|---:|---:|---:|");
+            md.AppendLine().AppendLine("## Row counts").AppendLine();
+            md.AppendLine("| Table | Live | Backup (restored) | Manifest |").AppendLine("|---|---:|---:|---:|");
             foreach (var t in RowCounts) md.AppendLine($"| {t.Table} | {Count(t.Live)} | {Count(t.Backup)} | {Count(t.Manifest)} |");
         }
 

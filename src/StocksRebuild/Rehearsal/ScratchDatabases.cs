@@ -15,7 +15,8 @@ public sealed class ScratchDatabases(ServerConnection server, string maintenance
 {
     const string TimestampFormat = "yyyyMMddHHmmss";
     readonly DateTime startedUtc = DateTime.UtcNow;
-    readonly string run = $"{DateTime.UtcNow.ToString(TimestampFormat, CultureInfo.InvariantCulture)}_{Convert.ToHexString(Guid.NewGuid().ToByteArray())[..4].ToLowerInvariant()}";
+    readonly string run = DateTime.UtcNow.ToString(TimestampFormat, CultureInfo.InvariantCulture) + "_" +
+                          Convert.ToHexString(Guid.NewGuid().ToByteArray())[..4].ToLowerInvariant();
     readonly List<(string name, RunLock runLock)> created = new();
 
     /// <summary>"&lt;db&gt;_rehearsal_": the live name is shortened so every scratch name stays within 63 bytes.</summary>
@@ -95,7 +96,8 @@ public sealed class ScratchDatabases(ServerConnection server, string maintenance
         created.Clear();
         if (dropped.Count > 0) log.Info($"Rehearsal: dropped scratch database(s) {string.Join(", ", dropped.Select(d => $"\"{d}\""))}.");
         if (errors.Count > 0)
-            throw new RunbookException($"Rehearsal could not drop its scratch database(s) {string.Join("; ", errors)}; the next rehearsal removes them.");
+            throw new RunbookException($"Rehearsal could not drop its scratch database(s) {string.Join("; ", errors)}; the next rehearsal removes " +
+                $"them.");
         return dropped;
     }
 

@@ -53,7 +53,9 @@ public sealed class SwapRestore
         run.Admin.DropCreate(Incoming, Consent.None, run.Log, run.Cancellation);
     }
 
-    /// <summary>Swaps <see cref="Incoming"/> in as <see cref="Database"/>; returns the previous copy's name, or null when there was no live database.</summary>
+    /// <summary>
+    /// Swaps <see cref="Incoming"/> in as <see cref="Database"/>; returns the previous copy's name, or null when there was no live database.
+    /// </summary>
     public string? Swap()
     {
         var (database, incoming, log) = (Database, Incoming, run.Log);
@@ -109,7 +111,8 @@ public sealed class SwapRestore
         {
             if (!run.Admin.Exists(Incoming)) return;
             run.Admin.Drop(Incoming);
-            run.Log.Warning($"Restore --swap did not finish: dropped the new database \"{Incoming}\"; \"{Database}\" was not touched and kept serving.");
+            run.Log.Warning($"Restore --swap did not finish: dropped the new database \"{Incoming}\"; \"{Database}\" was not touched and kept " +
+                $"serving.");
         }
         catch (RunbookException e)
         {

@@ -134,12 +134,14 @@ public sealed class RunSession : IDisposable
             return;
         }
         ClientLogin.Prove(server, Settings.MaintenanceDatabase, "RestoreBackup (pg_restore)");
-        Log.Info($"Restore --dryrun: the client tools log in to {server.Describe(Settings.MaintenanceDatabase)} with the environment pg_restore would get.");
+        Log.Info($"Restore --dryrun: the client tools log in to {server.Describe(Settings.MaintenanceDatabase)} with the environment pg_restore " +
+            $"would get.");
         var consent = Settings.Confirm == database
             ? $"--confirm={database} is given"
             : $"it needs --confirm={database}, which is not given: the run would stop there";
         Log.Info(Settings.ShouldSwap
-            ? $"Restore --dryrun: the backup would go into a new database, be validated, and replace \"{database}\" (kept as a previous copy); {consent}."
+            ? $"Restore --dryrun: the backup would go into a new database, be validated, and replace \"{database}\" (kept as a previous copy); " +
+                $"{consent}."
             : Admin.Exists(database) ? $"Restore --dryrun: DropCreate would drop the existing \"{database}\" and create it empty; {consent}."
             : $"Restore --dryrun: \"{database}\" does not exist; DropCreate would create it (no consent needed).");
     }

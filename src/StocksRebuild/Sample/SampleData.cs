@@ -17,7 +17,8 @@ public static class SampleData
         Migrator.Migrate(run, database, Consent.None);
         var withRows = Migrator.TablesWithRows(run.Server, database);
         if (withRows.Count > 0)
-            throw new RunbookException($"SeedSample refused: \"{database}\" already holds rows ({string.Join(", ", withRows)}); the sample goes into an empty database only.");
+            throw new RunbookException($"SeedSample refused: \"{database}\" already holds rows ({string.Join(", ", withRows)}); the sample goes " +
+                $"into an empty database only.");
         Ingestor.Ingest(run, database, new IngestOptions { SourceDirectory = sourceDirectory });
     }
 }

@@ -31,7 +31,8 @@ public static class SampleGenerator
         if (spec.Securities < 1) throw new RunbookException($"--securities={spec.Securities}: at least 1.");
         if (spec.Years < 1 || spec.Years > 50) throw new RunbookException($"--years={spec.Years}: between 1 and 50.");
         if (Directory.Exists(outDirectory) && Directory.EnumerateFileSystemEntries(outDirectory).Any())
-            throw new RunbookException($"GenerateSample refused: {outDirectory} is not empty; name a new folder (--out) so no drop is mixed with another.");
+            throw new RunbookException($"GenerateSample refused: {outDirectory} is not empty; name a new folder (--out) so no drop is mixed with " +
+                $"another.");
 
         // Written beside the target and moved in whole: a drop is never seen half-written.
         var full = Path.GetFullPath(outDirectory).TrimEnd(Path.DirectorySeparatorChar);
@@ -164,7 +165,8 @@ public static class SampleGenerator
 
         long WriteFundamentals()
         {
-            using var csv = Csv("fundamentals.csv", "security_id,fiscal_year,fiscal_quarter,period_end,revenue,net_income,eps_diluted,shares_outstanding");
+            using var csv = Csv("fundamentals.csv",
+                "security_id,fiscal_year,fiscal_quarter,period_end,revenue,net_income,eps_diluted,shares_outstanding");
             var rows = 0L;
             for (var s = 1; s <= spec.Securities; s++)
             {
@@ -179,8 +181,10 @@ public static class SampleGenerator
                     // Every seventh company runs at a loss some quarters: growth of a negative base must be right.
                     var margin = s % 7 == 0 ? -0.05 + 0.1 * random.NextDouble() : 0.05 + 0.15 * random.NextDouble();
                     var netIncome = Math.Round(revenue * (decimal)margin, 2);
-                    csv.Row(s.ToString(CultureInfo.InvariantCulture), year.ToString(CultureInfo.InvariantCulture), quarter.ToString(CultureInfo.InvariantCulture),
-                        Date(periodEnd), Text(revenue), Text(netIncome), Text(Math.Round(netIncome / shares, 4)), shares.ToString(CultureInfo.InvariantCulture));
+                    csv.Row(s.ToString(CultureInfo.InvariantCulture), year.ToString(CultureInfo.InvariantCulture),
+                        quarter.ToString(CultureInfo.InvariantCulture),
+                        Date(periodEnd), Text(revenue), Text(netIncome), Text(Math.Round(netIncome / shares, 4)),
+                        shares.ToString(CultureInfo.InvariantCulture));
                     rows++;
                 }
             }

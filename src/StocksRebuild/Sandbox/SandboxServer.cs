@@ -65,7 +65,8 @@ public sealed class SandboxServer : IDisposable
             "full_page_writes = off") + "\n");
 
         var start = RunAsServerAccount(PgTools.Find("pg_ctl"),
-            ["start", "--pgdata=" + Path.Combine(directory, "data"), "--log=" + Path.Combine(directory, "server.log"), "--wait", "--timeout=60", "--silent"]);
+            ["start", "--pgdata=" + Path.Combine(directory, "data"), "--log=" + Path.Combine(directory, "server.log"), "--wait", "--timeout=60",
+                "--silent"]);
         if (!start.Succeeded)
             throw new RunbookException($"Sandbox: the server did not start: {start.ErrorText} (see {Path.Combine(directory, "server.log")})");
 
@@ -79,7 +80,8 @@ public sealed class SandboxServer : IDisposable
     public IEnumerable<string> HowToConnect()
     {
         yield return $"export PGHOST={Connection.Host} PGPORT={Connection.Port} PGUSER={Connection.User} PGPASSFILE={PassFile}";
-        yield return $"stop it with: pg_ctl stop -D {DataDirectory}" + (Environment.IsPrivilegedProcess ? $" (as {UnprivilegedAccount})" : "") + $", then remove {Directory}";
+        var account = Environment.IsPrivilegedProcess ? $" (as {UnprivilegedAccount})" : "";
+        yield return $"stop it with: pg_ctl stop -D {DataDirectory}{account}, then remove {Directory}";
     }
 
     public void Stop(bool keep)
@@ -137,7 +139,8 @@ public sealed class SandboxServer : IDisposable
     internal void Restart()
     {
         var restart = RunAsServerAccount(PgTools.Find("pg_ctl"),
-            ["restart", "--pgdata=" + DataDirectory, "--mode=immediate", "--log=" + Path.Combine(Directory, "server.log"), "--wait", "--timeout=60", "--silent"]);
+            ["restart", "--pgdata=" + DataDirectory, "--mode=immediate", "--log=" + Path.Combine(Directory, "server.log"), "--wait", "--timeout=60",
+                "--silent"]);
         if (!restart.Succeeded) throw new RunbookException($"Sandbox: the server did not restart: {restart.ErrorText}");
     }
 
@@ -161,7 +164,8 @@ public sealed class SandboxServer : IDisposable
         var shared = Path.Combine(Path.GetTempPath(), "stocksrebuild-sandbox");
         System.IO.Directory.CreateDirectory(shared);
         File.SetUnixFileMode(shared, (UnixFileMode)0b111_101_101);
-        log.Info($"Sandbox: the '{UnprivilegedAccount}' account cannot reach {Path.GetFullPath(rootDirectory)} (a parent folder is private); the cluster goes to {shared}.");
+        log.Info($"Sandbox: the '{UnprivilegedAccount}' account cannot reach {Path.GetFullPath(rootDirectory)} (a parent folder is private); the " +
+            $"cluster goes to {shared}.");
         return shared;
     }
 
@@ -173,9 +177,11 @@ public sealed class SandboxServer : IDisposable
         if (!Environment.IsPrivilegedProcess) return;
         var chown = ToolRun.Run("chown", ["-R", UnprivilegedAccount, directory]);
         if (!chown.Succeeded)
-            throw new RunbookException($"Sandbox: running as root, the cluster must belong to the '{UnprivilegedAccount}' account, and chown failed: {chown.ErrorText}. Install PostgreSQL (it creates that account) or run as a normal user.");
+            throw new RunbookException($"Sandbox: running as root, the cluster must belong to the '{UnprivilegedAccount}' account, and chown " +
+                $"failed: {chown.ErrorText}. Install PostgreSQL (it creates that account) or run as a normal user.");
         if (!ServerAccountCan("-w", directory))
-            throw new RunbookException($"Sandbox: the '{UnprivilegedAccount}' account cannot reach {directory} (a parent folder is private). Run as a normal user or from a checkout others can read.");
+            throw new RunbookException($"Sandbox: the '{UnprivilegedAccount}' account cannot reach {directory} (a parent folder is private). Run " +
+                $"as a normal user or from a checkout others can read.");
     }
 
     static void WritePassFile(string path, ServerConnection connection)

@@ -22,7 +22,8 @@ public static partial class PgTools
             if (File.Exists(candidate)) return candidate;
         }
         throw new RunbookException(
-            $"{program} was not found on PATH nor under /usr/lib/postgresql/*/bin. Install the PostgreSQL binaries (Debian: apt-get install -y postgresql).");
+            $"{program} was not found on PATH nor under /usr/lib/postgresql/*/bin. Install the PostgreSQL binaries (Debian: apt-get install -y " +
+                $"postgresql).");
     }
 
     static IEnumerable<string> VersionedBinDirectories()

@@ -15,9 +15,11 @@ public static class Versions
             ["server"] = $"PostgreSQL {ServerVersion(server, database)} on {server.Host}:{server.Port}",
             ["pg_dump"] = Safely(() => PgTools.VersionOf("pg_dump").ToString()),
             ["pg_restore"] = Safely(() => PgTools.VersionOf("pg_restore").ToString()),
-            ["StocksRebuild"] = typeof(Versions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
+            ["StocksRebuild"] = typeof(Versions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+                ?? "unknown",
             [".NET"] = RuntimeInformation.FrameworkDescription,
-            ["machine"] = $"{RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1073741824.0:0} GiB",
+            ["machine"] = $"{RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores, " +
+                $"{GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1073741824.0:0} GiB",
         };
         return versions;
     }

@@ -39,7 +39,8 @@ public static partial class Validator
         var (installed, available) = Query(connection, "validation/amcheck_available.sql", r => (r.GetBoolean(0), r.GetBoolean(1))).Single();
         if (installed) return null;
         if (!available) return "the server has no amcheck extension (install postgresql-contrib)";
-        if (!install) return $"amcheck is not installed in this database (CREATE EXTENSION amcheck, or rehearse: the rehearsal installs it in its copy)";
+        if (!install) return $"amcheck is not installed in this database (CREATE EXTENSION amcheck, or rehearse: the rehearsal installs it in its " +
+            $"copy)";
         try
         {
             using var create = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS amcheck", connection);

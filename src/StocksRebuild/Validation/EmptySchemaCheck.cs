@@ -16,10 +16,12 @@ public static class EmptySchemaCheck
         var present = Migrator.DataTables(server, database);
         var missing = ExpectedTables.Except(present, StringComparer.Ordinal).ToList();
         if (missing.Count > 0)
-            throw new RunbookException($"VerifyEmptySchema: table(s) missing in \"{database}\": {string.Join(", ", missing)}. Run --target=Migrate first; if it ran, a migration is incomplete.");
+            throw new RunbookException($"VerifyEmptySchema: table(s) missing in \"{database}\": {string.Join(", ", missing)}. Run --target=Migrate " +
+                $"first; if it ran, a migration is incomplete.");
         var withRows = Migrator.TablesWithRows(server, database);
         if (withRows.Count > 0)
-            throw new RunbookException($"VerifyEmptySchema: table(s) not empty in \"{database}\": {string.Join(", ", withRows)}. A cold rebuild starts from an empty schema: DropCreate and Migrate again.");
+            throw new RunbookException($"VerifyEmptySchema: table(s) not empty in \"{database}\": {string.Join(", ", withRows)}. A cold rebuild " +
+                $"starts from an empty schema: DropCreate and Migrate again.");
         log.Info($"VerifyEmptySchema: all {present.Count} tables of \"{database}\" exist and are empty.");
     }
 }

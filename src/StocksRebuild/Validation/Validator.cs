@@ -79,7 +79,8 @@ public static partial class Validator
     }
 
     /// <summary>Runs each scan once, spread over up to one read-only session per core; results in the scans' order.</summary>
-    static List<ValidationCheck>[] OnSessions(ServerConnection server, string database, List<Func<NpgsqlConnection, List<ValidationCheck>>> scans, ProgressLine? progress = null)
+    static List<ValidationCheck>[] OnSessions(ServerConnection server, string database, List<Func<NpgsqlConnection, List<ValidationCheck>>> scans,
+        ProgressLine? progress = null)
     {
         var results = new List<ValidationCheck>[scans.Count];
         var next = -1;
@@ -119,11 +120,13 @@ public static partial class Validator
     {
         try
         {
-            return Query(connection, "validation/derived_tables.sql", r => (table: r.GetString(0), onlyInTable: r.GetInt64(1), onlyDerived: r.GetInt64(2)))
+            return Query(connection, "validation/derived_tables.sql",
+                    r => (table: r.GetString(0), onlyInTable: r.GetInt64(1), onlyDerived: r.GetInt64(2)))
                 .Select(d => d.onlyInTable == 0 && d.onlyDerived == 0
                     ? new ValidationCheck("= derivation", $"{Schema}.{d.table}", true, "equals what its sources derive")
                     : new ValidationCheck("= derivation", $"{Schema}.{d.table}", false,
-                        $"{d.onlyInTable:N0} row(s) not derived from the sources, {d.onlyDerived:N0} derived row(s) missing or different; rerun --target=Ingest"))
+                        $"{d.onlyInTable:N0} row(s) not derived from the sources, {d.onlyDerived:N0} derived row(s) missing or different; " +
+                        "rerun --target=Ingest"))
                 .ToList();
         }
         catch (PostgresException e)
@@ -132,7 +135,8 @@ public static partial class Validator
         }
     }
 
-    static IEnumerable<ValidationCheck> CompareWithManifest(NpgsqlConnection connection, BackupManifest manifest, IReadOnlyDictionary<string, long> counted)
+    static IEnumerable<ValidationCheck> CompareWithManifest(NpgsqlConnection connection, BackupManifest manifest, IReadOnlyDictionary<string,
+        long> counted)
     {
         foreach (var (qualified, expected) in manifest.RowCounts.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {

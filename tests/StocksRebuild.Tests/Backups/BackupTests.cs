@@ -26,7 +26,8 @@ public sealed class BackupTests
         Assert.That(manifest.Database, Is.EqualTo(database));
         Assert.That(manifest.RowCounts["stocks_research.prices_daily"],
             Is.EqualTo(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.prices_daily")));
-        if (!OperatingSystem.IsWindows()) Assert.That(File.GetUnixFileMode(path), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "backups are private to their owner");
+        if (!OperatingSystem.IsWindows()) Assert.That(File.GetUnixFileMode(path), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite),
+            "backups are private to their owner");
         Assert.That(Directory.GetFiles(directory, "*.partial"), Is.Empty);
 
         var verified = BackupVerifier.Verify(new VerifyBackupOptions { BackupDirectory = directory, NowUtc = now.AddHours(1) }, new TestLog());
@@ -70,14 +71,17 @@ public sealed class BackupTests
         var olderSha = BackupManifest.Sha256Of(older);
 
         using var cancel = new CancellationTokenSource();
-        var backup = Task.Run(() => BackupWriter.Backup(TestServer.Run() with { UtcNow = () => At, Cancellation = cancel.Token }, database, directory));
+        var backup = Task.Run(() => BackupWriter.Backup(TestServer.Run() with { UtcNow = () => At, Cancellation = cancel.Token }, database,
+            directory));
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!Directory.EnumerateFiles(directory, "*.partial", new EnumerationOptions { AttributesToSkip = 0 }).Any() && !backup.IsCompleted && DateTime.UtcNow < deadline)
+        while (!Directory.EnumerateFiles(directory, "*.partial", new EnumerationOptions { AttributesToSkip = 0 }).Any() && !backup.IsCompleted
+            && DateTime.UtcNow < deadline)
             Thread.Sleep(5);
         Assert.That(backup.IsCompleted, Is.False, "pg_dump finished before it could be killed; the test needs more rows");
         cancel.Cancel();
 
-        Assert.That(() => backup.GetAwaiter().GetResult(), Throws.InstanceOf<RunInterruptedException>().With.Message.Contains("no backup was written and the older backups are intact"));
+        Assert.That(() => backup.GetAwaiter().GetResult(), Throws.InstanceOf<RunInterruptedException>().With.Message.Contains("no backup was " +
+            "written and the older backups are intact"));
         Assert.That(File.Exists(Path.Combine(directory, BackupName.For(At))), Is.False);
         Assert.That(Directory.GetFiles(directory, "*.partial*", new EnumerationOptions { AttributesToSkip = 0 }), Is.Empty);
         Assert.That(BackupManifest.Sha256Of(older), Is.EqualTo(olderSha));

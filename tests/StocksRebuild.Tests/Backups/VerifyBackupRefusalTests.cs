@@ -71,7 +71,8 @@ public sealed class VerifyBackupRefusalTests : SeededLive
     public void DirectoryFormatDump()
     {
         var directory = Path.Combine(Directory.CreateTempSubdirectory("dirdump-").FullName, "full_20260101_0000.dump");
-        var dump = Tools.ToolRun.Run(Tools.PgTools.Find("pg_dump"), ["--format=directory", $"--file={directory}", "--dbname=" + Connection.LibpqConnInfo.ForDatabase(Live)],
+        var dump = Tools.ToolRun.Run(Tools.PgTools.Find("pg_dump"), ["--format=directory", $"--file={directory}",
+            "--dbname=" + Connection.LibpqConnInfo.ForDatabase(Live)],
             TestServer.Connection.ClientEnvironment(Live));
         Assert.That(dump.Succeeded, dump.ErrorText);
         AssertRefusedUnchanged(Restore($"--backup={directory}"), directory, "is a directory");
@@ -110,7 +111,8 @@ public sealed class VerifyBackupRefusalTests : SeededLive
     {
         // Named years before pg_dump wrote it: the name cannot be trusted for --expect-backup or for age.
         var renamed = Databases.CopyOfBackup("full_20200101_0000.dump");
-        AssertRefusedUnchanged(Restore($"--backup={renamed}", "--max-backup-age=26h"), renamed, "after the time in its name; a renamed copy of another backup?");
+        AssertRefusedUnchanged(Restore($"--backup={renamed}", "--max-backup-age=26h"), renamed, "after the time in its name; a renamed copy of " +
+            "another backup?");
     }
 
     [Test]
@@ -160,7 +162,8 @@ public sealed class VerifyBackupRefusalTests : SeededLive
     [TestCase("0")]
     [TestCase("abc")]
     public void JobsThatIsNotAPositiveWholeNumber(string jobs) =>
-        AssertRefusedUnchanged(Restore($"--backup={Databases.SourceWithBackup.Backup}", $"--jobs={jobs}"), $"--jobs={jobs} is not a whole number of at least 1");
+        AssertRefusedUnchanged(Restore($"--backup={Databases.SourceWithBackup.Backup}", $"--jobs={jobs}"), $"--jobs={jobs} is not a whole number " +
+            $"of at least 1");
 
     [Test]
     public void AnUnknownFlag() =>
@@ -169,6 +172,7 @@ public sealed class VerifyBackupRefusalTests : SeededLive
     [Test]
     public void MaximumAgeThatIsNotADuration()
     {
-        AssertRefusedUnchanged(Restore($"--backup={Databases.CopyOfBackup()}", "--max-backup-age=banana"), "--max-backup-age=banana is not a duration");
+        AssertRefusedUnchanged(Restore($"--backup={Databases.CopyOfBackup()}", "--max-backup-age=banana"), "--max-backup-age=banana is not a " +
+            "duration");
     }
 }

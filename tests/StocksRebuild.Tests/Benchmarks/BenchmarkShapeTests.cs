@@ -39,7 +39,8 @@ public sealed class BenchmarkShapeTests
             Assert.That(figure.GetProperty("passed").ValueKind, Is.AnyOf(JsonValueKind.True, JsonValueKind.False), name);
         }
         Assert.That(figures["Warm start of ./build.sh (a target that does nothing)"].GetProperty("ours").GetDouble(), Is.GreaterThan(0));
-        foreach (var job in new[] { "securities", "ticker_history", "prices_daily", "corporate_actions", "adjustment_factors", "fundamentals_raw", "fundamentals_yoy" })
+        foreach (var job in new[] { "securities", "ticker_history", "prices_daily", "corporate_actions", "adjustment_factors", "fundamentals_raw",
+            "fundamentals_yoy" })
             Assert.That(figures[$"  job {job} (rerun)"].GetProperty("ours").GetDouble(), Is.GreaterThan(0), job);
         Assert.That(File.ReadAllText(Path.ChangeExtension(report, ".md")), Does.Contain("| Ingest, whole drop, into an empty schema |"));
         Assert.That(run.Output, Does.Contain("figure").And.Contain("baseline").And.Contain("ratio"), "the table is printed");

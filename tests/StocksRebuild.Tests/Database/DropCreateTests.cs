@@ -69,7 +69,8 @@ public sealed class DropCreateTests
         Assert.That(log.Text, Does.Contain("ending 2 other session(s)"));
         Assert.That(Databases.Scalar<bool>(database, "SELECT NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'stocks_research')"), Is.True,
             "the recreated database must be empty");
-        Assert.That(Databases.Scalar<string>(database, "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()"), Is.EqualTo("UTF8"));
+        Assert.That(Databases.Scalar<string>(database, "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()"),
+            Is.EqualTo("UTF8"));
         Assert.Throws(Is.InstanceOf<NpgsqlException>(), () =>
         {
             using var command = new NpgsqlCommand("SELECT 1", client);

@@ -55,7 +55,8 @@ public sealed class ColdRebuildEndToEndTests
     public void SpotValuesAreThoseOfTheFiles()
     {
         Assert.That(Databases.Scalar<string>(database,
-            "SELECT concat_ws(',', open, high, low, close, volume) FROM stocks_research.prices_daily WHERE security_id = 1 AND trade_date = '2024-01-01'"),
+            "SELECT concat_ws(',', open, high, low, close, volume) FROM stocks_research.prices_daily WHERE security_id = 1 AND trade_date = " +
+                "'2024-01-01'"),
             Is.EqualTo("94.021100,94.602800,93.664600,93.927300,29620"));
         Assert.That(Databases.Scalar<string>(database, "SELECT name FROM stocks_research.securities WHERE security_id = 25"),
             Is.EqualTo("The \"LGWL\" Trust"), "quoted quotes in a CSV field");
@@ -67,20 +68,27 @@ public sealed class ColdRebuildEndToEndTests
     public void AReusedTickerResolvesToTheSecurityThatHeldItOnTheTradeDate()
     {
         // BJDT was security 3's ticker until 2025-02-05 and security 8's from 2025-05-07 (prices/2025_by_ticker.csv).
-        Assert.That(Databases.Scalar<decimal>(database, "SELECT open FROM stocks_research.prices_daily WHERE security_id = 3 AND trade_date = '2025-01-06'"), Is.EqualTo(15.3126m));
-        Assert.That(Databases.Scalar<decimal>(database, "SELECT open FROM stocks_research.prices_daily WHERE security_id = 8 AND trade_date = '2025-06-02'"), Is.EqualTo(39.9477m));
-        Assert.That(Databases.Scalar<decimal>(database, "SELECT open FROM stocks_research.prices_daily WHERE security_id = 3 AND trade_date = '2025-06-02'"), Is.EqualTo(17.0586m), "under its new ticker BJDTN");
-        Assert.That(Databases.Scalar<string>(database, "SELECT ticker FROM stocks_research.v_current_ticker WHERE security_id = 8"), Is.EqualTo("BJDT"));
+        Assert.That(Databases.Scalar<decimal>(database, "SELECT open FROM stocks_research.prices_daily WHERE security_id = 3 AND trade_date = " +
+            "'2025-01-06'"), Is.EqualTo(15.3126m));
+        Assert.That(Databases.Scalar<decimal>(database, "SELECT open FROM stocks_research.prices_daily WHERE security_id = 8 AND trade_date = " +
+            "'2025-06-02'"), Is.EqualTo(39.9477m));
+        Assert.That(Databases.Scalar<decimal>(database, "SELECT open FROM stocks_research.prices_daily WHERE security_id = 3 AND trade_date = " +
+            "'2025-06-02'"), Is.EqualTo(17.0586m), "under its new ticker BJDTN");
+        Assert.That(Databases.Scalar<string>(database, "SELECT ticker FROM stocks_research.v_current_ticker WHERE security_id = 8"),
+            Is.EqualTo("BJDT"));
     }
 
     [Test]
     public void TheSplitHalvesAdjustedPricesBeforeItsExDate()
     {
         // Security 5 splits 2:1 on 2024-10-21 and pays no dividend.
-        Assert.That(Databases.Scalar<decimal>(database, "SELECT close FROM stocks_research.v_prices_adjusted WHERE security_id = 5 AND trade_date = '2024-10-18'"), Is.EqualTo(25.105m));
-        Assert.That(Databases.Scalar<decimal>(database, "SELECT close FROM stocks_research.v_prices_adjusted WHERE security_id = 5 AND trade_date = '2024-10-21'"), Is.EqualTo(24.4295m));
+        Assert.That(Databases.Scalar<decimal>(database, "SELECT close FROM stocks_research.v_prices_adjusted WHERE security_id = 5 AND trade_date " +
+            "= '2024-10-18'"), Is.EqualTo(25.105m));
+        Assert.That(Databases.Scalar<decimal>(database, "SELECT close FROM stocks_research.v_prices_adjusted WHERE security_id = 5 AND trade_date " +
+            "= '2024-10-21'"), Is.EqualTo(24.4295m));
         // A dividend payer's factor before its first ex-date is below 1: every later dividend lowers it.
-        Assert.That(Databases.Scalar<decimal>(database, "SELECT factor FROM stocks_research.adjustment_factors WHERE security_id = 4 AND valid_from = '-infinity'"),
+        Assert.That(Databases.Scalar<decimal>(database, "SELECT factor FROM stocks_research.adjustment_factors WHERE security_id = 4 AND " +
+            "valid_from = '-infinity'"),
             Is.LessThan(1m).And.GreaterThan(0.9m));
     }
 
@@ -88,7 +96,8 @@ public sealed class ColdRebuildEndToEndTests
     public void IngestionLogRecordsEveryJobWithTheSha256OfItsFiles()
     {
         using var connection = TestServer.Connection.Open(database);
-        using var command = new Npgsql.NpgsqlCommand("SELECT job, status, source_files::text, rows_read, rows_inserted FROM stocks_research.ingestion_log ORDER BY run_id", connection);
+        using var command = new Npgsql.NpgsqlCommand("SELECT job, status, source_files::text, rows_read, rows_inserted FROM " +
+            "stocks_research.ingestion_log ORDER BY run_id", connection);
         using var reader = command.ExecuteReader();
         var jobs = new List<string>();
         while (reader.Read())
@@ -99,10 +108,12 @@ public sealed class ColdRebuildEndToEndTests
             foreach (var file in JsonDocument.Parse(reader.GetString(2)).RootElement.EnumerateArray())
             {
                 var path = Path.Combine(Drops.Sample, file.GetProperty("file").GetString()!);
-                Assert.That(file.GetProperty("sha256").GetString(), Is.EqualTo(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))).ToLowerInvariant()), path);
+                Assert.That(file.GetProperty("sha256").GetString(),
+                    Is.EqualTo(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))).ToLowerInvariant()), path);
             }
         }
-        Assert.That(jobs, Is.EqualTo(new[] { "securities", "ticker_history", "prices_daily", "corporate_actions", "adjustment_factors", "fundamentals_raw", "fundamentals_yoy" }));
+        Assert.That(jobs, Is.EqualTo(new[] { "securities", "ticker_history", "prices_daily", "corporate_actions", "adjustment_factors",
+            "fundamentals_raw", "fundamentals_yoy" }));
     }
 
     [Test]
@@ -121,7 +132,8 @@ public sealed class ColdRebuildEndToEndTests
         // Newer pg_dump releases wrap the script in \restrict KEY … \unrestrict KEY with a random key.
         var result = ToolRun.Run(PgTools.Find("pg_dump"), ["--schema-only", "--no-owner", "--schema=stocks_research"],
             TestServer.Connection.ClientEnvironment(database),
-            new ToolRunOptions { OnStdOut = line => { if (!line.StartsWith("\\restrict", StringComparison.Ordinal) && !line.StartsWith("\\unrestrict", StringComparison.Ordinal)) output.AppendLine(line); } });
+            new ToolRunOptions { OnStdOut = line => { if (!line.StartsWith("\\restrict",
+                StringComparison.Ordinal) && !line.StartsWith("\\unrestrict", StringComparison.Ordinal)) output.AppendLine(line); } });
         Assert.That(result.ExitCode, Is.Zero);
         return output.ToString();
     }

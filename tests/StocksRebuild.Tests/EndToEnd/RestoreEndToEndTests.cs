@@ -22,7 +22,8 @@ public sealed class RestoreEndToEndTests
         Assert.That(Databases.Fingerprint(target), Is.EqualTo(Databases.Fingerprint(source)), "counts and content of every table");
         Assert.That(restore.Output, Does.Contain("Validate: \"" + target + "\" passed"));
         Assert.That(restore.Output, Does.Contain("= manifest"));
-        foreach (var line in new[] { "Size:", "Created:", "Contents:        schema and data", "pg_dump version:", "Source database: " + source, "Tables:          10" })
+        foreach (var line in new[] { "Size:", "Created:", "Contents:        schema and data", "pg_dump version:", "Source database: " + source,
+            "Tables:          10" })
             Assert.That(restore.Output, Does.Contain(line));
         Assert.That(backup.Output + restore.Output, Does.Not.Contain(TestServer.Connection.Password!), "the password must never be printed");
     }

@@ -35,7 +35,8 @@ public sealed class GenerateSampleTests
         var shipped = Hashes(Drops.Sample);
         Assert.That(ours.Keys, Is.EquivalentTo(shipped.Keys));
         Assert.That(ours["prices/2024_by_id.csv"], Is.Not.EqualTo(shipped["prices/2024_by_id.csv"]));
-        Assert.That(File.ReadAllText(Path.Combine(drop, "ticker_history.csv")), Is.EqualTo(File.ReadAllText(Path.Combine(Drops.Sample, "ticker_history.csv"))));
+        Assert.That(File.ReadAllText(Path.Combine(drop, "ticker_history.csv")), Is.EqualTo(File.ReadAllText(Path.Combine(Drops.Sample,
+            "ticker_history.csv"))));
     }
 
     [Test]

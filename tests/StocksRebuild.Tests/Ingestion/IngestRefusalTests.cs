@@ -26,7 +26,8 @@ public sealed class IngestRefusalTests
             Ingestor.Ingest(TestServer.Run(), database, new IngestOptions { SourceDirectory = drop, MaxErrors = maxErrors }))!;
 
         Assert.That(Databases.DataFingerprint(database), Is.EqualTo(before), "every table unchanged");
-        Assert.That(Databases.Scalar<string>(database, "SELECT status || ' ' || job || ': ' || error FROM stocks_research.ingestion_log ORDER BY run_id DESC LIMIT 1"),
+        Assert.That(Databases.Scalar<string>(database, "SELECT status || ' ' || job || ': ' || error FROM stocks_research.ingestion_log ORDER BY " +
+            "run_id DESC LIMIT 1"),
             Is.EqualTo($"failed {error.Job}: {error.Message}"));
         return error;
     }
@@ -85,7 +86,9 @@ public sealed class IngestRefusalTests
     public void AReusedTickerOnADateNobodyHeldIt() =>
         // BJDT: security 3 until 2025-02-05, security 8 from 2025-05-07; on 2025-03-03 it named nobody.
         Assert.That(Refused(drop => Drops.Append(drop, "prices/2025_by_ticker.csv", "BJDT,2025-03-03,15,16,14,15,100")).Lines,
-            Is.EqualTo(new[] { $"prices/2025_by_ticker.csv:{Drops.Lines(Drops.Sample, "prices/2025_by_ticker.csv").Count + 1}: ticker: BJDT names no security on 2025-03-03 (ticker_history: security 3 from 2024-01-01 to 2025-02-05 (exclusive), security 8 from 2025-05-07 to now)" }));
+            Is.EqualTo(new[] { $"prices/2025_by_ticker.csv:{Drops.Lines(Drops.Sample, "prices/2025_by_ticker.csv").Count + 1}: ticker: BJDT names " +
+                $"no security on 2025-03-03 (ticker_history: security 3 from 2024-01-01 to 2025-02-05 (exclusive), security 8 from 2025-05-07 to " +
+                    $"now)" }));
 
     [Test]
     public void ADuplicateKeyWithinOneFile()
@@ -126,7 +129,8 @@ public sealed class IngestRefusalTests
     [Test]
     public void AnOverlappingTickerPeriod() =>
         Assert.That(Refused(drop => Drops.Append(drop, "ticker_history.csv", "2,BJDT,2025-01-01,2025-03-01")).Lines,
-            Is.EqualTo(new[] { "ticker_history.csv:46: ticker: BJDT from 2025-01-01 to 2025-03-01 overlaps its period for security 3 from 2024-01-01 to 2025-02-05 (ticker_history.csv:4)" }));
+            Is.EqualTo(new[] { "ticker_history.csv:46: ticker: BJDT from 2025-01-01 to 2025-03-01 overlaps its period for security 3 from " +
+                "2024-01-01 to 2025-02-05 (ticker_history.csv:4)" }));
 
     [Test]
     public void ADividendAsLargeAsThePreviousClose() =>
@@ -136,7 +140,8 @@ public sealed class IngestRefusalTests
     [Test]
     public void ALineOfOneMegabyte()
     {
-        var error = Refused(drop => Drops.ReplaceLine(drop, "securities.csv", 6, "5,\"" + new string('x', 1 << 20) + "\",NYSE,USD,Energy,2024-01-01,"));
+        var error = Refused(drop => Drops.ReplaceLine(drop, "securities.csv", 6, "5,\"" + new string('x',
+            1 << 20) + "\",NYSE,USD,Energy,2024-01-01,"));
         Assert.That(error.Lines.Single(), Does.StartWith("securities.csv:6: the row is 1,048,").And.Contain("the limit is 65,536"));
     }
 
@@ -156,7 +161,8 @@ public sealed class IngestRefusalTests
     public void EveryBadRowIsReportedUpToTheLimit()
     {
         var error = Refused(drop => Drops.Write(drop, Prices,
-            Drops.Lines(drop, Prices).Select((l, i) => i is >= 1 and <= 30 ? string.Join(",", l.Split(',').Select((f, c) => c == 2 ? "x" : f)) : l)), maxErrors: 5);
+            Drops.Lines(drop, Prices).Select((l, i) => i is >= 1 and <= 30 ? string.Join(",", l.Split(',').Select((f,
+                c) => c == 2 ? "x" : f)) : l)), maxErrors: 5);
         Assert.That(error.Lines, Has.Count.EqualTo(5));
         Assert.That(error.Lines[0], Does.StartWith($"{Prices}:2: "));
         Assert.That(error.Message, Does.Contain("First 5 problems (the limit, --max-errors)"));

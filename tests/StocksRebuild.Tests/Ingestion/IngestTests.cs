@@ -23,7 +23,8 @@ public sealed class IngestTests
         using var command = new Npgsql.NpgsqlCommand(sql, connection);
         using var reader = command.ExecuteReader();
         var rows = new List<string[]>();
-        while (reader.Read()) rows.Add(Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)!).ToArray());
+        while (reader.Read()) rows.Add(Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i)
+            ? "" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)!).ToArray());
         return rows;
     }
 
@@ -36,7 +37,8 @@ public sealed class IngestTests
         var results = Ingest(database, Drops.Sample);
 
         Assert.That(Databases.DataFingerprint(database), Is.EqualTo(before));
-        Assert.That(results.Select(r => (r.Job, r.Inserted, r.Updated)), Is.All.Matches<(string, long inserted, long updated)>(r => r.inserted == 0 && r.updated == 0));
+        Assert.That(results.Select(r => (r.Job, r.Inserted, r.Updated)), Is.All.Matches<(string, long inserted,
+            long updated)>(r => r.inserted == 0 && r.updated == 0));
         Assert.That(results.Single(r => r.Job == "prices_daily").Unchanged, Is.EqualTo(19_512));
     }
 
@@ -48,14 +50,17 @@ public sealed class IngestTests
         var drop = Drops.CopyOfSample();
         // A corrected close for security 1 on 2024-01-02, a new day for it, and security 2's 2024 rows gone from the drop.
         Drops.ReplaceLine(drop, "prices/2024_by_id.csv", 3, "1,2024-01-02,93.4680,94.7363,92.8520,94.0000,896693");
-        Drops.Write(drop, "prices/2024_by_id.csv", Drops.Lines(drop, "prices/2024_by_id.csv").Where(l => !l.StartsWith("2,", StringComparison.Ordinal))
+        Drops.Write(drop, "prices/2024_by_id.csv", Drops.Lines(drop, "prices/2024_by_id.csv").Where(l => !l.StartsWith("2,",
+            StringComparison.Ordinal))
             .Append("1,2026-01-02,95,96,94,95.5,1000"));
 
         var prices = Ingest(database, drop).Single(r => r.Job == "prices_daily");
 
         Assert.That((prices.Inserted, prices.Updated), Is.EqualTo((1L, 1L)));
-        Assert.That(Databases.Scalar<decimal>(database, "SELECT close FROM stocks_research.prices_daily WHERE security_id = 1 AND trade_date = '2024-01-02'"), Is.EqualTo(94m));
-        Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.prices_daily"), Is.EqualTo(pricesBefore + 1), "rows absent from the drop stay");
+        Assert.That(Databases.Scalar<decimal>(database, "SELECT close FROM stocks_research.prices_daily WHERE security_id = 1 AND trade_date = " +
+            "'2024-01-02'"), Is.EqualTo(94m));
+        Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.prices_daily"), Is.EqualTo(pricesBefore + 1),
+            "rows absent from the drop stay");
     }
 
     [Test]
@@ -72,7 +77,8 @@ public sealed class IngestTests
         var tickers = Ingest(database, drop).Single(r => r.Job == "ticker_history");
 
         Assert.That((tickers.Inserted, tickers.Updated), Is.EqualTo((1L, 1L)));
-        Assert.That(Databases.Scalar<long>(database, "SELECT security_id FROM stocks_research.ticker_history WHERE ticker = 'ALSP' AND valid_to IS NULL"), Is.EqualTo(2));
+        Assert.That(Databases.Scalar<long>(database, "SELECT security_id FROM stocks_research.ticker_history WHERE ticker = 'ALSP' AND valid_to IS " +
+            "NULL"), Is.EqualTo(2));
     }
 
     [Test]
@@ -89,7 +95,8 @@ public sealed class IngestTests
         {
             ("securities", "succeeded"), ("ticker_history", "succeeded"), ("prices_daily", "succeeded"), ("corporate_actions", "failed"),
         }), "later jobs do not start");
-        Assert.That(Databases.Scalar<string>(database, "SELECT error FROM stocks_research.ingestion_log WHERE status = 'failed'"), Does.Contain("corporate_actions.csv:5"));
+        Assert.That(Databases.Scalar<string>(database, "SELECT error FROM stocks_research.ingestion_log WHERE status = 'failed'"),
+            Does.Contain("corporate_actions.csv:5"));
         Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.corporate_actions"), Is.Zero);
 
         var lastRun = LastRun(database);
@@ -112,7 +119,8 @@ public sealed class IngestTests
         Drops.Append(drop, prices, Drops.Lines(drop, prices)[1], "999,2024-01-02,10,11,9,10,100");
         var log = new TestLog();
 
-        var error = Assert.Throws<IngestException>(() => Ingestor.Ingest(TestServer.Run(log), database, new IngestOptions { SourceDirectory = drop }));
+        var error = Assert.Throws<IngestException>(() => Ingestor.Ingest(TestServer.Run(log), database,
+            new IngestOptions { SourceDirectory = drop }));
 
         Assert.That(error!.Lines, Is.EqualTo(new[]
         {
@@ -121,7 +129,8 @@ public sealed class IngestTests
         }));
         Assert.That(log.Text, Does.Contain("Ingest prices_daily: the database refused the direct load"));
         Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.prices_daily"), Is.Zero);
-        Assert.That(Databases.Scalar<bool>(database, "SELECT to_regclass('stocks_research.prices_daily_trade_date_idx') IS NOT NULL"), Is.True, "the rolled-back job left its index in place");
+        Assert.That(Databases.Scalar<bool>(database, "SELECT to_regclass('stocks_research.prices_daily_trade_date_idx') IS NOT NULL"), Is.True,
+            "the rolled-back job left its index in place");
     }
 
     [Test, Category("BadInput")]
@@ -135,7 +144,8 @@ public sealed class IngestTests
 
         Assert.That(error!.Lines, Is.EqualTo(new[] { "prices/2025_by_id.csv:40: high: 22.40 is below low 23.04" }));
         Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.prices_daily"), Is.Zero);
-        Assert.That(Databases.Scalar<bool>(database, "SELECT to_regclass('stocks_research.prices_daily_pkey') IS NOT NULL"), Is.True, "the dropped key came back with the rollback");
+        Assert.That(Databases.Scalar<bool>(database, "SELECT to_regclass('stocks_research.prices_daily_pkey') IS NOT NULL"), Is.True, "the dropped " +
+            "key came back with the rollback");
     }
 
     [Test]
@@ -167,14 +177,17 @@ public sealed class IngestTests
     public void ValidateFindsADerivedTableThatNoLongerMatchesItsSources()
     {
         var database = Databases.Seeded();
-        Databases.Execute(database, "UPDATE stocks_research.adjustment_factors SET factor = factor * 2 WHERE security_id = 5 AND valid_from = '-infinity'");
-        Databases.Execute(database, "DELETE FROM stocks_research.fundamentals_yoy WHERE security_id = 1 AND fiscal_year = 2025 AND fiscal_quarter = 4");
+        Databases.Execute(database, "UPDATE stocks_research.adjustment_factors SET factor = factor * 2 WHERE security_id = 5 AND valid_from = " +
+            "'-infinity'");
+        Databases.Execute(database, "DELETE FROM stocks_research.fundamentals_yoy WHERE security_id = 1 AND fiscal_year = 2025 AND fiscal_quarter " +
+            "= 4");
 
         var report = StocksRebuild.Validation.Validator.Validate(TestServer.Connection, database);
 
         var failures = report.Failures.Where(f => f.Check == "= derivation").ToDictionary(f => f.Subject, f => f.Detail);
         Assert.That(failures.Keys, Is.EquivalentTo(new[] { "stocks_research.adjustment_factors", "stocks_research.fundamentals_yoy" }));
-        Assert.That(failures["stocks_research.adjustment_factors"], Does.StartWith("1 row(s) not derived from the sources, 1 derived row(s) missing or different"));
+        Assert.That(failures["stocks_research.adjustment_factors"], Does.StartWith("1 row(s) not derived from the sources, 1 derived row(s) " +
+            "missing or different"));
         Assert.That(failures["stocks_research.fundamentals_yoy"], Does.StartWith("0 row(s) not derived from the sources, 1 derived row(s) missing"));
     }
 }

@@ -63,7 +63,8 @@ public sealed class MigrateTests
         var error = Assert.Throws<RunbookException>(() => Migrator.Migrate(TestServer.Run(), database, Consent.None, edited));
 
         Assert.That(error!.Message, Does.Contain("V003__prices_daily.sql was changed after it was applied"));
-        Assert.That(Databases.Scalar<bool>(database, "SELECT to_regclass('stocks_research.later') IS NULL"), Is.True, "the new script must not have run");
+        Assert.That(Databases.Scalar<bool>(database, "SELECT to_regclass('stocks_research.later') IS NULL"), Is.True, "the new script must not " +
+            "have run");
     }
 
     [Test]
@@ -73,7 +74,8 @@ public sealed class MigrateTests
         var database = EmptyDatabase();
         var scripts = Migrator.Scripts()
             .Append(new SqlScript("V900__half_done.sql",
-                "CREATE TABLE stocks_research.half (id int PRIMARY KEY);\nINSERT INTO stocks_research.no_such_table VALUES (1);\nCREATE TABLE stocks_research.never (id int PRIMARY KEY);\n"))
+                "CREATE TABLE stocks_research.half (id int PRIMARY KEY);\nINSERT INTO stocks_research.no_such_table VALUES (1);\nCREATE TABLE " +
+                    "stocks_research.never (id int PRIMARY KEY);\n"))
             .Append(new SqlScript("V901__after.sql", "CREATE TABLE stocks_research.after (id int PRIMARY KEY);"))
             .ToList();
 
@@ -81,10 +83,12 @@ public sealed class MigrateTests
 
         Assert.That(error!.Message, Does.Contain("Migrate stopped at V900__half_done.sql: line 2: 42P01"));
         Assert.That(error.Message, Does.Contain("(statement: INSERT INTO stocks_research.no_such_table VALUES (1))"));
-        Assert.That(Databases.Scalar<bool>(database, "SELECT to_regclass('stocks_research.half') IS NULL"), Is.True, "the failed script must roll back whole");
+        Assert.That(Databases.Scalar<bool>(database, "SELECT to_regclass('stocks_research.half') IS NULL"), Is.True, "the failed script must roll " +
+            "back whole");
         Assert.That(Databases.Scalar<bool>(database, "SELECT to_regclass('stocks_research.after') IS NULL"), Is.True, "later scripts must not run");
         Assert.That(JournalOf(database), Does.Not.Contain("V900"));
-        Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.schema_checksums WHERE script_name LIKE 'V900%'"), Is.Zero);
+        Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.schema_checksums WHERE script_name LIKE 'V900%'"),
+            Is.Zero);
     }
 
     [Test]
@@ -92,7 +96,8 @@ public sealed class MigrateTests
     {
         var database = Databases.Seeded();
         var before = Databases.Fingerprint(database);
-        var scripts = Migrator.Scripts().Append(new SqlScript("V900__new_table.sql", "CREATE TABLE stocks_research.later (id int PRIMARY KEY);")).ToList();
+        var scripts = Migrator.Scripts().Append(new SqlScript("V900__new_table.sql",
+            "CREATE TABLE stocks_research.later (id int PRIMARY KEY);")).ToList();
 
         var error = Assert.Throws<RunbookException>(() => Migrator.Migrate(TestServer.Run(), database, Consent.None, scripts));
 

@@ -48,7 +48,8 @@ public sealed class RetentionTests
         Assert.That(run.Output, Does.Contain($"Prune: deleted {dumps[0]} and its manifest: allowed by --keep-for=1d0h00m"));
         Assert.That(Dumps(folder), Is.EqualTo(new[] { dumps[^2] }));
         Assert.That(File.Exists(BackupName.ManifestPathFor(Path.Combine(folder, dumps[0]))), Is.False, "the manifest went with its dump");
-        Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName), Is.SupersetOf(new[] { "notes.txt", "full_manual.dump", "full_20000101_0000.manifest.json" }));
+        Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName), Is.SupersetOf(new[] { "notes.txt", "full_manual.dump",
+            "full_20000101_0000.manifest.json" }));
 
         // The only backup left is never deleted.
         var again = BuildScript.Run("--target=Prune", $"--backup-dir={folder}", "--keep-for=1h", "--confirm=prune");

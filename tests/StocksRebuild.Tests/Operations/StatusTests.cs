@@ -6,7 +6,10 @@ using StocksRebuild.Tests.Support;
 
 namespace StocksRebuild.Tests.Operations;
 
-/// <summary>Status through ./build.sh from constructed states: the exit code a monitor sees (0 OK, 1 warning, 2 critical) and the metrics file parsed back.</summary>
+/// <summary>
+/// Status through ./build.sh from constructed states: the exit code a monitor sees (0 OK, 1 warning, 2 critical) and the metrics file parsed
+/// back.
+/// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 [TestFixture]
 public sealed class StatusTests
@@ -14,8 +17,10 @@ public sealed class StatusTests
     static string History(string database, string status, double? rto = 2.5, double? rpo = 3600)
     {
         var folder = Directory.CreateTempSubdirectory("stocksrebuild-status-report-").FullName;
-        var line = $"{{\"startedUtc\": \"{DateTime.UtcNow.AddHours(-1):O}\", \"status\": \"{status}\", \"database\": \"{database}\", \"backup\": \"x\", " +
-                   $"\"rtoSeconds\": {(rto?.ToString(CultureInfo.InvariantCulture) ?? "null")}, \"rpoSeconds\": {(rpo?.ToString(CultureInfo.InvariantCulture) ?? "null")}}}";
+        var line = $"{{\"startedUtc\": \"{DateTime.UtcNow.AddHours(-1):O}\", \"status\": \"{status}\", \"database\": \"{database}\", \"backup\": " +
+            $"\"x\", " +
+                   $"\"rtoSeconds\": {(rto?.ToString(CultureInfo.InvariantCulture) ?? "null")}, \"rpoSeconds\": " +
+                       $"{(rpo?.ToString(CultureInfo.InvariantCulture) ?? "null")}}}";
         File.WriteAllText(Path.Combine(folder, "history.jsonl"), line + "\n");
         return folder;
     }
@@ -34,10 +39,14 @@ public sealed class StatusTests
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
 
         var lines = File.ReadAllLines(metrics);
-        var samples = lines.Where(l => !l.StartsWith('#')).ToDictionary(l => l[..l.IndexOf('{')], l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
-        foreach (var name in new[] { "stocksrebuild_backup_newest_age_seconds", "stocksrebuild_backup_newest_size_bytes", "stocksrebuild_backups_total",
-                     "stocksrebuild_rehearsal_last_success_timestamp_seconds", "stocksrebuild_rehearsal_last_rto_seconds", "stocksrebuild_rehearsal_last_rpo_seconds",
-                     "stocksrebuild_rehearsal_last_passed" })
+        var samples = lines.Where(l => !l.StartsWith('#'))
+            .ToDictionary(l => l[..l.IndexOf('{')], l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+        foreach (var name in new[]
+                 {
+                     "stocksrebuild_backup_newest_age_seconds", "stocksrebuild_backup_newest_size_bytes", "stocksrebuild_backups_total",
+                     "stocksrebuild_rehearsal_last_success_timestamp_seconds", "stocksrebuild_rehearsal_last_rto_seconds",
+                     "stocksrebuild_rehearsal_last_rpo_seconds", "stocksrebuild_rehearsal_last_passed",
+                 })
         {
             Assert.That(lines, Does.Contain($"# TYPE {name} gauge"), name);
             Assert.That(lines.Any(l => l.StartsWith($"# HELP {name} ", StringComparison.Ordinal)), name);
@@ -57,7 +66,8 @@ public sealed class StatusTests
         var database = Databases.SourceWithBackup.Database;
         var folder = Directory.CreateTempSubdirectory("stocksrebuild-refresh-").FullName;
         var metrics = Path.Combine(folder, "stocksrebuild.prom");
-        var run = BuildScript.Run("--target=Backup", $"--database={database}", $"--backup-dir={Path.Combine(folder, "backups")}", $"--metrics-file={metrics}");
+        var run = BuildScript.Run("--target=Backup", $"--database={database}", $"--backup-dir={Path.Combine(folder, "backups")}",
+            $"--metrics-file={metrics}");
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
         Assert.That(File.ReadAllLines(metrics), Does.Contain($"stocksrebuild_backups_total{{database=\"{database}\"}} 1"));
     }

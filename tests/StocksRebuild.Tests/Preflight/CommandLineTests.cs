@@ -2,7 +2,9 @@ using StocksRebuild.Tests.Support;
 
 namespace StocksRebuild.Tests.Preflight;
 
-/// <summary>Ambiguity stops the run: a command that could mean two things is refused before anything runs, with the live database unchanged.</summary>
+/// <summary>
+/// Ambiguity stops the run: a command that could mean two things is refused before anything runs, with the live database unchanged.
+/// </summary>
 [TestFixture, Category("BadInput")]
 public sealed class CommandLineTests : SeededLive
 {
@@ -16,12 +18,14 @@ public sealed class CommandLineTests : SeededLive
 
     [Test]
     public void AConfirmGivenTwiceWithDifferentValuesIsRefusedNamingBoth() =>
-        AssertRefused(BuildScript.Run("--target=Restore", $"--database={Live}", "--confirm=other", $"--confirm={Live}", $"--backup={Databases.SourceWithBackup.Backup}"),
+        AssertRefused(BuildScript.Run("--target=Restore", $"--database={Live}", "--confirm=other", $"--confirm={Live}",
+            $"--backup={Databases.SourceWithBackup.Backup}"),
             $"--confirm is given 2 times, as --confirm=other and --confirm={Live}; say it once. Nothing was run.");
 
     [Test]
     public void ExclusiveIsRefusedBecauseItWouldSkipTheStepsARestoreDependsOn() =>
-        AssertRefused(BuildScript.Run("--exclusive", "--target=Restore", $"--database={Live}", $"--confirm={Live}", $"--backup={Databases.SourceWithBackup.Backup}"),
+        AssertRefused(BuildScript.Run("--exclusive", "--target=Restore", $"--database={Live}", $"--confirm={Live}",
+            $"--backup={Databases.SourceWithBackup.Backup}"),
             "--exclusive is refused: it runs a target without the steps it depends on");
 
     [Test]
@@ -37,7 +41,8 @@ public sealed class CommandLineTests : SeededLive
 
     [Test]
     public void AnUnknownTargetListsTheTargets() =>
-        AssertRefused(BuildScript.Run("--target=Restroe", $"--database={Live}"), "Unknown target Restroe. Nothing was run. Targets: VerifyBackup, Preflight, DropCreate");
+        AssertRefused(BuildScript.Run("--target=Restroe", $"--database={Live}"), "Unknown target Restroe. Nothing was run. Targets: VerifyBackup, " +
+            "Preflight, DropCreate");
 
     [Test]
     public void DefaultListsTheTargetsAndTheFlags()

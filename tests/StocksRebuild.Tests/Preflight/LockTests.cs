@@ -19,15 +19,18 @@ public sealed class LockTests
         var backupRun = Task.Run(() => BuildScript.Run("--target=Backup", $"--database={target}", $"--backup-dir={folder}"));
         var rehearsalRun = Task.Run(() => BuildScript.Run("--target=Rehearsal", $"--database={target}", $"--backup-dir={folder}", "--fresh-backup"));
         // A second Restore of the same database through another maintenance database takes the same lock.
-        var secondRun = Task.Run(() => BuildScript.Run("--target=Restore", "--maintenance-db=template1", $"--database={target}", $"--confirm={target}",
+        var secondRun = Task.Run(() => BuildScript.Run("--target=Restore", "--maintenance-db=template1", $"--database={target}",
+            $"--confirm={target}",
             $"--backup={Databases.SourceWithBackup.Backup}"));
-        var (backup, rehearsal, second) = (backupRun.GetAwaiter().GetResult(), rehearsalRun.GetAwaiter().GetResult(), secondRun.GetAwaiter().GetResult());
+        var (backup, rehearsal, second) = (backupRun.GetAwaiter().GetResult(), rehearsalRun.GetAwaiter().GetResult(),
+            secondRun.GetAwaiter().GetResult());
 
         Assert.That(restore.Process.HasExited, Is.False, "the restore must still run while the others are refused; the test needs a slower restore");
         foreach (var refused in new[] { backup, rehearsal, second })
         {
             Assert.That(refused.ExitCode, Is.Not.Zero, refused.ToString());
-            Assert.That(refused.Output, Does.Contain($"another StocksRebuild run holds the lock on \"{target}\"").And.Contain(", writing, connected from"));
+            Assert.That(refused.Output, Does.Contain($"another StocksRebuild run holds the lock on \"{target}\"").And.Contain(", writing, " +
+                "connected from"));
             Assert.That(refused.Output, Does.Not.Contain("   at "), "no stack trace");
         }
         Assert.That(Directory.Exists(folder), Is.False, "nothing was written, not even the folder");
@@ -46,7 +49,8 @@ public sealed class LockTests
         var before = Databases.Fingerprint(database);
         using (RunLock.Acquire(TestServer.Connection, database, new TestLog()))
         {
-            var run = BuildScript.Run(target, maintenance, $"--database={database}", $"--confirm={database}", $"--backup={Databases.SourceWithBackup.Backup}");
+            var run = BuildScript.Run(target, maintenance, $"--database={database}", $"--confirm={database}",
+                $"--backup={Databases.SourceWithBackup.Backup}");
             Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
             Assert.That(run.Output, Does.Contain($"another StocksRebuild run holds the lock on \"{database}\""));
         }

@@ -35,7 +35,8 @@ public sealed class PreflightTests : SeededLive
     {
         var other = Databases.NewName("public");
         Databases.Admin.DropCreate(other, Consent.None, new TestLog());
-        Databases.Execute(other, "CREATE TABLE public.securities (id int PRIMARY KEY); INSERT INTO public.securities VALUES (1); CREATE TABLE public.notes (t text)");
+        Databases.Execute(other, "CREATE TABLE public.securities (id int PRIMARY KEY); INSERT INTO public.securities VALUES (1); CREATE TABLE " +
+            "public.notes (t text)");
         var backup = Databases.Dump(other);
         AssertRefused(backup, () => Restore(backup),
             "lacks schema stocks_research, table stocks_research.securities", "schema and data, tables 2 in public", "Nothing was changed.");
@@ -74,7 +75,8 @@ public sealed class PreflightTests : SeededLive
         var old = Databases.Dump(Databases.SourceWithBackup.Database, ago: TimeSpan.FromDays(3));
         var link = Path.Combine(Directory.CreateTempSubdirectory("stocksrebuild-link-").FullName, BackupName.For(DateTime.UtcNow));
         File.CreateSymbolicLink(link, old);
-        AssertRefused(link, () => Restore(link, "--max-backup-age=26h"), $"VerifyBackup refused {old}", $"(--backup={link} is a link to it)", "longer than --max-backup-age");
+        AssertRefused(link, () => Restore(link, "--max-backup-age=26h"), $"VerifyBackup refused {old}", $"(--backup={link} is a link to it)",
+            "longer than --max-backup-age");
 
         // A link to a good backup restores that backup, with the target's manifest checked.
         var goodLink = Path.Combine(Path.GetDirectoryName(link)!, "latest.dump");
@@ -82,7 +84,8 @@ public sealed class PreflightTests : SeededLive
         var target = Databases.NewName("linked");
         var run = BuildScript.Run("--target=Restore", $"--database={target}", $"--backup={goodLink}");
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
-        Assert.That(run.Output, Does.Contain($"Manifest:        size and sha256 match {BackupName.ManifestPathFor(Databases.SourceWithBackup.Backup)}"));
+        Assert.That(run.Output, Does.Contain($"Manifest:        size and sha256 match " +
+            $"{BackupName.ManifestPathFor(Databases.SourceWithBackup.Backup)}"));
         Assert.That(Databases.DataFingerprint(target), Is.EqualTo(Databases.DataFingerprint(Databases.SourceWithBackup.Database)));
     }
 
@@ -97,8 +100,10 @@ public sealed class PreflightTests : SeededLive
         var withPassFile = server with { Password = null, PassFile = passFile };
         var backup = Databases.CopyOfBackup();
 
-        AssertRefused(backup, () => BuildScript.Run(withPassFile, "--target=Restore", $"--database={Live}", $"--confirm={Live}", $"--backup={backup}"),
-            "Preflight refused: RestoreBackup (pg_restore) needs the PostgreSQL client tools to log in", $"has mode {mode}: libpq ignores a password file",
+        AssertRefused(backup, () => BuildScript.Run(withPassFile, "--target=Restore", $"--database={Live}", $"--confirm={Live}",
+            $"--backup={backup}"),
+            "Preflight refused: RestoreBackup (pg_restore) needs the PostgreSQL client tools to log in", $"has mode {mode}: libpq ignores a " +
+                $"password file",
             $"chmod 0600 {passFile}");
         Assert.That(Databases.Fingerprint(Live), Is.EqualTo(Before));
     }
@@ -113,7 +118,8 @@ public sealed class PreflightTests : SeededLive
         Assert.That(run.Output, Does.Contain("Created:         ").And.Contain("by pg_dump (age "));
         Assert.That(run.Output, Does.Contain("Contents:        schema and data, tables 10 in stocks_research"));
         Assert.That(run.Output, Does.Contain("the client tools log in to"));
-        Assert.That(run.Output, Does.Contain($"DropCreate would drop the existing \"{Live}\" and create it empty; it needs --confirm={Live}, which is not given"));
+        Assert.That(run.Output, Does.Contain($"DropCreate would drop the existing \"{Live}\" and create it empty; it needs --confirm={Live}, which " +
+            $"is not given"));
         Assert.That(Databases.Fingerprint(Live), Is.EqualTo(Before));
         Assert.That(Databases.Listing(Path.GetDirectoryName(backup)!), Is.EqualTo(listing));
     }

@@ -39,15 +39,19 @@ public sealed class SignalTests
         var folder = Directory.CreateTempSubdirectory("stocksrebuild-signal-backup-").FullName;
         File.SetUnixFileMode(folder, (UnixFileMode)Convert.ToInt32("755", 8));
         var run = BuildScript.LaunchInOwnGroup("--target=Backup", $"--database={Databases.SlowToDump}", $"--backup-dir={folder}");
-        Databases.WaitForStatement(TestServer.Connection, Databases.SlowToDump, "COPY stocks_research.bulk", Task.Run(() => run.Process.WaitForExit()));
+        Databases.WaitForStatement(TestServer.Connection, Databases.SlowToDump, "COPY stocks_research.bulk",
+            Task.Run(() => run.Process.WaitForExit()));
 
-        foreach (var file in Directory.GetFiles(folder, "*", new EnumerationOptions { AttributesToSkip = 0 }).Where(f => !f.EndsWith(".stocksrebuild.lock", StringComparison.Ordinal)))
-            Assert.That(File.GetUnixFileMode(file), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), $"{file} is private from its first byte");
+        foreach (var file in Directory.GetFiles(folder, "*", new EnumerationOptions { AttributesToSkip = 0 }).Where(f
+            => !f.EndsWith(".stocksrebuild.lock", StringComparison.Ordinal)))
+            Assert.That(File.GetUnixFileMode(file), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), $"{file} is private from its first " +
+                $"byte");
         Send(run, how);
         var result = run.Finish();
 
         Assert.That(result.ExitCode, Is.EqualTo(Expected(how)), result.ToString());
-        Assert.That(result.Output, Does.Contain("Interrupted during Backup: pg_dump was stopped; no backup was written and the older backups are intact. Next: run --target=Backup again."));
+        Assert.That(result.Output, Does.Contain("Interrupted during Backup: pg_dump was stopped; no backup was written and the older backups are " +
+            "intact. Next: run --target=Backup again."));
         Assert.That(Directory.GetFiles(folder, "*", new EnumerationOptions { AttributesToSkip = 0 }).Select(Path.GetFileName),
             Is.EquivalentTo(new[] { ".stocksrebuild.lock" }), "no partial dump, manifest or lock note is left (the empty lock file stays by design)");
         AssertNoneLeft("pg_dump");
@@ -64,7 +68,8 @@ public sealed class SignalTests
         var result = run.Finish();
 
         Assert.That(result.ExitCode, Is.EqualTo(Expected(how)), result.ToString());
-        Assert.That(result.Output, Does.Contain($"Interrupted during RestoreBackup: pg_restore was stopped; \"{target}\" is partially restored and must not be used. Next: run --target=Restore again"));
+        Assert.That(result.Output, Does.Contain($"Interrupted during RestoreBackup: pg_restore was stopped; \"{target}\" is partially restored and " +
+            $"must not be used. Next: run --target=Restore again"));
         AssertNoneLeft("pg_restore");
     }
 
@@ -74,7 +79,8 @@ public sealed class SignalTests
     {
         var database = Databases.Migrated("sigingest");
         var run = BuildScript.LaunchInOwnGroup("--target=Ingest", $"--database={database}", $"--source={Drops.Medium}");
-        Databases.WaitForStatement(TestServer.Connection, database, "COPY \"stocks_research\".\"prices_daily\"", Task.Run(() => run.Process.WaitForExit()));
+        Databases.WaitForStatement(TestServer.Connection, database, "COPY \"stocks_research\".\"prices_daily\"",
+            Task.Run(() => run.Process.WaitForExit()));
         Send(run, how);
         var result = run.Finish();
 
@@ -107,7 +113,8 @@ public sealed class SignalTests
         var before = Databases.Fingerprint(live);
         var prefix = StocksRebuild.Rehearsal.ScratchDatabases.PrefixFor(live);
         var report = Directory.CreateTempSubdirectory("stocksrebuild-sig-report-").FullName;
-        var run = BuildScript.LaunchInOwnGroup("--target=Rehearsal", $"--database={live}", $"--backup={Databases.SlowBackup.Backup}", "--jobs=1", $"--report-dir={report}");
+        var run = BuildScript.LaunchInOwnGroup("--target=Rehearsal", $"--database={live}", $"--backup={Databases.SlowBackup.Backup}", "--jobs=1",
+            $"--report-dir={report}");
         Assert.That(run.WaitForOutput("Restore: pg_restore --jobs=1", TimeSpan.FromMinutes(1)), Is.True, run.OutputSoFar);
         var scratch = Databases.Admin.WithPrefix(prefix).Single();
         Databases.WaitForStatement(TestServer.Connection, scratch, "COPY", Task.Run(() => run.Process.WaitForExit()));
@@ -115,7 +122,8 @@ public sealed class SignalTests
         var result = run.Finish();
 
         Assert.That(result.ExitCode, Is.EqualTo(Expected(how)), result.ToString());
-        Assert.That(result.Output, Does.Contain($"Interrupted during Rehearsal: the live database \"{live}\" was only read, never changed; its scratch database(s) \"{scratch}\""));
+        Assert.That(result.Output, Does.Contain($"Interrupted during Rehearsal: the live database \"{live}\" was only read, never changed; its " +
+            $"scratch database(s) \"{scratch}\""));
         Assert.That(result.Output, Does.Not.Contain("--target=Restore"), "a rehearsal never suggests the destructive command");
         Assert.That(Databases.Admin.WithPrefix(prefix), Is.Empty, "no scratch database is left");
         Assert.That(Databases.Fingerprint(live), Is.EqualTo(before));

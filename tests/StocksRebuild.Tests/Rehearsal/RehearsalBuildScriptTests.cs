@@ -29,7 +29,8 @@ public sealed class RehearsalBuildScriptTests
 
         Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
         Assert.That(run.Output, Does.Contain("column stocks_research.securities.isin: in live, missing in backup, missing in migrations"));
-        Assert.That(run.Output, Does.Contain("column stocks_research.securities.sector: \"text null default 'n/a'::text\" in live; \"text null\" in backup; \"text null\" in migrations"));
+        Assert.That(run.Output, Does.Contain("column stocks_research.securities.sector: \"text null default 'n/a'::text\" in live; \"text null\" " +
+            "in backup; \"text null\" in migrations"));
         Assert.That(run.Output, Does.Contain("Rehearsal FAILED: Schema identity:").And.Contain($"Report: {reports}/report.md"));
         var report = RehearsalReport.FromJson(File.ReadAllText(Path.Combine(reports, "report.json")));
         Assert.That(report.Status, Is.EqualTo(RehearsalStatus.Failed));
@@ -51,10 +52,12 @@ public sealed class RehearsalBuildScriptTests
         var left = ScratchOf(live);
         Assert.That(left, Has.Count.EqualTo(1), "the killed run left its restore target");
 
-        var next = BuildScript.Run("--target=Rehearsal", $"--database={live}", $"--backup-dir={Databases.MediumBackup.Folder}", $"--report-dir={NewFolder("next-report")}");
+        var next = BuildScript.Run("--target=Rehearsal", $"--database={live}", $"--backup-dir={Databases.MediumBackup.Folder}",
+            $"--report-dir={NewFolder("next-report")}");
 
         Assert.That(next.ExitCode, Is.Zero, next.ToString());
-        Assert.That(next.Output, Does.Match($"removed leftover scratch database \"{left[0]}\" of a rehearsal that did not finish \\([0-9.]+s ago\\)"));
+        Assert.That(next.Output,
+            Does.Match($"removed leftover scratch database \"{left[0]}\" of a rehearsal that did not finish \\([0-9.]+s ago\\)"));
         Assert.That(ScratchOf(live), Is.Empty);
     }
 
@@ -67,10 +70,12 @@ public sealed class RehearsalBuildScriptTests
         Assert.That(first.WaitForOutput("Restore: pg_restore --jobs=1", TimeSpan.FromMinutes(1)), Is.True, first.OutputSoFar);
         var running = ScratchOf(live).Single();
 
-        var second = RecoveryRehearsal.Run(TestServer.Run(), new RehearsalOptions { Database = live, BackupDirectory = Databases.MediumBackup.Folder, ReportDirectory = NewFolder("second-report") });
+        var second = RecoveryRehearsal.Run(TestServer.Run(), new RehearsalOptions { Database = live, BackupDirectory = Databases.MediumBackup.Folder,
+            ReportDirectory = NewFolder("second-report") });
         var result = first.Finish();
 
-        Assert.That(second.Checks.Single(c => c.Name == "Leftovers").Findings, Does.Contain($"kept \"{running}\": a rehearsal still running holds it"));
+        Assert.That(second.Checks.Single(c => c.Name == "Leftovers").Findings,
+            Does.Contain($"kept \"{running}\": a rehearsal still running holds it"));
         Assert.That(second.Status, Is.EqualTo(RehearsalStatus.Passed), second.FailureSummary());
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(ScratchOf(live), Is.Empty);
@@ -81,12 +86,14 @@ public sealed class RehearsalBuildScriptTests
     {
         var live = Databases.Medium;
         var reports = NewFolder("sigterm-report");
-        var run = BuildScript.Launch("--target=Rehearsal", $"--database={live}", $"--backup-dir={Databases.MediumBackup.Folder}", "--jobs=1", $"--report-dir={reports}");
+        var run = BuildScript.Launch("--target=Rehearsal", $"--database={live}", $"--backup-dir={Databases.MediumBackup.Folder}", "--jobs=1",
+            $"--report-dir={reports}");
         var scratch = "";
         var result = run.TerminateDuringRestore(() => scratch = ScratchOf(live).Single());
 
         Assert.That(result.ExitCode, Is.Not.Zero);
-        Assert.That(result.Output, Does.Contain($"Interrupted during Rehearsal: the live database \"{live}\" was only read, never changed; its scratch database(s) \"{scratch}\" were dropped"));
+        Assert.That(result.Output, Does.Contain($"Interrupted during Rehearsal: the live database \"{live}\" was only read, never changed; its " +
+            $"scratch database(s) \"{scratch}\" were dropped"));
         Assert.That(result.Output, Does.Contain($"Rehearsal: dropped scratch database(s) \"{scratch}\""));
         Assert.That(ScratchOf(live), Is.Empty);
         Assert.That(RehearsalReport.FromJson(File.ReadAllText(Path.Combine(reports, "report.json"))).Status, Is.EqualTo(RehearsalStatus.Interrupted));
@@ -99,7 +106,8 @@ public sealed class RehearsalBuildScriptTests
         var backups = NewFolder("swap-backups");
         BackupWriter.Backup(TestServer.Run(), live, backups);
         // Written after the backup: in the previous copy after the swap, not in the restored one.
-        Databases.Execute(live, "INSERT INTO stocks_research.securities (security_id, name, exchange, currency) VALUES (990001, 'After the backup', 'XNYS', 'USD')");
+        Databases.Execute(live, "INSERT INTO stocks_research.securities (security_id, name, exchange, currency) VALUES (990001, 'After the " +
+            "backup', 'XNYS', 'USD')");
 
         // A client querying by name all along, reconnecting when its session is ended, as an application would.
         var results = new List<(DateTime at, long? securities, string? error)>();
@@ -146,7 +154,8 @@ public sealed class RehearsalBuildScriptTests
         var firstNew = results.FindIndex(r => r.securities == 40);
         var errors = results.Where(r => r.error is not null).ToList();
         TestContext.Out.WriteLine($"client: {answers.Count} answers, {errors.Count} error(s)" +
-            (errors.Count == 0 ? "" : $" within {(errors.Last().at - errors.First().at).TotalMilliseconds:0} ms: {string.Join("; ", errors.Select(e => e.error).Distinct())}"));
+            (errors.Count == 0 ? "" : $" within {(errors.Last().at - errors.First().at).TotalMilliseconds:0} ms: " +
+                $"{string.Join("; ", errors.Select(e => e.error).Distinct())}"));
         Assert.That(results.Take(results.FindLastIndex(r => r.securities == 41) + 1).Where(r => r.error is not null), Is.Empty,
             "no error while the backup was restored and validated");
         Assert.That(errors.Count == 0 || errors.Last().at - errors.First().at < TimeSpan.FromSeconds(5), Is.True,
@@ -199,7 +208,8 @@ public sealed class RehearsalBuildScriptTests
         var run = BuildScript.Run("--target=Restore", "--swap", $"--database={live}", $"--backup={backup}");
 
         Assert.That(run.ExitCode, Is.Not.Zero);
-        Assert.That(run.Output, Does.Contain($"Restore --swap would end every session on and replace (keeping it as <db>_previous_<utc>) the live database \"{live}\". Re-run with --confirm={live}"));
+        Assert.That(run.Output, Does.Contain($"Restore --swap would end every session on and replace (keeping it as <db>_previous_<utc>) the live " +
+            $"database \"{live}\". Re-run with --confirm={live}"));
         Assert.That(Databases.Fingerprint(live), Is.EqualTo(before));
         Assert.That(Databases.Admin.WithPrefix(live + "_incoming_"), Is.Empty);
     }

@@ -70,8 +70,10 @@ public sealed class RehearsalTests
         Assert.That(json.Checks, Has.Count.EqualTo(report.Checks.Count));
         Assert.That(json.Versions.Keys, Is.SupersetOf(new[] { "server", "pg_dump", "pg_restore", "StocksRebuild" }));
         var markdown = File.ReadAllText(Path.Combine(options.ReportDirectory, "report.md"));
-        Assert.That(markdown, Does.Contain($"# Recovery rehearsal of \"{live}\": PASSED").And.Contain(report.Backup.Sha256).And.Contain("| RTO (verify + restore + validate) |"));
-        Assert.That(RehearsalHistory.Read(Path.Combine(options.ReportDirectory, RehearsalHistory.FileName)).Single().RtoSeconds, Is.EqualTo(report.RtoSeconds));
+        Assert.That(markdown, Does.Contain($"# Recovery rehearsal of \"{live}\": PASSED").And.Contain(report.Backup.Sha256)
+            .And.Contain("| RTO (verify + restore + validate) |"));
+        Assert.That(RehearsalHistory.Read(Path.Combine(options.ReportDirectory, RehearsalHistory.FileName)).Single().RtoSeconds,
+            Is.EqualTo(report.RtoSeconds));
         var chart = new XmlDocument();
         chart.Load(Path.Combine(options.ReportDirectory, RehearsalHistory.ChartName));
         Assert.That(chart.GetElementsByTagName("circle"), Has.Count.EqualTo(2), "one RTO and one RPO point");
@@ -109,7 +111,8 @@ public sealed class RehearsalTests
         Assert.That(Check(report, "Backup to rehearse").Detail, Does.StartWith("took ").And.EndWith("(--fresh-backup)"));
         var schema = Check(report, "Schema identity");
         Assert.That(schema.Status, Is.EqualTo(CheckStatus.Failed));
-        Assert.That(schema.Findings, Does.Contain("view stocks_research.v_fundamentals_yoy_derived: missing in live, missing in backup, in migrations"));
+        Assert.That(schema.Findings, Does.Contain("view stocks_research.v_fundamentals_yoy_derived: missing in live, missing in backup, in " +
+            "migrations"));
         // V008 made the ticker exclusion deferrable: a changed definition shows both.
         Assert.That(schema.Findings.Single(f => f.StartsWith("constraint stocks_research.ticker_history.ticker_history_no_overlap: ")),
             Does.Contain("in live").And.Contain("DEFERRABLE\" in migrations"));
@@ -153,7 +156,8 @@ public sealed class RehearsalTests
         var live = Databases.SourceWithBackup.Database;
         var old = Databases.Dump(live, ago: TimeSpan.FromHours(3));
 
-        var report = RecoveryRehearsal.Run(TestServer.Run(), Options(live, old) with { MaxBackupAge = TimeSpan.FromHours(1), MaxRto = TimeSpan.FromMilliseconds(1) });
+        var report = RecoveryRehearsal.Run(TestServer.Run(), Options(live, old) with { MaxBackupAge = TimeSpan.FromHours(1),
+            MaxRto = TimeSpan.FromMilliseconds(1) });
 
         Assert.That(report.Status, Is.EqualTo(RehearsalStatus.Failed));
         Assert.That(Check(report, "RPO").Status, Is.EqualTo(CheckStatus.Failed));

@@ -18,7 +18,8 @@ public sealed class ConcurrencyTests
         var run = BuildScript.Run("--target=Ingest", $"--database={database}");
 
         Assert.That(run.ExitCode, Is.Not.Zero);
-        Assert.That(run.Output, Does.Contain($"another StocksRebuild run holds the lock on \"{database}\" (pid {Environment.ProcessId} host {Environment.MachineName}, writing, connected from"));
+        Assert.That(run.Output, Does.Contain($"another StocksRebuild run holds the lock on \"{database}\" (pid {Environment.ProcessId} host " +
+            $"{Environment.MachineName}, writing, connected from"));
         Assert.That(run.Output, Does.Contain("give --wait-for-lock=DURATION"));
         Assert.That(Databases.DataFingerprint(database), Is.EqualTo(before));
     }
@@ -54,7 +55,8 @@ public sealed class ConcurrencyTests
         Assert.That(second.ExitCode, Is.Not.Zero);
         Assert.That(second.Output, Does.Contain($"another StocksRebuild run holds the lock on \"{database}\""));
         Assert.That(Databases.DataFingerprint(database), Is.EqualTo(clean));
-        Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.ingestion_log"), Is.EqualTo(7), "the second run wrote nothing, not even a log row");
+        Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.ingestion_log"), Is.EqualTo(7), "the second run wrote " +
+            "nothing, not even a log row");
     }
 
     [Test]

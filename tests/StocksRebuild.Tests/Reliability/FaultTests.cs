@@ -32,7 +32,8 @@ public sealed class FaultTests
     static string LastLog(string database, ServerConnection? server = null)
     {
         using var connection = (server ?? TestServer.Connection).Open(database);
-        using var command = new NpgsqlCommand("SELECT job || ' ' || status || ': ' || coalesce(error, '') FROM stocks_research.ingestion_log ORDER BY run_id DESC LIMIT 1", connection);
+        using var command = new NpgsqlCommand("SELECT job || ' ' || status || ': ' || coalesce(error, '') FROM stocks_research.ingestion_log ORDER " +
+            "BY run_id DESC LIMIT 1", connection);
         return (string)command.ExecuteScalar()!;
     }
 
@@ -79,13 +80,15 @@ public sealed class FaultTests
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
         using var sandbox = SandboxServer.Start(root, new TestLog());
         var database = Databases.Migrated("fault", sandbox.Connection);
-        var ingest = Task.Run(() => Ingestor.Ingest(TestServer.Run(new TestLog(), sandbox.Connection), database, new IngestOptions { SourceDirectory = Drops.Medium }));
+        var ingest = Task.Run(() => Ingestor.Ingest(TestServer.Run(new TestLog(), sandbox.Connection), database,
+            new IngestOptions { SourceDirectory = Drops.Medium }));
 
         Databases.WaitForStatement(sandbox.Connection, database, "COPY \"stocks_research\".\"prices_daily\"", ingest);
         sandbox.Restart();
 
         Assert.ThrowsAsync<RunbookException>(async () => await ingest);
-        Assert.That(LastLog(database, sandbox.Connection), Is.EqualTo("prices_daily running: "), "the server died before the failure could be written");
+        Assert.That(LastLog(database, sandbox.Connection), Is.EqualTo("prices_daily running: "), "the server died before the failure could be " +
+            "written");
 
         var log = new TestLog();
         Ingestor.Ingest(TestServer.Run(log, sandbox.Connection), database, new IngestOptions { SourceDirectory = Drops.Medium });
@@ -94,7 +97,8 @@ public sealed class FaultTests
         using var connection = sandbox.Connection.Open(database);
         using var command = new NpgsqlCommand("SELECT count(*) FROM stocks_research.ingestion_log WHERE status = 'running'", connection);
         Assert.That((long)command.ExecuteScalar()!, Is.Zero);
-        var counts = new NpgsqlCommand("SELECT (SELECT count(*) FROM stocks_research.prices_daily) || '/' || (SELECT count(*) FROM stocks_research.fundamentals_yoy)", connection).ExecuteScalar();
+        var counts = new NpgsqlCommand("SELECT (SELECT count(*) FROM stocks_research.prices_daily) || '/' || (SELECT count(*) FROM " +
+            "stocks_research.fundamentals_yoy)", connection).ExecuteScalar();
         Assert.That(counts, Is.EqualTo(Databases.Scalar<string>(Databases.Medium,
             "SELECT (SELECT count(*) FROM stocks_research.prices_daily) || '/' || (SELECT count(*) FROM stocks_research.fundamentals_yoy)")));
     }
@@ -112,8 +116,10 @@ public sealed class FaultTests
 
             var error = Assert.Throws<RunbookException>(() => BackupWriter.Backup(TestServer.Run(), Databases.Medium, folder));
 
-            Assert.That(error!.Message, Does.StartWith("Backup failed: pg_dump exited with 1").And.Contain("No space left on device").And.Contain("No backup was written"));
-            Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName).Where(n => !n!.StartsWith(".stocksrebuild.lock", StringComparison.Ordinal)),
+            Assert.That(error!.Message,
+                Does.StartWith("Backup failed: pg_dump exited with 1").And.Contain("No space left on device").And.Contain("No backup was written"));
+            Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName).Where(n => !n!.StartsWith(".stocksrebuild.lock",
+                StringComparison.Ordinal)),
                 Is.EqualTo(new[] { "full_20200101_0000.dump" }), "nothing half-written remains");
             Assert.That(File.ReadAllBytes(older), Is.EqualTo(Enumerable.Range(0, 4096).Select(i => (byte)i).ToArray()));
         }
@@ -127,15 +133,18 @@ public sealed class FaultTests
     public void SigtermDuringRestoreKillsPgRestoreAndSaysWhatToRunNext()
     {
         var target = Databases.NewName("sigterm");
-        var run = BuildScript.Launch("--target=Restore", $"--database={target}", $"--confirm={target}", $"--backup-dir={Databases.MediumBackup.Folder}", "--jobs=1");
+        var run = BuildScript.Launch("--target=Restore", $"--database={target}", $"--confirm={target}",
+            $"--backup-dir={Databases.MediumBackup.Folder}", "--jobs=1");
         var result = run.TerminateDuringRestore(() => target);
 
         Assert.That(result.ExitCode, Is.Not.Zero);
         Assert.That(result.Output, Does.Contain("Received SIGTERM: stopping at the next safe point"));
-        Assert.That(result.Output, Does.Contain($"Interrupted during RestoreBackup: pg_restore was stopped; \"{target}\" is partially restored and must not be used. Next: run --target=Restore again"));
+        Assert.That(result.Output, Does.Contain($"Interrupted during RestoreBackup: pg_restore was stopped; \"{target}\" is partially restored and " +
+            $"must not be used. Next: run --target=Restore again"));
         Assert.That(Process.GetProcessesByName("pg_restore"), Is.Empty, "no pg_restore is left running");
 
-        var again = BuildScript.Run("--target=Restore", $"--database={target}", $"--confirm={target}", $"--backup-dir={Databases.MediumBackup.Folder}");
+        var again = BuildScript.Run("--target=Restore", $"--database={target}", $"--confirm={target}",
+            $"--backup-dir={Databases.MediumBackup.Folder}");
         Assert.That(again.ExitCode, Is.Zero, again.ToString());
     }
 
@@ -145,12 +154,14 @@ public sealed class FaultTests
         var database = Databases.Migrated("fault");
         var run = BuildScript.Launch("--target=Ingest", $"--database={database}", $"--source={Drops.Medium}");
         // Signalled while the prices are being COPYed, seen from the server, however fast the machine.
-        Databases.WaitForStatement(TestServer.Connection, database, "COPY \"stocks_research\".\"prices_daily\"", Task.Run(() => run.Process.WaitForExit()));
+        Databases.WaitForStatement(TestServer.Connection, database, "COPY \"stocks_research\".\"prices_daily\"",
+            Task.Run(() => run.Process.WaitForExit()));
         run.Signal("TERM");
         var result = run.Finish();
 
         Assert.That(result.ExitCode, Is.Not.Zero);
-        Assert.That(result.Output, Does.Contain("Interrupted during Ingest: job prices_daily was rolled back and its tables are as they were; the jobs before it are committed. Next: run --target=Ingest again"));
+        Assert.That(result.Output, Does.Contain("Interrupted during Ingest: job prices_daily was rolled back and its tables are as they were; the " +
+            "jobs before it are committed. Next: run --target=Ingest again"));
         Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.prices_daily"), Is.Zero);
         Assert.That(LastLog(database), Does.StartWith("prices_daily failed: Interrupted during Ingest"));
 
@@ -171,11 +182,14 @@ public sealed class FaultTests
             .Append(new DbUp.Engine.SqlScript("V901__after.sql", "CREATE TABLE stocks_research.after (id int PRIMARY KEY);"))
             .ToList();
 
-        var error = Assert.Throws<RunInterruptedException>(() => Migrator.Migrate(TestServer.Run(log) with { Cancellation = interruption.Token }, database, Consent.None, scripts));
+        var error = Assert.Throws<RunInterruptedException>(() => Migrator.Migrate(TestServer.Run(log) with { Cancellation = interruption.Token },
+            database, Consent.None, scripts));
 
-        Assert.That(error!.Message, Is.EqualTo($"Interrupted during Migrate: \"{database}\" has every script up to V900__slow.sql applied and journalled; V901__after.sql and later did not run. Next: run --target=Migrate again to apply the rest."));
+        Assert.That(error!.Message, Is.EqualTo($"Interrupted during Migrate: \"{database}\" has every script up to V900__slow.sql applied and " +
+            $"journalled; V901__after.sql and later did not run. Next: run --target=Migrate again to apply the rest."));
         Assert.That(Migrator.Plan(TestServer.Connection, database, scripts).Pending, Is.EqualTo(new[] { "V901__after.sql" }));
-        Assert.That(Databases.Scalar<bool>(database, "SELECT to_regclass('stocks_research.slow') IS NOT NULL AND to_regclass('stocks_research.after') IS NULL"), Is.True);
+        Assert.That(Databases.Scalar<bool>(database, "SELECT to_regclass('stocks_research.slow') IS NOT NULL AND " +
+            "to_regclass('stocks_research.after') IS NULL"), Is.True);
     }
 
     sealed class CallbackLog(Action<string> onLine) : IRunbookLog

@@ -39,7 +39,8 @@ public sealed class SecretsTests
 
         var manifest = Directory.GetFiles(folder, "*.manifest.json").Single();
         var dump = Directory.GetFiles(folder, "*.dump").Single();
-        Assert.That(File.GetUnixFileMode(folder), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute), "the backup folder is 0700");
+        Assert.That(File.GetUnixFileMode(folder), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute),
+            "the backup folder is 0700");
         Assert.That(File.GetUnixFileMode(dump), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "the backup is 0600");
         Assert.That(File.GetUnixFileMode(manifest), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "the manifest is 0600");
     }

@@ -19,7 +19,8 @@ public static class BuildScript
         Start(Path.Combine(RepositoryRoot, "build.sh"), arguments, server);
 
     public static BuildRun RunPowerShell(params string[] arguments) =>
-        Start("dotnet", ["tool", "run", "pwsh", "--", "-NoProfile", "-File", Path.Combine(RepositoryRoot, "build.ps1"), .. arguments], TestServer.Connection);
+        Start("dotnet", ["tool", "run", "pwsh", "--", "-NoProfile", "-File", Path.Combine(RepositoryRoot, "build.ps1"), .. arguments],
+            TestServer.Connection);
 
     /// <summary>The caller's own PG* settings are removed, so a run reaches the test server and nothing else.</summary>
     static readonly string[] CallersConnection = ["PGDATABASE", "PGPASSFILE", "PGSSLMODE", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD"];
@@ -153,7 +154,9 @@ public sealed class RunningBuild
     public void Signal(string signal) =>
         StocksRebuild.Tools.ToolRun.Run("kill", ["-s", signal, Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
 
-    /// <summary>Signals the whole process group (a run started by <see cref="BuildScript.LaunchInOwnGroup"/>): what systemd, timeout and CI send.</summary>
+    /// <summary>
+    /// Signals the whole process group (a run started by <see cref="BuildScript.LaunchInOwnGroup"/>): what systemd, timeout and CI send.
+    /// </summary>
     public void SignalGroup(string signal) =>
         StocksRebuild.Tools.ToolRun.Run("kill", ["-s", signal, "--", "-" + Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
 

@@ -80,7 +80,8 @@ public static class Databases
         using var connection = server.Open("postgres");
         while (clock.Elapsed < TimeSpan.FromMinutes(1) && !work.IsCompleted)
         {
-            using var command = new NpgsqlCommand("SELECT pid FROM pg_stat_activity WHERE datname = @db AND state = 'active' AND query LIKE @prefix LIMIT 1", connection);
+            using var command = new NpgsqlCommand("SELECT pid FROM pg_stat_activity WHERE datname = @db AND state = 'active' AND query LIKE " +
+                "@prefix LIMIT 1", connection);
             command.Parameters.AddWithValue("db", database);
             command.Parameters.AddWithValue("prefix", prefix + "%");
             if (command.ExecuteScalar() is int pid) return pid;
@@ -177,8 +178,9 @@ public static class Databases
 
     /// <summary>The fingerprint of the data tables: what an ingestion job may change (ingestion_log aside, which logs every run).</summary>
     public static IReadOnlyDictionary<string, string> DataFingerprint(string database) =>
-        Fingerprint(database).Where(kv => kv.Key.StartsWith("stocks_research.", StringComparison.Ordinal)
-                                          && kv.Key is not ("stocks_research.ingestion_log" or "stocks_research.schemaversions" or "stocks_research.schema_checksums"))
+        Fingerprint(database)
+            .Where(kv => kv.Key.StartsWith("stocks_research.", StringComparison.Ordinal)
+                         && kv.Key is not ("stocks_research.ingestion_log" or "stocks_research.schemaversions" or "stocks_research.schema_checksums"))
             .ToDictionary();
 
     public static bool Exists(string database) => Admin.Exists(database);
