@@ -2,6 +2,7 @@
 UPDATE stocks_research.ingestion_log
 SET status      = 'failed',
     finished_at = clock_timestamp(),
-    error       = 'abandoned: the run ended without recording its end (killed, server restart or lost connection); the server rolled its transaction back'
+    error       = 'abandoned: the run ended without recording its end (killed, server restart or lost connection); '
+                  'the server rolled its transaction back'
 WHERE status = 'running'
 RETURNING run_id, job, started_at;
