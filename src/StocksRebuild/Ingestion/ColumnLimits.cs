@@ -1,14 +1,13 @@
 using System.Globalization;
-using Npgsql;
-using StocksRebuild.Database;
+using StocksRebuild.Catalog;
 
 namespace StocksRebuild.Ingestion;
 
 /// <summary>
 /// No value is changed on the way in: a number the target column cannot hold exactly (more decimals than its
 /// scale, more integer digits than its precision allows, an integer outside its type) is refused while reading,
-/// as FILE:LINE: COLUMN, instead of being rounded by the server or failing the job without a line. The limits are
-/// read from the catalog for the job's table, once per job.
+/// as FILE:LINE: COLUMN, instead of being rounded by the server or failing the job without a line. The limits come
+/// from the catalog's description of the job's table.
 /// </summary>
 public sealed class ColumnLimits
 {
@@ -17,33 +16,24 @@ public sealed class ColumnLimits
 
     ColumnLimits(string table, (int, string, Func<CsvRecord, int, string?>)[] checks) => (this.table, this.checks) = (table, checks);
 
-    public static ColumnLimits Read(NpgsqlConnection connection, NpgsqlTransaction transaction, string table, IReadOnlyList<CsvColumn> columns)
+    /// <summary>The checks for a job's columns, from its table as the catalog describes it.</summary>
+    public static ColumnLimits For(CatalogTable table, IReadOnlyList<CsvColumn> columns)
     {
-        var qualifiedTable = Statements.Table(table);
-        var catalog = new Dictionary<string, (string type, int? precision, int? scale)>(StringComparer.Ordinal);
-        using (var command = new NpgsqlCommand(SqlFiles.Read("ingest/column_limits.sql"), connection, transaction))
-        {
-            command.Parameters.AddWithValue("table", qualifiedTable);
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-                catalog[reader.GetString(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2),
-                    reader.IsDBNull(3) ? null : reader.GetInt32(3));
-        }
         var checks = new List<(int, string, Func<CsvRecord, int, string?>)>();
         for (var i = 0; i < columns.Count; i++)
         {
-            if (columns[i].StagedOnly || !catalog.TryGetValue(columns[i].Name, out var limit)) continue;
-            var target = $"{table}.{columns[i].Name}";
-            Func<CsvRecord, int, string?>? check = limit.type switch
+            if (columns[i].StagedOnly || table.Column(columns[i].Name) is not { } limit) continue;
+            var target = $"{table.Name}.{columns[i].Name}";
+            Func<CsvRecord, int, string?>? check = limit.Type switch
             {
-                "numeric" when limit is { precision: { } p, scale: { } s } => Numeric(p, s, target),
+                "numeric" when limit is { Precision: { } p, Scale: { } s } => Numeric(p, s, target),
                 "int2" => (row, c) => Integer(row.Integer(c), short.MinValue, short.MaxValue, "smallint", target),
                 "int4" => (row, c) => Integer(row.Integer(c), int.MinValue, int.MaxValue, "integer", target),
                 _ => null,
             };
             if (check is not null) checks.Add((i, columns[i].Name, check));
         }
-        return new ColumnLimits(table, checks.ToArray());
+        return new ColumnLimits(table.Name, checks.ToArray());
     }
 
     /// <summary>Adds FILE:LINE: COLUMN: reason for every value of the row its column cannot hold exactly.</summary>

@@ -13,8 +13,8 @@ namespace StocksRebuild.Ingestion;
 ///   transaction, so it is all-or-nothing like the rest;
 /// - otherwise, or when the database refuses the direct load, COPY goes into a staging table and one
 ///   set-based upsert by the natural key follows; a refused upsert is explained row by row from staging.
-/// SQL of the job lives in sql/ingest/&lt;job&gt;/: upsert.sql, and optionally check.sql (cross-table rules
-/// run before the upsert) and diagnose.sql (refusals particular to the job; see StagingDiagnosis).
+/// The upsert is generated from the catalog (UpsertSql); SQL particular to a job lives in sql/ingest/&lt;job&gt;/:
+/// check.sql (cross-table rules run before the upsert) and diagnose.sql (refusals particular to it; see StagingDiagnosis).
 /// </summary>
 public sealed class CsvJob : IIngestJob
 {
@@ -35,7 +35,7 @@ public sealed class CsvJob : IIngestJob
     public JobResult Run(JobContext context)
     {
         var resolve = Resolver?.Invoke(context.Connection, context.Transaction) ?? ((_, _) => { });
-        var limits = ColumnLimits.Read(context.Connection, context.Transaction, Name, Columns);
+        var limits = ColumnLimits.For(context.Catalog[Name], Columns);
         var rules = RowRules;
         var optionRules = OptionRules?.Invoke(context.Options) ?? ((_, _) => { });
         // Exactness first: a value the column cannot hold is named before any rule compares it.
@@ -115,7 +115,7 @@ public sealed class CsvJob : IIngestJob
         try
         {
             // A unique index on the staged key refuses a key given twice, even twice with the stored values.
-            var key = StagingDiagnosis.PrimaryKey(context, Table);
+            var key = context.Catalog[Name].PrimaryKey;
             Execute(context, Statements.CreateUniqueIndex(Statements.Qualified("pg_temp", StagingTable.Name(Name)), key));
             var (inserted, updated) = Upsert(context);
             context.Log.Info($"Ingest {Name}: read and staged in {stagedAfter.TotalSeconds:0.0}s, upserted in " +
@@ -180,11 +180,11 @@ public sealed class CsvJob : IIngestJob
 
     (long inserted, long updated) Upsert(JobContext context)
     {
-        using var command = new NpgsqlCommand(SqlFiles.Read($"ingest/{Name}/upsert.sql"), context.Connection, context.Transaction);
-        command.CommandTimeout = 0; // a five-year drop takes minutes; the server's statement_timeout still applies
+        var upsert = UpsertSql.FromStage(context.Catalog[Name], StagingTable.Name(Name), [.. Columns.Where(c => !c.StagedOnly).Select(c => c.Name)]);
+        using var command = Sql.Command(context.Connection, upsert, transaction: context.Transaction);
         using var reader = command.ExecuteReader();
         (long, long) counts = default;
-        // Scripts may end with statements that return nothing (e.g. SET CONSTRAINTS … IMMEDIATE); read them all.
+        // The upsert may end with a statement that returns nothing (SET CONSTRAINTS … IMMEDIATE); read them all.
         do
         {
             if (reader.FieldCount == 2 && reader.Read()) counts = (reader.GetInt64(0), reader.GetInt64(1));

@@ -1,4 +1,5 @@
 using Npgsql;
+using StocksRebuild.Database;
 
 namespace StocksRebuild.Ingestion;
 
@@ -10,10 +11,12 @@ public sealed class DerivedJob(string name) : IIngestJob
 {
     public string Name { get; } = name;
 
+    /// <summary>The derivation (sql/migrations/V008): the same view Validate compares the table with.</summary>
+    public string View => $"v_{Name}_derived";
+
     public JobResult Run(JobContext context)
     {
-        using var command = new NpgsqlCommand(SqlFiles.Read($"ingest/{Name}/upsert.sql"), context.Connection, context.Transaction);
-        command.CommandTimeout = 0;
+        using var command = Sql.Command(context.Connection, UpsertSql.FromView(context.Catalog[Name], View), transaction: context.Transaction);
         try
         {
             using var reader = command.ExecuteReader();

@@ -1,4 +1,5 @@
 using Npgsql;
+using StocksRebuild.Catalog;
 
 namespace StocksRebuild.Ingestion;
 
@@ -14,6 +15,9 @@ public sealed record JobResult(string Job, long Read, long Inserted, long Update
 public sealed record JobContext(NpgsqlConnection Connection, NpgsqlTransaction Transaction, SourceDrop Drop, IngestErrors Errors, IRunbookLog Log,
     CancellationToken Cancellation = default)
 {
+    /// <summary>The schema's tables as the catalog describes them, read once per run.</summary>
+    public required SchemaCatalog Catalog { get; init; }
+
     /// <summary>How the run reads its files (--ticker-valid-to and the like).</summary>
     public IngestOptions Options { get; init; } = new() { SourceDirectory = Drop.Directory };
 

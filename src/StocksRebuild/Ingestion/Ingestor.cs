@@ -1,3 +1,4 @@
+using StocksRebuild.Catalog;
 using System.Diagnostics;
 using Npgsql;
 using StocksRebuild.Connection;
@@ -51,20 +52,20 @@ public static class Ingestor
                 $"Nothing was changed.");
 
         log.Info($"Ingest: {IngestJobs.InOrder.Count} jobs from {drop.Directory}");
-        foreach (var ignored in drop.Ignored)
-            log.Warning($"Ingest: {ignored} is read by no job and ignored" + (options.IgnoreExtraFiles
-                ? " (--ignore-extra-files)" : " (documentation)"));
+        var why = options.IgnoreExtraFiles ? " (--ignore-extra-files)" : " (documentation)";
+        foreach (var ignored in drop.Ignored) log.Warning($"Ingest: {ignored} is read by no job and ignored{why}");
         var results = new List<JobResult>();
         using var logConnection = server.Open(database);
         using var connection = server.Open(database);
         IngestionLog.MakeDurable(logConnection);
         IngestionLog.CloseAbandoned(logConnection, log);
+        var ingest = new JobRun(run, connection, logConnection, drop, options, SchemaCatalog.Read(connection));
         foreach (var job in IngestJobs.InOrder)
         {
             if (cancellation.IsCancellationRequested)
                 throw new RunInterruptedException("Ingest", $"jobs before {job.Name} are committed; {job.Name} and later did not start.",
                     "run --target=Ingest again: finished jobs change nothing the second time.");
-            results.Add(RunJob(job, connection, logConnection, drop, options, log, server, cancellation));
+            results.Add(RunJob(job, ingest));
         }
         return results;
     }
@@ -84,13 +85,22 @@ public static class Ingestor
         }
     }
 
-    static JobResult RunJob(IIngestJob job, NpgsqlConnection connection, NpgsqlConnection logConnection, SourceDrop drop,
-        IngestOptions options, IRunbookLog log, ServerConnection server, CancellationToken cancellation)
+    /// <summary>What every job of one Ingest shares: the run, its two sessions (the job's, the log's), the drop, the options, the catalog.</summary>
+    sealed record JobRun(RunContext Run, NpgsqlConnection Connection, NpgsqlConnection LogConnection, SourceDrop Drop, IngestOptions Options,
+        SchemaCatalog Catalog);
+
+    static JobResult RunJob(IIngestJob job, JobRun ingest)
     {
+        var (connection, logConnection, drop, options, catalog) = (ingest.Connection, ingest.LogConnection, ingest.Drop, ingest.Options, ingest.Catalog);
+        var (server, log, cancellation) = (ingest.Run.Server, ingest.Run.Log, ingest.Run.Cancellation);
         var clock = Stopwatch.StartNew();
         var runId = IngestionLog.Started(logConnection, job.Name);
         var transaction = connection.BeginTransaction();
-        var context = new JobContext(connection, transaction, drop, new IngestErrors(options.MaxErrors), log, cancellation) { Options = options };
+        var context = new JobContext(connection, transaction, drop, new IngestErrors(options.MaxErrors), log, cancellation)
+        {
+            Options = options,
+            Catalog = catalog,
+        };
         // A long statement (the upsert of millions of rows) is cancelled on the server when the run is interrupted.
         var backend = connection.ProcessID;
         using var cancelStatement = cancellation.Register(() => CancelBackend(server, logConnection.Database, backend));
@@ -123,10 +133,14 @@ public static class Ingestor
             try { transaction.Rollback(); }
             // When the connection is gone, the transaction went with it.
             catch (Exception) when (connection.State != System.Data.ConnectionState.Open) { }
-            try { IngestionLog.Finished(logConnection, null, runId, JobOutcome.Failed(context.FilesRead, (failure ?? e).Message,
-                options.LoggedFor(job.Name))); }
-            catch (NpgsqlException logFailure) { log.Warning($"Ingest {job.Name}: could not mark run {runId} failed in ingestion_log " +
-                $"({logFailure.Message}); it stays 'running'."); }
+            try
+            {
+                IngestionLog.Finished(logConnection, null, runId, JobOutcome.Failed(context.FilesRead, (failure ?? e).Message, options.LoggedFor(job.Name)));
+            }
+            catch (NpgsqlException logFailure)
+            {
+                log.Warning($"Ingest {job.Name}: could not mark run {runId} failed in ingestion_log ({logFailure.Message}); it stays 'running'.");
+            }
             if (failure is null) throw;
             throw failure;
         }

@@ -18,7 +18,7 @@ static class StagingDiagnosis
         var table = Statements.Table(job);
         var found = new List<(short file, long line, string text)>();
 
-        var key = PrimaryKey(context, table);
+        var key = context.Catalog[job].PrimaryKey;
         foreach (var (file, line, values, firstFile, firstLine) in Read(context, DuplicatesSql(stage, key), files, limit,
                      r => (r.GetInt16(0), r.GetInt64(1), r.GetString(2), r.GetInt16(3), r.GetInt64(4))))
             found.Add((file, line, $"{string.Join(", ", key)}: ({values}) is also at {files[firstFile]}:{firstLine}"));
@@ -55,10 +55,6 @@ static class StagingDiagnosis
                $"FROM {Statements.Qualified("pg_temp", stage)} WINDOW same_key AS (PARTITION BY {columns} ORDER BY src_file, src_line)) AS d " +
                "WHERE n > 1 ORDER BY src_file, src_line LIMIT @limit";
     }
-
-    /// <summary>The columns of a table's primary key, in key order.</summary>
-    public static List<string> PrimaryKey(JobContext context, string table) =>
-        [.. Sql.Scalar<string[]>(context.Connection, SqlFiles.Read("ingest/bulk/primary_key_columns.sql"), new { table }, context.Transaction)];
 
     static List<ForeignKey> ForeignKeysOf(JobContext context, string job) =>
         ForeignKey.InSchema(context.Connection, Schema.Name).Where(fk => fk.ChildTable == job).ToList();
