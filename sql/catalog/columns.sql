@@ -16,4 +16,5 @@ LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
 LEFT JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, position) ON k.attnum = a.attnum
 WHERE n.nspname = @schema
   AND c.relkind IN ('r', 'p')
+  AND NOT c.relispartition -- a partition answers through its parent
 ORDER BY c.relname, a.attnum;

@@ -8,6 +8,8 @@ namespace StocksRebuild.Migrations;
 /// <summary>DbUp's journal, plus the sha256 of each script stored in the same transaction as the script.</summary>
 sealed class ChecksumJournal(IJournal inner) : IJournal
 {
+    public const string Table = "schema_checksums";
+
     public string[] GetExecutedScripts() => inner.GetExecutedScripts();
 
     public void EnsureTableExistsAndIsLatestVersion(Func<IDbCommand> dbCommandFactory)
@@ -22,7 +24,7 @@ sealed class ChecksumJournal(IJournal inner) : IJournal
     {
         inner.StoreExecutedScript(script, dbCommandFactory);
         using var command = dbCommandFactory();
-        command.CommandText = $"INSERT INTO {Database.Statements.Table("schema_checksums")} (script_name, sha256) VALUES (@name, @sha256)";
+        command.CommandText = $"INSERT INTO {Database.Statements.Table(Table)} (script_name, sha256) VALUES (@name, @sha256)";
         AddParameter(command, "name", script.Name);
         AddParameter(command, "sha256", Sha256(script.Contents));
         command.ExecuteNonQuery();

@@ -1,3 +1,4 @@
+using StocksRebuild.Catalog;
 using DbUp;
 using DbUp.Engine;
 using DbUp.Engine.Output;
@@ -46,32 +47,26 @@ public static class Migrator
             scripts.Where(s => !applied.ContainsKey(s.Name)).Select(s => s.Name).ToList());
     }
 
-    /// <summary>The data tables of the schema (the journal aside), as regclass text, already quoted.</summary>
+    /// <summary>The data tables of the schema (the journal aside), as "schema.table".</summary>
     public static IReadOnlyList<string> DataTables(ServerConnection server, string database)
     {
         using var connection = server.Open(database);
-        return DataTables(connection);
+        return [.. DataTables(connection).Select(t => $"{Schema}.{t}")];
     }
 
-    /// <summary>Data tables that hold at least one row: migrating them needs consent.</summary>
+    /// <summary>Data tables that hold at least one row, as "schema.table": migrating them needs consent.</summary>
     public static IReadOnlyList<string> TablesWithRows(ServerConnection server, string database)
     {
         using var connection = server.Open(database);
-        return DataTables(connection).Where(table =>
-        {
-            using var probe = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM {table})", connection);
-            return (bool)probe.ExecuteScalar()!;
-        }).ToList();
+        return [.. DataTables(connection)
+            .Where(table => !Sql.Scalar<bool>(connection, Statements.IsEmpty(table)))
+            .Select(t => $"{Schema}.{t}")];
     }
 
-    static List<string> DataTables(NpgsqlConnection connection)
-    {
-        using var command = new NpgsqlCommand(SqlFiles.Read("journal/data_tables.sql"), connection);
-        using var reader = command.ExecuteReader();
-        var tables = new List<string>();
-        while (reader.Read()) tables.Add(reader.GetString(0));
-        return tables;
-    }
+    static IEnumerable<string> DataTables(NpgsqlConnection connection) =>
+        SchemaCatalog.Read(connection).Tables.Keys
+            .Where(t => t is not (JournalTable or ChecksumJournal.Table))
+            .Order(StringComparer.Ordinal);
 
     public static MigrationPlan Migrate(RunContext run, string database, Consent consent, IReadOnlyList<SqlScript>? scripts = null)
     {

@@ -1,3 +1,4 @@
+using StocksRebuild.Catalog;
 using StocksRebuild.Database;
 using Npgsql;
 using StocksRebuild.Connection;
@@ -19,7 +20,7 @@ public static partial class Validator
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var checks = new List<ValidationCheck>();
         using var connection = server.Open(database, readOnly: !installAmcheck);
-        var tables = Query(connection, "validation/tables.sql", r => r.GetString(0));
+        var tables = SchemaCatalog.Read(connection).Tables.Keys.Order(StringComparer.Ordinal).ToList();
         var indexes = Query(connection, "validation/btree_indexes.sql", r => (index: r.GetString(0), table: r.GetString(1), oid: r.GetInt64(2)));
 
         var scans = new List<Func<NpgsqlConnection, List<ValidationCheck>>>();

@@ -1,3 +1,4 @@
+using StocksRebuild.Catalog;
 using System.Diagnostics;
 using Npgsql;
 using StocksRebuild.Backups;
@@ -30,7 +31,9 @@ public static partial class Validator
             return new ValidationReport(database, checks, clock.Elapsed);
         }
 
-        var tables = Query(connection, "validation/tables.sql", r => (name: r.GetString(0), hasPrimaryKey: r.GetBoolean(1)));
+        var tables = SchemaCatalog.Read(connection).Tables.Values
+            .OrderBy(t => t.Name, StringComparer.Ordinal)
+            .Select(t => (name: t.Name, hasPrimaryKey: t.PrimaryKey.Count > 0)).ToList();
         var foreignKeys = ForeignKey.InSchema(connection, Schema);
         var views = Query(connection, "validation/views.sql", r => r.GetString(0));
 
