@@ -17,8 +17,10 @@ public sealed class UpsertSqlTests
         var sql = UpsertSql.FromStage(Prices, "stage_prices_daily", ["security_id", "trade_date", "open", "volume"]);
         Assert.That(sql, Does.Contain("FROM \"pg_temp\".\"stage_prices_daily\" s"));
         Assert.That(sql, Does.Contain("LEFT JOIN \"stocks_research\".\"prices_daily\" t USING (\"security_id\", \"trade_date\")"));
-        Assert.That(sql, Does.Contain("WHERE t.\"security_id\" IS NULL\n").And.Contain("OR (t.\"open\", t.\"volume\") IS DISTINCT FROM (s.\"open\", s.\"volume\")"));
-        Assert.That(sql, Does.Contain("ON CONFLICT (\"security_id\", \"trade_date\") DO UPDATE SET \"open\" = EXCLUDED.\"open\", \"volume\" = EXCLUDED.\"volume\""));
+        Assert.That(sql, Does.Contain("WHERE t.\"security_id\" IS NULL\n")
+            .And.Contain("OR (t.\"open\", t.\"volume\") IS DISTINCT FROM (s.\"open\", s.\"volume\")"));
+        Assert.That(sql, Does.Contain(
+            "ON CONFLICT (\"security_id\", \"trade_date\") DO UPDATE SET \"open\" = EXCLUDED.\"open\", \"volume\" = EXCLUDED.\"volume\""));
         Assert.That(sql, Does.Not.Contain("SET CONSTRAINTS"));
     }
 

@@ -1,6 +1,4 @@
-using StocksRebuild.Database;
 using System.Text.RegularExpressions;
-using StocksRebuild.Tools;
 using StocksRebuild.Validation;
 
 namespace StocksRebuild.Backups;

@@ -1,7 +1,4 @@
 using Npgsql;
-using StocksRebuild.Connection;
-using StocksRebuild.Database;
-using StocksRebuild.Tools;
 
 namespace StocksRebuild.Backups;
 

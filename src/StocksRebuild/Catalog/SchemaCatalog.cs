@@ -1,5 +1,4 @@
 using Npgsql;
-using StocksRebuild.Database;
 
 namespace StocksRebuild.Catalog;
 
@@ -35,8 +34,8 @@ public sealed class SchemaCatalog(IReadOnlyDictionary<string, CatalogTable> tabl
             column: new CatalogColumn(r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetInt32(3), r.IsDBNull(4) ? null : r.GetInt32(4),
                 r.GetBoolean(5)),
             key: r.IsDBNull(6) ? (long?)null : r.GetInt64(6)), parameters, transaction);
-        var deferrable = Sql.Query(connection, SqlFiles.Read("catalog/deferrable_constraints.sql"), r => (table: r.GetString(0), name: r.GetString(1)),
-            parameters, transaction);
+        var deferrable = Sql.Query(connection, SqlFiles.Read("catalog/deferrable_constraints.sql"),
+            r => (table: r.GetString(0), name: r.GetString(1)), parameters, transaction);
         return new SchemaCatalog(columns.GroupBy(c => c.table).ToDictionary(
             table => table.Key,
             table => new CatalogTable(table.Key,

@@ -1,4 +1,3 @@
-using StocksRebuild.Tools;
 
 namespace StocksRebuild.Connection;
 

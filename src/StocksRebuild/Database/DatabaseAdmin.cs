@@ -1,4 +1,3 @@
-using StocksRebuild.Connection;
 
 namespace StocksRebuild.Database;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Npgsql;
-using StocksRebuild.Connection;
 
 namespace StocksRebuild.Database;
 

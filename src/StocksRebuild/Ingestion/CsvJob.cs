@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
 using NpgsqlTypes;
-using StocksRebuild.Database;
 
 namespace StocksRebuild.Ingestion;
 

@@ -1,10 +1,7 @@
 using StocksRebuild.Catalog;
 using System.Diagnostics;
 using Npgsql;
-using StocksRebuild.Connection;
-using StocksRebuild.Database;
 using StocksRebuild.Migrations;
-using StocksRebuild.Tools;
 
 namespace StocksRebuild.Ingestion;
 
@@ -91,7 +88,7 @@ public static class Ingestor
 
     static JobResult RunJob(IIngestJob job, JobRun ingest)
     {
-        var (connection, logConnection, drop, options, catalog) = (ingest.Connection, ingest.LogConnection, ingest.Drop, ingest.Options, ingest.Catalog);
+        var (connection, logConnection, drop, options) = (ingest.Connection, ingest.LogConnection, ingest.Drop, ingest.Options);
         var (server, log, cancellation) = (ingest.Run.Server, ingest.Run.Log, ingest.Run.Cancellation);
         var clock = Stopwatch.StartNew();
         var runId = IngestionLog.Started(logConnection, job.Name);
@@ -99,7 +96,7 @@ public static class Ingestor
         var context = new JobContext(connection, transaction, drop, new IngestErrors(options.MaxErrors), log, cancellation)
         {
             Options = options,
-            Catalog = catalog,
+            Catalog = ingest.Catalog,
         };
         // A long statement (the upsert of millions of rows) is cancelled on the server when the run is interrupted.
         var backend = connection.ProcessID;
@@ -135,7 +132,8 @@ public static class Ingestor
             catch (Exception) when (connection.State != System.Data.ConnectionState.Open) { }
             try
             {
-                IngestionLog.Finished(logConnection, null, runId, JobOutcome.Failed(context.FilesRead, (failure ?? e).Message, options.LoggedFor(job.Name)));
+                var outcome = JobOutcome.Failed(context.FilesRead, (failure ?? e).Message, options.LoggedFor(job.Name));
+                IngestionLog.Finished(logConnection, null, runId, outcome);
             }
             catch (NpgsqlException logFailure)
             {

@@ -1,5 +1,4 @@
 using Npgsql;
-using StocksRebuild.Database;
 using StocksRebuild.Validation;
 
 namespace StocksRebuild.Ingestion;

@@ -1,4 +1,3 @@
-using StocksRebuild.Database;
 
 namespace StocksRebuild.Ingestion;
 

@@ -1,5 +1,4 @@
 using StocksRebuild.Catalog;
-using StocksRebuild.Database;
 
 namespace StocksRebuild.Ingestion;
 
@@ -17,12 +16,13 @@ public static class UpsertSql
     public static string FromStage(CatalogTable table, string stage, IReadOnlyList<string> columns)
     {
         var (key, rest) = Split(table, columns);
+        var differs = rest.Count == 0 ? "" : $"\n       OR ({List(rest, "t.")}) IS DISTINCT FROM ({List(rest, "s.")})";
         var sql = $"""
             WITH changed AS (
                 SELECT {List(columns, "s.")}
                 FROM {Statements.Qualified("pg_temp", stage)} s
                 LEFT JOIN {Statements.Table(table.Name)} t USING ({List(key)})
-                WHERE t.{Statements.Quote(key[0])} IS NULL{(rest.Count == 0 ? "" : $"\n       OR ({List(rest, "t.")}) IS DISTINCT FROM ({List(rest, "s.")})")}
+                WHERE t.{Statements.Quote(key[0])} IS NULL{differs}
             ),
             upserted AS (
                 INSERT INTO {Statements.Table(table.Name)} AS t ({List(columns)})
@@ -63,11 +63,13 @@ public static class UpsertSql
         return (table.PrimaryKey, columns.Except(table.PrimaryKey).ToList());
     }
 
-    static string OnConflict(IReadOnlyList<string> key, IReadOnlyList<string> rest, bool changedOnly) =>
-        rest.Count == 0
-            ? $"ON CONFLICT ({List(key)}) DO NOTHING"
-            : $"ON CONFLICT ({List(key)}) DO UPDATE SET {string.Join(", ", rest.Select(c => $"{Statements.Quote(c)} = EXCLUDED.{Statements.Quote(c)}"))}" +
-              (changedOnly ? $"\n    WHERE ({List(rest, "t.")}) IS DISTINCT FROM ({List(rest, "EXCLUDED.")})" : "");
+    static string OnConflict(IReadOnlyList<string> key, IReadOnlyList<string> rest, bool changedOnly)
+    {
+        if (rest.Count == 0) return $"ON CONFLICT ({List(key)}) DO NOTHING";
+        var set = string.Join(", ", rest.Select(c => $"{Statements.Quote(c)} = EXCLUDED.{Statements.Quote(c)}"));
+        var onlyChanged = changedOnly ? $"\n    WHERE ({List(rest, "t.")}) IS DISTINCT FROM ({List(rest, "EXCLUDED.")})" : "";
+        return $"ON CONFLICT ({List(key)}) DO UPDATE SET {set}{onlyChanged}";
+    }
 
     static string Deferring(CatalogTable table, string sql)
     {

@@ -4,8 +4,6 @@ using DbUp.Engine;
 using DbUp.Engine.Output;
 using DbUp.Postgresql;
 using Npgsql;
-using StocksRebuild.Connection;
-using StocksRebuild.Database;
 
 namespace StocksRebuild.Migrations;
 

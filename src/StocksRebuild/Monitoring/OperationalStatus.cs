@@ -1,9 +1,7 @@
 using Npgsql;
 using StocksRebuild.Backups;
-using StocksRebuild.Connection;
 using StocksRebuild.Migrations;
 using StocksRebuild.Rehearsal;
-using StocksRebuild.Tools;
 
 namespace StocksRebuild.Monitoring;
 

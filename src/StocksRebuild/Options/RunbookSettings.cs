@@ -1,11 +1,9 @@
 using StocksRebuild.Backups;
 using StocksRebuild.Benchmarks;
-using StocksRebuild.Database;
 using StocksRebuild.Ingestion;
 using StocksRebuild.Monitoring;
 using StocksRebuild.Rehearsal;
 using StocksRebuild.Sample;
-using StocksRebuild.Tools;
 
 namespace StocksRebuild;
 
@@ -155,13 +153,8 @@ public sealed record RunbookSettings
         return settings;
     }
 
-    public VerifyBackupOptions VerifyOptions => new()
-    {
-        BackupFile = BackupFile,
-        BackupDirectory = BackupDirectory,
-        ExpectTimestamp = ExpectBackup,
-        MaxAge = MaxBackupAge,
-    };
+    public VerifyBackupOptions VerifyOptions =>
+        new() { BackupFile = BackupFile, BackupDirectory = BackupDirectory, ExpectTimestamp = ExpectBackup, MaxAge = MaxBackupAge };
 
     /// <summary>Benchmark: the default drop unless sizes are given; --quick a small one for CI.</summary>
     public BenchmarkOptions BenchmarkOptions => new()
@@ -193,22 +186,12 @@ public sealed record RunbookSettings
         StepSummaryFile = StepSummaryFile,
     };
 
-    public IngestOptions IngestOptions => new()
-    {
-        SourceDirectory = SourceDirectory,
-        MaxErrors = MaxErrors,
-        IgnoreExtraFiles = IgnoresExtraFiles,
-        TickerValidTo = TickerValidTo,
-        Output = Output,
-    };
+    public IngestOptions IngestOptions =>
+        new() { SourceDirectory = SourceDirectory, MaxErrors = MaxErrors, IgnoreExtraFiles = IgnoresExtraFiles, TickerValidTo = TickerValidTo,
+                Output = Output };
 
-    public StatusOptions StatusOptions => new()
-    {
-        Database = Database,
-        BackupDirectory = BackupDirectory,
-        ReportDirectory = ReportDirectory,
-        MaxBackupAge = MaxBackupAge,
-    };
+    public StatusOptions StatusOptions =>
+        new() { Database = Database, BackupDirectory = BackupDirectory, ReportDirectory = ReportDirectory, MaxBackupAge = MaxBackupAge };
 
     static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

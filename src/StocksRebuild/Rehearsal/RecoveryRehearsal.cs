@@ -1,12 +1,9 @@
 using System.Diagnostics;
 using Npgsql;
 using StocksRebuild.Backups;
-using StocksRebuild.Connection;
-using StocksRebuild.Database;
 using StocksRebuild.Ingestion;
 using StocksRebuild.Migrations;
 using StocksRebuild.Restore;
-using StocksRebuild.Tools;
 using StocksRebuild.Validation;
 
 namespace StocksRebuild.Rehearsal;

@@ -1,4 +1,3 @@
-using StocksRebuild.Tools;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;

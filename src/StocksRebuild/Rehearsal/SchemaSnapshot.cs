@@ -1,5 +1,4 @@
 using Npgsql;
-using StocksRebuild.Connection;
 
 namespace StocksRebuild.Rehearsal;
 

@@ -1,7 +1,5 @@
 using System.Globalization;
 using Npgsql;
-using StocksRebuild.Connection;
-using StocksRebuild.Database;
 
 namespace StocksRebuild.Rehearsal;
 

@@ -1,8 +1,5 @@
 using System.Text.RegularExpressions;
 using StocksRebuild.Backups;
-using StocksRebuild.Connection;
-using StocksRebuild.Database;
-using StocksRebuild.Tools;
 
 namespace StocksRebuild.Restore;
 

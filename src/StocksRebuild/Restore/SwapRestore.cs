@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
-using StocksRebuild.Connection;
-using StocksRebuild.Database;
 
 namespace StocksRebuild.Restore;
 

@@ -1,6 +1,3 @@
-using StocksRebuild.Connection;
-using StocksRebuild.Database;
-using StocksRebuild.Tools;
 
 namespace StocksRebuild;
 

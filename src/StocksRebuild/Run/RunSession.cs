@@ -1,12 +1,9 @@
 using System.Runtime.InteropServices;
 using StocksRebuild.Backups;
-using StocksRebuild.Connection;
-using StocksRebuild.Database;
 using StocksRebuild.Migrations;
 using StocksRebuild.Monitoring;
 using StocksRebuild.Restore;
 using StocksRebuild.Sandbox;
-using StocksRebuild.Tools;
 
 namespace StocksRebuild;
 

@@ -1,5 +1,3 @@
-using StocksRebuild.Connection;
-using StocksRebuild.Database;
 using StocksRebuild.Ingestion;
 using StocksRebuild.Migrations;
 

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using StocksRebuild.Connection;
-using StocksRebuild.Tools;
 
 namespace StocksRebuild.Sandbox;
 

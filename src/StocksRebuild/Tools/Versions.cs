@@ -1,7 +1,6 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Npgsql;
-using StocksRebuild.Connection;
 
 namespace StocksRebuild.Tools;
 

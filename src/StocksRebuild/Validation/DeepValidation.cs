@@ -1,7 +1,5 @@
 using StocksRebuild.Catalog;
-using StocksRebuild.Database;
 using Npgsql;
-using StocksRebuild.Connection;
 
 namespace StocksRebuild.Validation;
 

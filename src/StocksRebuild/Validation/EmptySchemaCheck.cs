@@ -1,4 +1,3 @@
-using StocksRebuild.Database;
 using StocksRebuild.Ingestion;
 using StocksRebuild.Migrations;
 

@@ -1,5 +1,4 @@
 using Npgsql;
-using StocksRebuild.Database;
 
 namespace StocksRebuild.Validation;
 

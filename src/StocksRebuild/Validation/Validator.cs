@@ -2,9 +2,6 @@ using StocksRebuild.Catalog;
 using System.Diagnostics;
 using Npgsql;
 using StocksRebuild.Backups;
-using StocksRebuild.Connection;
-using StocksRebuild.Database;
-using StocksRebuild.Tools;
 
 namespace StocksRebuild.Validation;
 
