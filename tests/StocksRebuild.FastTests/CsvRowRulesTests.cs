@@ -8,12 +8,12 @@ public sealed class CsvRowRulesTests
 {
     static IReadOnlyList<string> Refusals(string jobName, string csv)
     {
-        var job = (CsvJob)IngestJobs.InOrder.Single(j => j.Name == jobName);
+        var job = Tables.Job(jobName);
         var path = Path.Combine(Directory.CreateTempSubdirectory("stocksrebuild-csv-").FullName, "file.csv");
         File.WriteAllText(path, csv);
         var errors = new IngestErrors(50);
         var rows = 0;
-        CsvSource.Read(path, "file.csv", new CsvReading(job.Columns, errors, _ => { }, row => { job.RowRules(row, errors); rows++; }));
+        CsvSource.Read(path, "file.csv", new CsvReading(Tables.Columns(jobName), errors, _ => { }, row => { job.RowRules(row, errors); rows++; }));
         Assert.That(rows, Is.GreaterThan(0), "the parser read no row: the rules were not exercised");
         return errors.Lines;
     }
@@ -47,12 +47,12 @@ public sealed class CsvRowRulesTests
     [Test]
     public void TypesAreCheckedWhileReading()
     {
-        var job = (CsvJob)IngestJobs.InOrder.Single(j => j.Name == "securities");
+        var job = Tables.Job("securities");
         var path = Path.Combine(Directory.CreateTempSubdirectory("stocksrebuild-csv-").FullName, "securities.csv");
         File.WriteAllText(path, "security_id,name,exchange,currency\nabc,Acme,XNYS,usd\n2,Beta,XNYS,EUR\n");
         var errors = new IngestErrors(50);
         var good = new List<long>();
-        CsvSource.Read(path, "securities.csv", new CsvReading(job.Columns, errors, _ => { }, row => { job.RowRules(row,
+        CsvSource.Read(path, "securities.csv", new CsvReading(Tables.Columns("securities"), errors, _ => { }, row => { job.RowRules(row,
             errors); good.Add(row.Integer(0)); }));
         Assert.That(errors.Lines, Is.EqualTo(new[] { "securities.csv:2: security_id: 'abc' is not a whole number" }));
         Assert.That(good, Is.EqualTo(new[] { 2L }));

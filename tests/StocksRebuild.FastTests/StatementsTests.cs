@@ -28,12 +28,12 @@ public sealed class StatementsTests
     [Test]
     public void TheStagingTableIsTheJobsTableWithSourcePositions()
     {
-        var job = (CsvJob)IngestJobs.InOrder.Single(j => j.Name == "prices_daily");
-        Assert.That(StagingTable.Create(job.Name, job.Columns), Does.StartWith(
+        var columns = Tables.Columns("prices_daily");
+        Assert.That(StagingTable.Create("prices_daily", columns), Does.StartWith(
             "CREATE TEMP TABLE \"stage_prices_daily\" (LIKE \"stocks_research\".\"prices_daily\") ON COMMIT DROP; " +
             "ALTER TABLE \"stage_prices_daily\" ADD COLUMN src_file smallint NOT NULL, ADD COLUMN src_line bigint NOT NULL, ADD COLUMN \"ticker\" " +
                 "text"));
-        Assert.That(StagingTable.Copy(job.Name, job.Columns), Does.StartWith("COPY \"stage_prices_daily\" (\"src_file\", \"src_line\", " +
+        Assert.That(StagingTable.Copy("prices_daily", columns), Does.StartWith("COPY \"stage_prices_daily\" (\"src_file\", \"src_line\", " +
             "\"security_id\", \"ticker\""));
     }
 

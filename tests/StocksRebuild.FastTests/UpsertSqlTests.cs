@@ -59,12 +59,25 @@ public sealed class UpsertSqlTests
     [Test]
     public void ExactValueChecksComeFromTheCatalogsTypes()
     {
-        var job = (CsvJob)IngestJobs.InOrder.Single(j => j.Name == "prices_daily");
-        var limits = ColumnLimits.For(Prices, job.Columns);
+        var columns = Tables.Columns("prices_daily");
+        var limits = ColumnLimits.For(Tables.PricesDaily, columns);
         var path = Path.Combine(Directory.CreateTempSubdirectory("stocksrebuild-limits-").FullName, "p.csv");
         File.WriteAllText(path, "security_id,trade_date,open,high,low,close,volume\n1,2025-01-02,10.1234567,11,9,10,100\n");
         var errors = new IngestErrors(10);
-        CsvSource.Read(path, "p.csv", new CsvReading(job.Columns, errors, _ => { }, row => limits.Check(row, errors)));
+        CsvSource.Read(path, "p.csv", new CsvReading(columns, errors, _ => { }, row => limits.Check(row, errors)));
         Assert.That(errors.Lines, Is.EqualTo(new[] { "p.csv:2: open: 10.1234567 has 7 decimals; prices_daily.open keeps 6 (it would be rounded)" }));
+    }
+
+    [Test]
+    public void TheContractTakesTypesAndNullabilityFromTheTable()
+    {
+        var prices = Tables.Columns("prices_daily").ToDictionary(c => c.Name);
+        Assert.That((prices["security_id"].Type, prices["security_id"].Nullable), Is.EqualTo((CsvType.BigInt, true)), "resolved from the ticker");
+        Assert.That((prices["ticker"].Type, prices["ticker"].StagedOnly), Is.EqualTo((CsvType.Text, true)));
+        Assert.That((prices["open"].Type, prices["open"].Nullable), Is.EqualTo((CsvType.Numeric, false)));
+        Assert.That(Tables.Columns("securities").Single(c => c.Name == "sector").Nullable, Is.True);
+        var renamed = Tables.PricesDaily with { Columns = [.. Tables.PricesDaily.Columns.Where(c => c.Name != "volume")] };
+        Assert.That(() => CsvColumn.Bind(Tables.Job("prices_daily").Fields, renamed),
+            Throws.InstanceOf<RunbookException>().With.Message.Contains("has no column volume"));
     }
 }

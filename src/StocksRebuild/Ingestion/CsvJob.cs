@@ -18,7 +18,8 @@ namespace StocksRebuild.Ingestion;
 public sealed class CsvJob : IIngestJob
 {
     public required string Name { get; init; }
-    public required IReadOnlyList<CsvColumn> Columns { get; init; }
+    /// <summary>The source contract: the columns the files carry; their types and nullability are the table's (the catalog's).</summary>
+    public required IReadOnlyList<CsvField> Fields { get; init; }
     /// <summary>Rules of one row, reported as FILE:LINE: COLUMN: reason.</summary>
     public Action<CsvRecord, IngestErrors> RowRules { get; init; } = (_, _) => { };
     /// <summary>Rules that depend on how the run reads its files (e.g. --ticker-valid-to); they may convert a value, as documented.</summary>
@@ -33,8 +34,9 @@ public sealed class CsvJob : IIngestJob
 
     public JobResult Run(JobContext context)
     {
+        var columns = CsvColumn.Bind(Fields, context.Catalog[Name]);
         var resolve = Resolver?.Invoke(context.Connection, context.Transaction) ?? ((_, _) => { });
-        var limits = ColumnLimits.For(context.Catalog[Name], Columns);
+        var limits = ColumnLimits.For(context.Catalog[Name], columns);
         var rules = RowRules;
         var optionRules = OptionRules?.Invoke(context.Options) ?? ((_, _) => { });
         // Exactness first: a value the column cannot hold is named before any rule compares it.
@@ -45,7 +47,7 @@ public sealed class CsvJob : IIngestJob
             context.Transaction.Save("direct");
             try
             {
-                return LoadDirect(context, resolve, Checked);
+                return LoadDirect(context, columns, resolve, Checked);
             }
             catch (PostgresException e) when (IsRefusal(e))
             {
@@ -55,23 +57,24 @@ public sealed class CsvJob : IIngestJob
                     $"the rows at fault.");
             }
         }
-        return LoadStaged(context, resolve, Checked);
+        return LoadStaged(context, columns, resolve, Checked);
     }
 
     static bool IsRefusal(PostgresException e) =>
         e.SqlState.StartsWith("23", StringComparison.Ordinal) || e.SqlState == PostgresErrorCodes.CardinalityViolation;
 
-    JobResult LoadDirect(JobContext context, Action<CsvRecord, IngestErrors> resolve, Action<CsvRecord, IngestErrors> check)
+    JobResult LoadDirect(JobContext context, IReadOnlyList<CsvColumn> columns, Action<CsvRecord, IngestErrors> resolve,
+        Action<CsvRecord, IngestErrors> check)
     {
         var clock = Stopwatch.StartNew();
         var deferred = DeferredObjects(context);
         foreach (var (dropStatement, _) in deferred) Execute(context, dropStatement);
-        var target = Columns.Select((column, index) => (column, index)).Where(c => !c.column.StagedOnly).ToList();
+        var target = columns.Select((column, index) => (column, index)).Where(c => !c.column.StagedOnly).ToList();
         var copy = Statements.CopyBinary(Table, target.Select(c => c.column.Name));
         long rows;
         using (var importer = context.Connection.BeginBinaryImport(copy))
         {
-            rows = ReadFiles(context, check, resolve, (_, row) =>
+            rows = ReadFiles(context, columns, check, resolve, (_, row) =>
             {
                 importer.StartRow();
                 foreach (var (column, index) in target) Write(importer, column, index, row);
@@ -86,21 +89,22 @@ public sealed class CsvJob : IIngestJob
         return new JobResult(Name, rows, rows, 0, context.FilesRead);
     }
 
-    JobResult LoadStaged(JobContext context, Action<CsvRecord, IngestErrors> resolve, Action<CsvRecord, IngestErrors> check)
+    JobResult LoadStaged(JobContext context, IReadOnlyList<CsvColumn> columns, Action<CsvRecord, IngestErrors> resolve,
+        Action<CsvRecord, IngestErrors> check)
     {
         var (connection, transaction, drop, errors, _, _) = context;
         var files = drop.FilesOf(Name);
         var clock = Stopwatch.StartNew();
-        Execute(context, StagingTable.Create(Name, Columns));
+        Execute(context, StagingTable.Create(Name, columns));
         long staged;
-        using (var importer = connection.BeginBinaryImport(StagingTable.Copy(Name, Columns)))
+        using (var importer = connection.BeginBinaryImport(StagingTable.Copy(Name, columns)))
         {
-            staged = ReadFiles(context, check, resolve, (file, row) =>
+            staged = ReadFiles(context, columns, check, resolve, (file, row) =>
             {
                 importer.StartRow();
                 importer.Write(file, NpgsqlDbType.Smallint);
                 importer.Write(row.Line, NpgsqlDbType.Bigint);
-                for (var c = 0; c < Columns.Count; c++) Write(importer, Columns[c], c, row);
+                for (var c = 0; c < columns.Count; c++) Write(importer, columns[c], c, row);
             });
             importer.Complete();
         }
@@ -116,7 +120,7 @@ public sealed class CsvJob : IIngestJob
             // A unique index on the staged key refuses a key given twice, even twice with the stored values.
             var key = context.Catalog[Name].PrimaryKey;
             Execute(context, Statements.CreateUniqueIndex(Statements.Qualified("pg_temp", StagingTable.Name(Name)), key));
-            var (inserted, updated) = Upsert(context);
+            var (inserted, updated) = Upsert(context, columns);
             context.Log.Info($"Ingest {Name}: read and staged in {stagedAfter.TotalSeconds:0.0}s, upserted in " +
                 $"{(clock.Elapsed - stagedAfter).TotalSeconds:0.0}s");
             return new JobResult(Name, staged, inserted, updated, context.FilesRead);
@@ -130,7 +134,8 @@ public sealed class CsvJob : IIngestJob
     }
 
     /// <summary>Reads every file of the job, checking each row; good rows go to <paramref name="write"/> until the first problem.</summary>
-    long ReadFiles(JobContext context, Action<CsvRecord, IngestErrors> check, Action<CsvRecord, IngestErrors> resolve, Action<short, CsvRecord> write)
+    long ReadFiles(JobContext context, IReadOnlyList<CsvColumn> columns, Action<CsvRecord, IngestErrors> check,
+        Action<CsvRecord, IngestErrors> resolve, Action<short, CsvRecord> write)
     {
         var (_, _, drop, errors, log, cancellation) = context;
         var files = drop.FilesOf(Name);
@@ -142,7 +147,7 @@ public sealed class CsvJob : IIngestJob
         {
             var fileIndex = index;
             var offset = before;
-            var read = CsvSource.Read(drop.FullPath(files[index]), files[index], new CsvReading(Columns, errors,
+            var read = CsvSource.Read(drop.FullPath(files[index]), files[index], new CsvReading(columns, errors,
                 present => { if (HeaderRule(present) is { } problem) errors.Add(files[fileIndex], 1, null, problem); },
                 row =>
                 {
@@ -177,9 +182,9 @@ public sealed class CsvJob : IIngestJob
         }
     }
 
-    (long inserted, long updated) Upsert(JobContext context)
+    (long inserted, long updated) Upsert(JobContext context, IReadOnlyList<CsvColumn> columns)
     {
-        var upsert = UpsertSql.FromStage(context.Catalog[Name], StagingTable.Name(Name), [.. Columns.Where(c => !c.StagedOnly).Select(c => c.Name)]);
+        var upsert = UpsertSql.FromStage(context.Catalog[Name], StagingTable.Name(Name), [.. columns.Where(c => !c.StagedOnly).Select(c => c.Name)]);
         using var command = Sql.Command(context.Connection, upsert, transaction: context.Transaction);
         using var reader = command.ExecuteReader();
         (long, long) counts = default;

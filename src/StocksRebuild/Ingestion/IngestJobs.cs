@@ -27,15 +27,15 @@ public static partial class IngestJobs
         return new CsvJob
         {
             Name = "securities",
-            Columns =
+            Fields =
             [
-                new("security_id", CsvType.BigInt),
-                new("name", CsvType.Text),
-                new("exchange", CsvType.Text),
-                new("currency", CsvType.Text),
-                new("sector", CsvType.Text, InHeader: false, Nullable: true),
-                new("listed_on", CsvType.Date, InHeader: false, Nullable: true),
-                new("delisted_on", CsvType.Date, InHeader: false, Nullable: true),
+                new("security_id"),
+                new("name"),
+                new("exchange"),
+                new("currency"),
+                new("sector", InHeader: false),
+                new("listed_on", InHeader: false),
+                new("delisted_on", InHeader: false),
             ],
             RowRules = (row, errors) =>
             {
@@ -53,12 +53,12 @@ public static partial class IngestJobs
         return new CsvJob
         {
             Name = "ticker_history",
-            Columns =
+            Fields =
             [
-                new("security_id", CsvType.BigInt),
-                new("ticker", CsvType.Text),
-                new("valid_from", CsvType.Date),
-                new("valid_to", CsvType.Date, Nullable: true),
+                new("security_id"),
+                new("ticker"),
+                new("valid_from"),
+                new("valid_to"),
             ],
             // valid_to is exclusive in the table; a vendor's inclusive date (the last day held) is converted on read.
             OptionRules = options => (row, errors) =>
@@ -87,16 +87,16 @@ public static partial class IngestJobs
         return new CsvJob
         {
             Name = "prices_daily",
-            Columns =
+            Fields =
             [
-                new("security_id", CsvType.BigInt, InHeader: false, Nullable: true),
-                new("ticker", CsvType.Text, InHeader: false, Nullable: true, StagedOnly: true),
-                new("trade_date", CsvType.Date),
-                new("open", CsvType.Numeric),
-                new("high", CsvType.Numeric),
-                new("low", CsvType.Numeric),
-                new("close", CsvType.Numeric),
-                new("volume", CsvType.BigInt),
+                new("security_id", InHeader: false, Resolved: true),
+                new("ticker", InHeader: false, SourceOnly: CsvType.Text),
+                new("trade_date"),
+                new("open"),
+                new("high"),
+                new("low"),
+                new("close"),
+                new("volume"),
             ],
             Resolver = (connection, transaction) =>
             {
@@ -141,13 +141,13 @@ public static partial class IngestJobs
         return new CsvJob
         {
             Name = "corporate_actions",
-            Columns =
+            Fields =
             [
-                new("security_id", CsvType.BigInt),
-                new("ex_date", CsvType.Date),
-                new("action_type", CsvType.Text),
-                new("split_ratio", CsvType.Numeric, Nullable: true),
-                new("cash_amount", CsvType.Numeric, Nullable: true),
+                new("security_id"),
+                new("ex_date"),
+                new("action_type"),
+                new("split_ratio"),
+                new("cash_amount"),
             ],
             RowRules = (row, errors) =>
             {
@@ -182,16 +182,16 @@ public static partial class IngestJobs
         return new CsvJob
         {
             Name = "fundamentals_raw",
-            Columns =
+            Fields =
             [
-                new("security_id", CsvType.BigInt),
-                new("fiscal_year", CsvType.SmallInt),
-                new("fiscal_quarter", CsvType.SmallInt),
-                new("period_end", CsvType.Date),
-                new("revenue", CsvType.Numeric, Nullable: true),
-                new("net_income", CsvType.Numeric, Nullable: true),
-                new("eps_diluted", CsvType.Numeric, Nullable: true),
-                new("shares_outstanding", CsvType.BigInt, Nullable: true),
+                new("security_id"),
+                new("fiscal_year"),
+                new("fiscal_quarter"),
+                new("period_end"),
+                new("revenue"),
+                new("net_income"),
+                new("eps_diluted"),
+                new("shares_outstanding"),
             ],
             RowRules = (row, errors) =>
             {
