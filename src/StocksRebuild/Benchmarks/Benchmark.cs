@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using Npgsql;
 using StocksRebuild.Backups;
 using StocksRebuild.Ingestion;
 using StocksRebuild.Migrations;

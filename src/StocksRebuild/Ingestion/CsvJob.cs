@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using Npgsql;
 using NpgsqlTypes;
 
 namespace StocksRebuild.Ingestion;

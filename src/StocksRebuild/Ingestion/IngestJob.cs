@@ -1,4 +1,3 @@
-using Npgsql;
 using StocksRebuild.Catalog;
 
 namespace StocksRebuild.Ingestion;

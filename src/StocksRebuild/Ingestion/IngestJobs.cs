@@ -29,13 +29,8 @@ public static partial class IngestJobs
             Name = "securities",
             Fields =
             [
-                new("security_id"),
-                new("name"),
-                new("exchange"),
-                new("currency"),
-                new("sector", InHeader: false),
-                new("listed_on", InHeader: false),
-                new("delisted_on", InHeader: false),
+                new("security_id"), new("name"), new("exchange"), new("currency"), new("sector", InHeader: false),
+                new("listed_on", InHeader: false), new("delisted_on", InHeader: false)
             ],
             RowRules = (row, errors) =>
             {
@@ -55,10 +50,7 @@ public static partial class IngestJobs
             Name = "ticker_history",
             Fields =
             [
-                new("security_id"),
-                new("ticker"),
-                new("valid_from"),
-                new("valid_to"),
+                new("security_id"), new("ticker"), new("valid_from"), new("valid_to")
             ],
             // valid_to is exclusive in the table; a vendor's inclusive date (the last day held) is converted on read.
             OptionRules = options => (row, errors) =>
@@ -89,14 +81,8 @@ public static partial class IngestJobs
             Name = "prices_daily",
             Fields =
             [
-                new("security_id", InHeader: false, Resolved: true),
-                new("ticker", InHeader: false, SourceOnly: CsvType.Text),
-                new("trade_date"),
-                new("open"),
-                new("high"),
-                new("low"),
-                new("close"),
-                new("volume"),
+                new("security_id", InHeader: false, Resolved: true), new("ticker", InHeader: false, SourceOnly: CsvType.Text),
+                new("trade_date"), new("open"), new("high"), new("low"), new("close"), new("volume")
             ],
             Resolver = (connection, transaction) =>
             {
@@ -143,31 +129,22 @@ public static partial class IngestJobs
             Name = "corporate_actions",
             Fields =
             [
-                new("security_id"),
-                new("ex_date"),
-                new("action_type"),
-                new("split_ratio"),
-                new("cash_amount"),
+                new("security_id"), new("ex_date"), new("action_type"), new("split_ratio"), new("cash_amount")
             ],
             RowRules = (row, errors) =>
             {
+                // An action carries its own amount, above 0, and not the other kind's.
+                void Carries(string action, (int index, string name) own, (int index, string name) other)
+                {
+                    if (row.IsNull(own.index)) errors.Add(row, own.name, $"a {action} needs a {own.name}");
+                    else if (row.Decimal(own.index) <= 0) errors.Add(row, own.name, $"{row.Decimal(own.index)} is not above 0");
+                    if (!row.IsNull(other.index)) errors.Add(row, other.name, $"a {action} carries no {other.name}");
+                }
                 switch (row.Text(actionType))
                 {
                     case null: break;
-                    case "split":
-                        if (row.IsNull(splitRatio) || row.Decimal(splitRatio) <= 0)
-                            errors.Add(row, "split_ratio", row.IsNull(splitRatio) ? "a split needs a split_ratio" : $"{row.Decimal(splitRatio)} is " +
-                                $"not above 0");
-                        if (!row.IsNull(cashAmount))
-                            errors.Add(row, "cash_amount", "a split carries no cash_amount");
-                        break;
-                    case "dividend":
-                        if (row.IsNull(cashAmount) || row.Decimal(cashAmount) <= 0)
-                            errors.Add(row, "cash_amount", row.IsNull(cashAmount) ? "a dividend needs a cash_amount" : $"{row.Decimal(cashAmount)} " +
-                                $"is not above 0");
-                        if (!row.IsNull(splitRatio))
-                            errors.Add(row, "split_ratio", "a dividend carries no split_ratio");
-                        break;
+                    case "split": Carries("split", (splitRatio, "split_ratio"), (cashAmount, "cash_amount")); break;
+                    case "dividend": Carries("dividend", (cashAmount, "cash_amount"), (splitRatio, "split_ratio")); break;
                     default:
                         errors.Add(row, "action_type", $"'{row.Text(actionType)}' is neither split nor dividend");
                         break;
@@ -184,14 +161,8 @@ public static partial class IngestJobs
             Name = "fundamentals_raw",
             Fields =
             [
-                new("security_id"),
-                new("fiscal_year"),
-                new("fiscal_quarter"),
-                new("period_end"),
-                new("revenue"),
-                new("net_income"),
-                new("eps_diluted"),
-                new("shares_outstanding"),
+                new("security_id"), new("fiscal_year"), new("fiscal_quarter"), new("period_end"), new("revenue"), new("net_income"),
+                new("eps_diluted"), new("shares_outstanding")
             ],
             RowRules = (row, errors) =>
             {

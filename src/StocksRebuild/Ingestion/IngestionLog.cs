@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Npgsql;
 
 namespace StocksRebuild.Ingestion;
 

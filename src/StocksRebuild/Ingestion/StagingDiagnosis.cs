@@ -1,4 +1,3 @@
-using Npgsql;
 using StocksRebuild.Validation;
 
 namespace StocksRebuild.Ingestion;

@@ -3,7 +3,6 @@ using DbUp;
 using DbUp.Engine;
 using DbUp.Engine.Output;
 using DbUp.Postgresql;
-using Npgsql;
 
 namespace StocksRebuild.Migrations;
 

@@ -1,4 +1,3 @@
-using Npgsql;
 using StocksRebuild.Backups;
 using StocksRebuild.Migrations;
 using StocksRebuild.Rehearsal;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 
 namespace StocksRebuild.Tools;
 
@@ -37,24 +36,7 @@ public static class ToolRun
     {
         options ??= new ToolRunOptions();
         var (onStdOut, onStdErr, cancellation) = (options.OnStdOut, options.OnStdErr, options.Cancellation);
-        // A tool the run will stop itself (cancellable) gets a session of its own: a signal to the run's process
-        // group (Ctrl-C in a terminal, systemd, timeout) then reaches the run, which stops the tool at a safe point
-        // and says so, instead of the tool dying on its own first and the run reporting a plain failure.
-        var isolate = cancellation.CanBeCanceled && Setsid is not null;
-        var start = new ProcessStartInfo(isolate ? Setsid! : fileName)
-        {
-            WorkingDirectory = options.WorkingDirectory ?? "",
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        if (isolate) start.ArgumentList.Add(fileName);
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        foreach (var name in options.UnsetEnvironment ?? []) start.Environment.Remove(name);
-        if (environment is not null)
-            foreach (var (key, value) in environment) start.Environment[key] = value;
-
+        var start = StartInfo(fileName, arguments, environment, options);
         var stdout = new List<string>();
         var stderr = new List<string>();
         using var process = new Process { StartInfo = start };
@@ -76,6 +58,33 @@ public static class ToolRun
         process.WaitForExit(); // drains the asynchronous readers
         cancellation.ThrowIfCancellationRequested();
         return new ToolResult(process.ExitCode, stdout, stderr);
+    }
+
+    /// <summary>
+    /// How a tool is started: its arguments as a list (never a shell string), its output and input redirected, the
+    /// connection in its environment. A cancellable tool runs in a session of its own (see <see cref="Run"/>).
+    /// </summary>
+    public static ProcessStartInfo StartInfo(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment,
+        ToolRunOptions options)
+    {
+        // A tool the run will stop itself (cancellable) gets a session of its own: a signal to the run's process
+        // group (Ctrl-C in a terminal, systemd, timeout) then reaches the run, which stops the tool at a safe point
+        // and says so, instead of the tool dying on its own first and the run reporting a plain failure.
+        var isolate = options.Cancellation.CanBeCanceled && Setsid is not null;
+        var start = new ProcessStartInfo(isolate ? Setsid! : fileName)
+        {
+            WorkingDirectory = options.WorkingDirectory ?? "",
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        if (isolate) start.ArgumentList.Add(fileName);
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var name in options.UnsetEnvironment ?? []) start.Environment.Remove(name);
+        if (environment is not null)
+            foreach (var (key, value) in environment) start.Environment[key] = value;
+        return start;
     }
 
     /// <summary>util-linux setsid: as the child of this process (never a group leader) it calls setsid() and execs, keeping the pid.</summary>

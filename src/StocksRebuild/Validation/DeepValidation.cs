@@ -1,5 +1,4 @@
 using StocksRebuild.Catalog;
-using Npgsql;
 
 namespace StocksRebuild.Validation;
 

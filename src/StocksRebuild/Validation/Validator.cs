@@ -1,6 +1,4 @@
 using StocksRebuild.Catalog;
-using System.Diagnostics;
-using Npgsql;
 using StocksRebuild.Backups;
 
 namespace StocksRebuild.Validation;

@@ -85,18 +85,11 @@ public static class BuildScript
     static RunningBuild Launch(bool ownProcessGroup, string[] arguments)
     {
         var script = Path.Combine(RepositoryRoot, "build.sh");
-        var start = new System.Diagnostics.ProcessStartInfo(ownProcessGroup ? "setsid" : script)
-        {
-            WorkingDirectory = RepositoryRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (ownProcessGroup) start.ArgumentList.Add(script);
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        foreach (var name in CallersConnection) start.Environment.Remove(name);
-        foreach (var (key, value) in Environment(TestServer.Connection)) start.Environment[key] = value;
-        return new RunningBuild(System.Diagnostics.Process.Start(start)!);
+        var start = ToolRun.StartInfo(ownProcessGroup ? "setsid" : script, ownProcessGroup ? [script, .. arguments] : arguments,
+            Environment(TestServer.Connection), new ToolRunOptions { WorkingDirectory = RepositoryRoot, UnsetEnvironment = CallersConnection });
+        var process = System.Diagnostics.Process.Start(start)!;
+        process.StandardInput.Close(); // as for every tool: a prompt must fail, not wait
+        return new RunningBuild(process);
     }
 
     static string FindRoot()
