@@ -14,7 +14,12 @@ Task("Migrate")
 // 3. Verify empty schema: every table exists and holds 0 rows.
 Task("VerifyEmptySchema")
     .Description("Runbook B.3: every table exists and is empty")
-    .Does<RunSession>((ctx, s) => EmptySchemaCheck.Verify(s.Run.Server, s.Settings.Database, s.Log));
+    .Does<RunSession>((ctx, s) =>
+    {
+        var result = EmptySchemaCheck.Check(s.Run.Server, s.Settings.Database);
+        if (!result.Passed) throw new RunbookException(result.Summary);
+        s.Log.Info(result.Summary);
+    });
 
 // 4. Run ingestion jobs in dependency order, each one transaction, logged in ingestion_log.
 Task("Ingest")

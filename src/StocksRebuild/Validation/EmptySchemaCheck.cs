@@ -10,17 +10,26 @@ public static class EmptySchemaCheck
     public static readonly IReadOnlyList<string> ExpectedTables =
         [.. IngestJobs.Names.Append(IngestionLog.Table).Select(table => $"{Schema.Name}.{table}")];
 
-    public static void Verify(Connection.ServerConnection server, string database, IRunbookLog log)
+    /// <summary>Which expected tables are missing and, when none is, which tables hold rows; read only.</summary>
+    public static EmptySchemaResult Check(ServerConnection server, string database)
     {
         var present = Migrator.DataTables(server, database);
         var missing = ExpectedTables.Except(present, StringComparer.Ordinal).ToList();
-        if (missing.Count > 0)
-            throw new RunbookException($"VerifyEmptySchema: table(s) missing in \"{database}\": {string.Join(", ", missing)}. Run --target=Migrate " +
-                $"first; if it ran, a migration is incomplete.");
-        var withRows = Migrator.TablesWithRows(server, database);
-        if (withRows.Count > 0)
-            throw new RunbookException($"VerifyEmptySchema: table(s) not empty in \"{database}\": {string.Join(", ", withRows)}. A cold rebuild " +
-                $"starts from an empty schema: DropCreate and Migrate again.");
-        log.Info($"VerifyEmptySchema: all {present.Count} tables of \"{database}\" exist and are empty.");
+        var withRows = missing.Count > 0 ? [] : Migrator.TablesWithRows(server, database);
+        return new EmptySchemaResult(database, present.Count, missing, withRows);
     }
+}
+
+/// <summary>What VerifyEmptySchema found; the Cake task turns a red one into the failure message.</summary>
+public sealed record EmptySchemaResult(string Database, int Tables, IReadOnlyList<string> Missing, IReadOnlyList<string> WithRows)
+{
+    public bool Passed => Missing.Count == 0 && WithRows.Count == 0;
+
+    public string Summary => Passed
+        ? $"VerifyEmptySchema: all {Tables} tables of \"{Database}\" exist and are empty."
+        : Missing.Count > 0
+            ? $"VerifyEmptySchema: table(s) missing in \"{Database}\": {string.Join(", ", Missing)}. Run --target=Migrate first; " +
+              "if it ran, a migration is incomplete."
+            : $"VerifyEmptySchema: table(s) not empty in \"{Database}\": {string.Join(", ", WithRows)}. A cold rebuild starts from an " +
+              "empty schema: DropCreate and Migrate again.";
 }

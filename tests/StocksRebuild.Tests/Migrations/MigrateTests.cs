@@ -111,8 +111,14 @@ public sealed class MigrateTests
     public void VerifyEmptySchemaNamesATableWithRows()
     {
         var database = Databases.Seeded();
-        var error = Assert.Throws<RunbookException>(() => EmptySchemaCheck.Verify(TestServer.Connection, database, new TestLog()));
-        Assert.That(error!.Message, Does.Contain("not empty").And.Contain("stocks_research.securities"));
+        var result = EmptySchemaCheck.Check(TestServer.Connection, database);
+        Assert.That(result.Passed, Is.False);
+        Assert.That(result.Missing, Is.Empty);
+        Assert.That(result.WithRows, Does.Contain("stocks_research.securities").And.Contain("stocks_research.prices_daily"));
+        // Through ./build.sh the red result is the run's failure, in the words a DBA reads.
+        var run = BuildScript.Run("--target=VerifyEmptySchema", $"--database={database}");
+        Assert.That(run.ExitCode, Is.Not.Zero);
+        Assert.That(run.Output, Does.Contain($"table(s) not empty in \"{database}\""));
     }
 
     [Test]
@@ -120,7 +126,7 @@ public sealed class MigrateTests
     {
         var database = Databases.Migrated("migrate");
         Databases.Execute(database, "DROP VIEW stocks_research.v_latest_fundamentals; DROP TABLE stocks_research.fundamentals_yoy");
-        var error = Assert.Throws<RunbookException>(() => EmptySchemaCheck.Verify(TestServer.Connection, database, new TestLog()));
-        Assert.That(error!.Message, Does.Contain("missing").And.Contain("stocks_research.fundamentals_yoy"));
+        var result = EmptySchemaCheck.Check(TestServer.Connection, database);
+        Assert.That((result.Passed, result.Missing), Is.EqualTo((false, new[] { "stocks_research.fundamentals_yoy" })));
     }
 }
