@@ -42,6 +42,9 @@ public sealed class IngestRefusalTests
 
         Assert.That(Databases.DataFingerprint(database), Is.EqualTo(before), "the same rows, however written");
         Assert.That(results.Sum(r => r.Inserted + r.Updated), Is.Zero);
+        // Unchanged tables alone would also pass if the files were read as empty: every row must have been read.
+        Assert.That(results.ToDictionary(r => r.Job, r => r.Read),
+            Is.EqualTo(results.ToDictionary(r => r.Job, r => Databases.Scalar<long>(database, $"SELECT count(*) FROM stocks_research.{r.Job}"))));
     }
 
     const string Prices = "prices/2024_by_id.csv";
