@@ -80,6 +80,15 @@ public sealed class RecoveryRehearsal
     /// <summary>The checks a full rehearsal records (Leftovers … Cleanup), for "check k of N" while it runs.</summary>
     int Planned => 11 + (options.Deep ? 1 : 0);
 
+    /// <summary>
+    /// One check of the rehearsal: a body that returns its result, or (Body null) the reason it cannot run given what
+    /// the checks before it found. A judgement (RPO, RTO) weighs what others measured and takes no time of its own.
+    /// </summary>
+    sealed record RehearsalStep(string Name, Func<StepResult>? Body, string? SkipReason = null, bool Judgement = false)
+    {
+        public static RehearsalStep Skipped(string name, string reason) => new(name, null, reason);
+    }
+
     RehearsalReport Run()
     {
         scratch = new ScratchDatabases(server, options.MaintenanceDatabase, options.Database, log);
@@ -89,19 +98,12 @@ public sealed class RecoveryRehearsal
         IReadOnlyList<string> dropped = [];
         try
         {
-            Step("Leftovers", () =>
+            foreach (var step in Steps())
             {
-                var found = scratch.RemoveLeftovers();
-                var detail = found.Count == 0 ? $"no scratch database of an earlier run (prefix {scratch.Prefix})" : $"{found.Count} found";
-                return StepResult.Passed(detail, found);
-            });
-            liveProblem = LiveProblem();
-            if (liveProblem is not null) Skip("Live database", $"not compared: {liveProblem}");
-
-            ChooseBackup();
-            VerifyAndRestore();
-            ColdRebuild();
-            Compare();
+                if (step.Body is null) Skip(step.Name, step.SkipReason!);
+                else if (step.Judgement) Judge(step.Name, step.Body());
+                else Step(step.Name, step.Body);
+            }
             status = checks.Any(c => c.Status == CheckStatus.Failed) ? RehearsalStatus.Failed : RehearsalStatus.Passed;
         }
         catch (RunInterruptedException e)
@@ -135,8 +137,56 @@ public sealed class RecoveryRehearsal
         return report;
     }
 
+    /// <summary>
+    /// The checks in order. The list is walked lazily: whether a check runs is decided by what the ones before it
+    /// found (no verified backup: nothing is restored; a failed restore: nothing is validated).
+    /// </summary>
+    IEnumerable<RehearsalStep> Steps()
+    {
+        yield return new("Leftovers", RemoveLeftovers);
+        liveProblem = LiveProblem();
+        if (liveProblem is not null) yield return RehearsalStep.Skipped("Live database", $"not compared: {liveProblem}");
+        // 1. The backup; 2–3. VerifyBackup and the RPO, the restore into a scratch database and its Validate, the RTO; --deep.
+        yield return new("Backup to rehearse", ChooseBackup);
+        yield return backupPath is null ? RehearsalStep.Skipped("VerifyBackup", "no backup to verify") : new("VerifyBackup", VerifyBackup);
+        if (verified is null)
+        {
+            foreach (var name in new[] { "RPO", "Restore", "Validate", "RTO" })
+                yield return RehearsalStep.Skipped(name, "no verified backup: nothing is restored from it");
+        }
+        else
+        {
+            yield return new("RPO", JudgeRpo, Judgement: true);
+            yield return new("Restore", Restore);
+            if (restored is null)
+            {
+                yield return RehearsalStep.Skipped("Validate", "the restore failed");
+                yield return RehearsalStep.Skipped("RTO", "the restore failed: no recovery time");
+            }
+            else
+            {
+                yield return new("Validate", Validate);
+                yield return new("RTO", JudgeRto, Judgement: true);
+                if (options.Deep) yield return new("Deep validation", DeepValidation);
+            }
+        }
+        // 4. The migrations, cold; 5. live, backup and migrations compared.
+        yield return new("Cold rebuild", ColdRebuild);
+        yield return new("Schema identity", CompareSchemas);
+        yield return restoredCounts is null
+            ? RehearsalStep.Skipped("Row counts", "nothing restored and validated")
+            : new("Row counts", () => CompareRowCounts(restoredCounts, liveProblem is null, verified!.Manifest));
+    }
+
+    StepResult RemoveLeftovers()
+    {
+        var found = scratch.RemoveLeftovers();
+        var detail = found.Count == 0 ? $"no scratch database of an earlier run (prefix {scratch.Prefix})" : $"{found.Count} found";
+        return StepResult.Passed(detail, found);
+    }
+
     /// <summary>1. --backup, else the newest in --backup-dir; a fresh one with --fresh-backup or when there is none.</summary>
-    void ChooseBackup() => Step("Backup to rehearse", () =>
+    StepResult ChooseBackup()
     {
         var reason = options.FreshBackup ? "--fresh-backup"
             : options.BackupFile is null && !HasBackup(options.BackupDirectory) ? $"{options.BackupDirectory} holds no backup"
@@ -151,113 +201,98 @@ public sealed class RecoveryRehearsal
         backupPath = BackupWriter.Backup(run, options.Database, options.BackupDirectory);
         backupTaken = true;
         return StepResult.Passed($"took {backupPath} with the Backup target ({reason})");
-    });
+    }
 
-    /// <summary>2–3. VerifyBackup and the RPO; restore into a scratch database and Validate it, the RTO; --deep.</summary>
-    void VerifyAndRestore()
+    StepResult VerifyBackup()
     {
-        var recovery = Stopwatch.StartNew();
-        if (backupPath is null) Skip("VerifyBackup", "no backup to verify");
-        else Step("VerifyBackup", () =>
+        // Age is judged by the RPO check below, so an old backup is still rehearsed.
+        var verifyOptions = new VerifyBackupOptions
         {
-            // Age is judged by the RPO check below, so an old backup is still rehearsed.
-            verified = BackupVerifier.Verify(new VerifyBackupOptions { BackupFile = backupPath, BackupDirectory = options.BackupDirectory,
-                ExpectTimestamp = options.ExpectBackup }, log);
-            var manifest = verified.Manifest is null ? "no manifest" : "size and sha256 match its manifest";
-            return StepResult.Passed($"whole and readable: {verified.TableCount} tables, pg_dump {verified.PgDumpVersion}, {manifest}");
-        });
-        var verifySeconds = recovery.Elapsed.TotalSeconds;
+            BackupFile = backupPath, BackupDirectory = options.BackupDirectory, ExpectTimestamp = options.ExpectBackup,
+        };
+        verified = BackupVerifier.Verify(verifyOptions, log);
+        var manifest = verified.Manifest is null ? "no manifest" : "size and sha256 match its manifest";
+        return StepResult.Passed($"whole and readable: {verified.TableCount} tables, pg_dump {verified.PgDumpVersion}, {manifest}");
+    }
 
-        if (verified is null)
-        {
-            foreach (var step in new[] { "RPO", "Restore", "Validate", "RTO" }) Skip(step, "no verified backup: nothing is restored from it");
-            return;
-        }
-
+    StepResult JudgeRpo()
+    {
         // The archive's own creation time, to the second; never negative (a backup from a clock ahead of ours is new).
-        var age = TimeSpan.FromSeconds(Math.Max(0, (startedUtc - verified.CreatedUtc).TotalSeconds));
+        var age = TimeSpan.FromSeconds(Math.Max(0, (startedUtc - verified!.CreatedUtc).TotalSeconds));
         rpo = age.TotalSeconds;
-        Judge("RPO", options.MaxBackupAge is not { } maxAge || age <= maxAge,
-            $"backup age {Durations.Format(age)}" + (options.MaxBackupAge is { } ageLimit ? $" (limit {Durations.Format(ageLimit)}, " +
-                $"--max-backup-age)" : " (no limit given: --max-backup-age)"));
+        var limit = options.MaxBackupAge is { } maxAge
+            ? $" (limit {Durations.Format(maxAge)}, --max-backup-age)"
+            : " (no limit given: --max-backup-age)";
+        return Verdict(options.MaxBackupAge is not { } max || age <= max, $"backup age {Durations.Format(age)}{limit}");
+    }
 
-        recovery.Restart();
-        var restore = Step("Restore", () =>
-        {
-            restored = scratch.Create(BackupLabel);
-            BackupRestorer.Restore(run, verified.Path, restored, options.Jobs);
-            return StepResult.Passed($"pg_restore --jobs={options.Jobs} into \"{restored}\"");
-        });
-        if (restore.Status != CheckStatus.Passed)
-        {
-            Skip("Validate", "the restore failed");
-            Skip("RTO", "the restore failed: no recovery time");
-            return;
-        }
-        var validated = Step("Validate", () =>
-        {
-            var validation = Validator.Validate(server, restored!, verified.Manifest, options.Output.Start("Validate", log));
-            restoredCounts = validation.RowCounts;
-            return validation.Passed
-                ? StepResult.Passed($"{validation.Checks.Count} checks passed")
-                : StepResult.Failed($"{validation.Failures.Count()} of {validation.Checks.Count} checks failed", Findings(validation.Failures));
-        }).Status == CheckStatus.Passed;
-        rto = verifySeconds + recovery.Elapsed.TotalSeconds;
-        Judge("RTO", validated && (options.MaxRto is not { } max || rto <= max.TotalSeconds),
-            $"verify + restore + validate took {Durations.Format(TimeSpan.FromSeconds(rto.Value))}" +
-            (options.MaxRto is { } limit ? $" (limit {Durations.Format(limit)}, --max-rto)" : " (no limit given: --max-rto)") +
+    StepResult Restore()
+    {
+        var target = scratch.Create(BackupLabel);
+        BackupRestorer.Restore(run, verified!.Path, target, options.Jobs);
+        restored = target;
+        return StepResult.Passed($"pg_restore --jobs={options.Jobs} into \"{target}\"");
+    }
+
+    StepResult Validate()
+    {
+        var validation = Validator.Validate(server, restored!, verified!.Manifest, options.Output.Start("Validate", log));
+        restoredCounts = validation.RowCounts;
+        return validation.Passed
+            ? StepResult.Passed($"{validation.Checks.Count} checks passed")
+            : StepResult.Failed($"{validation.Failures.Count()} of {validation.Checks.Count} checks failed", Findings(validation.Failures));
+    }
+
+    /// <summary>The recovery time: what VerifyBackup, the restore and its Validate took, as their checks recorded it.</summary>
+    StepResult JudgeRto()
+    {
+        var validated = checks.Any(c => c.Name == "Validate" && c.Status == CheckStatus.Passed);
+        rto = checks.Where(c => c.Name is "VerifyBackup" or "Restore" or "Validate").Sum(c => c.Seconds);
+        var limit = options.MaxRto is { } maxRto ? $" (limit {Durations.Format(maxRto)}, --max-rto)" : " (no limit given: --max-rto)";
+        return Verdict(validated && (options.MaxRto is not { } max || rto <= max.TotalSeconds),
+            $"verify + restore + validate took {Durations.Format(TimeSpan.FromSeconds(rto.Value))}{limit}" +
             (validated ? "" : "; the restored copy did not validate, so this is not a recovery"));
+    }
 
-        if (options.Deep) Step("Deep validation", () =>
-        {
-            // Not part of the RTO: a DBA in an outage runs Validate, not amcheck.
-            var deep = Validator.Deep(server, restored!, installAmcheck: true);
-            var indexes = deep.Checks.Count(c => c.Check == "amcheck" && !c.Skipped);
-            var tables = deep.Checks.Count(c => c.Check == "full read");
-            return deep.Passed
-                ? StepResult.Passed($"{indexes} B-tree index(es) checked by amcheck, {tables} table(s) read in full",
-                    [.. deep.Checks.Where(c => c.Skipped).Select(c => $"{c.Check}: {c.Detail}")])
-                : StepResult.Failed($"{deep.Failures.Count()} of {deep.Checks.Count} deep checks failed", Findings(deep.Failures));
-        });
+    StepResult DeepValidation()
+    {
+        // Not part of the RTO: a DBA in an outage runs Validate, not amcheck.
+        var deep = Validator.Deep(server, restored!, installAmcheck: true);
+        var indexes = deep.Checks.Count(c => c.Check == "amcheck" && !c.Skipped);
+        var tables = deep.Checks.Count(c => c.Check == "full read");
+        return deep.Passed
+            ? StepResult.Passed($"{indexes} B-tree index(es) checked by amcheck, {tables} table(s) read in full",
+                [.. deep.Checks.Where(c => c.Skipped).Select(c => $"{c.Check}: {c.Detail}")])
+            : StepResult.Failed($"{deep.Failures.Count()} of {deep.Checks.Count} deep checks failed", Findings(deep.Failures));
     }
 
     /// <summary>
     /// 4. The migrations, cold, into a second scratch database (and --source ingested). After the restore, not
     /// beside it: the RTO is measured with the server to itself, as in a real recovery.
     /// </summary>
-    void ColdRebuild()
+    StepResult ColdRebuild()
     {
-        string? target = null;
-        var rebuild = Step("Cold rebuild", () =>
-        {
-            target = scratch.Create(Migrations);
-            var plan = Migrator.Migrate(run, target, Consent.None);
-            if (options.SourceDirectory is { } source)
-                Ingestor.Ingest(run, target, new IngestOptions { SourceDirectory = source });
-            var data = options.SourceDirectory is { } s ? $", then ingested {s}" : ", schema only (--source ingests a drop)";
-            return StepResult.Passed($"{plan.Applied.Count} migration(s) into \"{target}\"" + data);
-        });
-        if (rebuild.Status == CheckStatus.Passed) rebuilt = target;
+        var target = scratch.Create(Migrations);
+        var plan = Migrator.Migrate(run, target, Consent.None);
+        if (options.SourceDirectory is { } source)
+            Ingestor.Ingest(run, target, new IngestOptions { SourceDirectory = source });
+        rebuilt = target;
+        var data = options.SourceDirectory is { } s ? $", then ingested {s}" : ", schema only (--source ingests a drop)";
+        return StepResult.Passed($"{plan.Applied.Count} migration(s) into \"{target}\"" + data);
     }
 
-    /// <summary>5. Live (the reference), the restored backup and the cold rebuild, object by object; then row counts.</summary>
-    void Compare()
+    /// <summary>5. Live (the reference), the restored backup and the cold rebuild, object by object.</summary>
+    StepResult CompareSchemas()
     {
-        Step("Schema identity", () =>
-        {
-            if (liveProblem is null) snapshots.Add(SchemaSnapshot.Read(server, options.Database, Live));
-            if (restoredCounts is not null) snapshots.Add(SchemaSnapshot.Read(server, restored!, BackupLabel));
-            if (rebuilt is not null) snapshots.Add(SchemaSnapshot.Read(server, rebuilt, Migrations));
-            if (snapshots.Count < 2) return StepResult.Skipped("fewer than two schemas to compare");
-            differences = SchemaSnapshot.Differences(snapshots);
-            var compared = $"{snapshots.Max(s => s.Objects.Count)} objects of {string.Join(", ", snapshots.Select(s => s.Label))}";
-            return differences.Count == 0
-                ? StepResult.Passed($"{compared}: identical")
-                : StepResult.Failed($"{compared}: {differences.Count} difference(s)", differences);
-        });
-
-        if (restoredCounts is null) Skip("Row counts", "nothing restored and validated");
-        else Step("Row counts", () => CompareRowCounts(restoredCounts, liveProblem is null, verified!.Manifest));
+        if (liveProblem is null) snapshots.Add(SchemaSnapshot.Read(server, options.Database, Live));
+        if (restoredCounts is not null) snapshots.Add(SchemaSnapshot.Read(server, restored!, BackupLabel));
+        if (rebuilt is not null) snapshots.Add(SchemaSnapshot.Read(server, rebuilt, Migrations));
+        if (snapshots.Count < 2) return StepResult.Skipped("fewer than two schemas to compare");
+        differences = SchemaSnapshot.Differences(snapshots);
+        var compared = $"{snapshots.Max(s => s.Objects.Count)} objects of {string.Join(", ", snapshots.Select(s => s.Label))}";
+        return differences.Count == 0
+            ? StepResult.Passed($"{compared}: identical")
+            : StepResult.Failed($"{compared}: {differences.Count} difference(s)", differences);
     }
 
     RehearsalReport Report(RehearsalStatus status) => new()
@@ -364,8 +399,9 @@ public sealed class RecoveryRehearsal
 
     static string Quoted(IEnumerable<string> names) => string.Join(", ", names.Select(d => $"\"{d}\""));
 
-    void Judge(string name, bool passed, string detail) =>
-        Record(new RehearsalCheck(name, passed ? CheckStatus.Passed : CheckStatus.Failed, 0, detail, []));
+    static StepResult Verdict(bool passed, string detail) => passed ? StepResult.Passed(detail) : StepResult.Failed(detail);
+
+    void Judge(string name, StepResult result) => Record(new RehearsalCheck(name, result.Status, 0, result.Detail, result.Findings));
 
     void Skip(string name, string reason) => Record(new RehearsalCheck(name, CheckStatus.Skipped, 0, reason, []));
 
