@@ -43,9 +43,3 @@ public static class Statements
     public static string CreateUniqueIndex(string qualifiedTable, IEnumerable<string> columns) =>
         $"CREATE UNIQUE INDEX ON {qualifiedTable} ({string.Join(", ", columns.Select(Quote))})";
 }
-
-/// <summary>The runbook's schema: its name is written here and nowhere else in the code.</summary>
-public static class Schema
-{
-    public const string Name = "stocks_research";
-}
