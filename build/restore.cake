@@ -44,9 +44,13 @@ Task("Validate")
         var report = Validator.Validate(s.Run.Server, s.RestoreInto, s.VerifiedBackup?.Manifest, s.Settings.Output.Start("Validate", s.Log));
         // A database the tool did not create is only read: amcheck is used when installed, never installed.
         if (s.Settings.IsDeep) report = report.Including(Validator.Deep(s.Run.Server, s.RestoreInto, installAmcheck: false));
+        if (s.Settings.IsStrict) report = report.Strict();
         s.Log.Info(report.FormatTable());
         if (!report.Passed) throw new RunbookException(report.FailureMessage());
-        s.Log.Info($"Validate: \"{s.RestoreInto}\" passed {report.Checks.Count} checks in {report.Duration.TotalSeconds:0.0}s.");
+        var warnings = report.Warnings.ToList();
+        foreach (var warning in warnings) s.Log.Warning($"Validate: {warning.Check} {warning.Subject}: {warning.Detail}");
+        var warned = warnings.Count == 0 ? "" : $", {warnings.Count} with a warning (a database these migrations did not build? --strict fails them)";
+        s.Log.Info($"Validate: \"{s.RestoreInto}\" passed {report.Checks.Count} checks in {report.Duration.TotalSeconds:0.0}s{warned}.");
     });
 
 // --swap: only a validated copy replaces the live database, in one rename; the live one is kept as <db>_previous_<utc>.

@@ -52,6 +52,8 @@ public sealed record RunbookSettings
     public ValidToConvention TickerValidTo { get; init; }
     public bool ShouldSwap { get; init; }
     public bool IsDeep { get; init; }
+    /// <summary>--strict: Validate's warnings (a database these migrations did not build) are failures.</summary>
+    public bool IsStrict { get; init; }
     public bool TakesFreshBackup { get; init; }
     public TimeSpan? MaxRto { get; init; }
     public string ReportDirectory { get; init; } = "artifacts/rehearsal";
@@ -143,6 +145,7 @@ public sealed record RunbookSettings
             },
             ShouldSwap = Switch("swap"),
             IsDeep = Switch("deep"),
+            IsStrict = Switch("strict"),
             TakesFreshBackup = Switch("fresh-backup"),
             MaxRto = Duration("max-rto"),
             ReportDirectory = PathFlag("report-dir") ?? "artifacts/rehearsal",
@@ -180,6 +183,7 @@ public sealed record RunbookSettings
         MaxRto = MaxRto,
         SourceDirectory = GivenSource,
         Deep = IsDeep,
+        Strict = IsStrict,
         Jobs = Jobs,
         ReportDirectory = ReportDirectory,
         Output = Output,

@@ -6,6 +6,13 @@ public sealed record ValidationCheck(string Check, string Subject, bool Passed, 
 {
     /// <summary>Not run, and said so (amcheck not installed): passes, but is not a proof.</summary>
     public bool Skipped { get; init; }
+
+    /// <summary>
+    /// Not passed, but about this project's own schema rather than the data (a derivation view these migrations create
+    /// is missing, a table they do not create has no primary key): a database they did not build is reported, not
+    /// refused. --strict makes it a failure.
+    /// </summary>
+    public bool Warning { get; init; }
 }
 
 public sealed record ValidationReport(string Database, IReadOnlyList<ValidationCheck> Checks, TimeSpan Duration)
@@ -13,12 +20,17 @@ public sealed record ValidationReport(string Database, IReadOnlyList<ValidationC
     /// <summary>The exact count of every table of the schema ("schema.table"), as Validate counted them.</summary>
     public IReadOnlyDictionary<string, long> RowCounts { get; init; } = new Dictionary<string, long>();
 
-    public bool Passed => Checks.All(c => c.Passed);
+    public bool Passed => Checks.All(c => c.Passed || c.Warning);
 
     /// <summary>This report followed by another's checks on the same database (Validate --deep).</summary>
     public ValidationReport Including(ValidationReport more) =>
         this with { Checks = [.. Checks, .. more.Checks], Duration = Duration + more.Duration };
-    public IEnumerable<ValidationCheck> Failures => Checks.Where(c => !c.Passed);
+    public IEnumerable<ValidationCheck> Failures => Checks.Where(c => !c.Passed && !c.Warning);
+
+    public IEnumerable<ValidationCheck> Warnings => Checks.Where(c => !c.Passed && c.Warning);
+
+    /// <summary>--strict: every warning is a failure.</summary>
+    public ValidationReport Strict() => this with { Checks = [.. Checks.Select(c => c with { Warning = false })] };
 
     public string FormatTable()
     {
@@ -28,7 +40,10 @@ public sealed record ValidationReport(string Database, IReadOnlyList<ValidationC
         text.AppendLine($"{"Check".PadRight(checkWidth)}  {"Subject".PadRight(subjectWidth)}  Result  Detail");
         text.AppendLine($"{new string('-', checkWidth)}  {new string('-', subjectWidth)}  ------  ------");
         foreach (var c in Checks)
-            text.AppendLine($"{c.Check.PadRight(checkWidth)}  {c.Subject.PadRight(subjectWidth)}  {(c.Passed ? "ok    " : "FAILED")}  {c.Detail}");
+        {
+            var result = c.Passed ? "ok    " : c.Warning ? "warn  " : "FAILED";
+            text.AppendLine($"{c.Check.PadRight(checkWidth)}  {c.Subject.PadRight(subjectWidth)}  {result}  {c.Detail}");
+        }
         return text.ToString();
     }
 

@@ -106,4 +106,41 @@ public sealed class ValidateTests
         Assert.That(run.Output, Does.Contain("Validation failed — stop and investigate").And.Contain("stocks_research.corporate_actions"));
         Assert.That(Databases.Fingerprint(database), Is.EqualTo(before));
     }
+
+    /// <summary>
+    /// A healthy database these migrations did not build (a table of the site's own without a key, no derivation
+    /// views): Validate reports what it cannot judge and passes; --strict fails it. A table of the migrations without
+    /// its key still fails. Read-only throughout.
+    /// </summary>
+    [Test]
+    public void ADatabaseTheseMigrationsDidNotBuildIsWarnedAboutNotRefusedUnlessStrict()
+    {
+        var database = Databases.Seeded();
+        Databases.Execute(database, """
+            CREATE TABLE stocks_research.site_notes (note text);
+            INSERT INTO stocks_research.site_notes VALUES ('kept by the desk');
+            DROP VIEW stocks_research.v_fundamentals_yoy_derived CASCADE;
+            """);
+        var before = Databases.Fingerprint(database);
+
+        var report = Validator.Validate(TestServer.Connection, database);
+        Assert.That(report.Passed, Is.True, report.FormatTable());
+        Assert.That(report.Warnings.Select(w => (w.Check, w.Subject)), Is.EquivalentTo(new[]
+        {
+            ("primary key", "stocks_research.site_notes"), ("= derivation", "stocks_research derived tables"),
+        }));
+        Assert.That(report.Strict().Passed, Is.False);
+
+        var lenient = BuildScript.Run("--target=Validate", $"--database={database}");
+        var strict = BuildScript.Run("--target=Validate", $"--database={database}", "--strict");
+        Assert.That(lenient.ExitCode, Is.Zero, lenient.Output);
+        Assert.That(lenient.Output, Does.Contain("2 with a warning"));
+        Assert.That(strict.ExitCode, Is.Not.Zero);
+        Assert.That(strict.Output, Does.Contain("Validation failed — stop and investigate").And.Contain("stocks_research.site_notes"));
+        Assert.That(Databases.Fingerprint(database), Is.EqualTo(before));
+
+        Databases.Execute(database, "ALTER TABLE stocks_research.securities DROP CONSTRAINT securities_pkey CASCADE");
+        var keyless = Validator.Validate(TestServer.Connection, database);
+        Assert.That(keyless.Failures.Select(f => (f.Check, f.Subject)), Does.Contain(("primary key", "stocks_research.securities")));
+    }
 }
