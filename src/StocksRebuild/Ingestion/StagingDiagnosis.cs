@@ -13,7 +13,6 @@ static class StagingDiagnosis
     public static List<string> Problems(JobContext context, string job, IReadOnlyList<string> files, int limit)
     {
         var stage = StagingTable.Name(job);
-        var table = Statements.Table(job);
         var found = new List<(short file, long line, string text)>();
 
         var key = context.Catalog[job].PrimaryKey;
