@@ -44,7 +44,7 @@ Task("Validate")
         var report = Validator.Validate(s.Run.Server, s.RestoreInto, s.VerifiedBackup?.Manifest, s.Settings.Output.Start("Validate", s.Log));
         // A database the tool did not create is only read: amcheck is used when installed, never installed.
         if (s.Settings.IsDeep) report = report.Including(Validator.Deep(s.Run.Server, s.RestoreInto, installAmcheck: false));
-        if (s.Settings.IsStrict) report = report.Strict();
+        if (s.Settings.ValidatesStrictly) report = report.Strict();
         s.Log.Info(report.FormatTable());
         if (!report.Passed) throw new RunbookException(report.FailureMessage());
         var warnings = report.Warnings.ToList();

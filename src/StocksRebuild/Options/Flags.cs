@@ -31,8 +31,8 @@ public static class Flags
         ["out"] = "GenerateSample: the new folder to write the drop into",
         ["swap"] = "Restore: restore into a new database, validate it, then swap it in; the live one is kept as <db>_previous_<utc>",
         ["deep"] = "Validate/Rehearsal: also amcheck every B-tree index and read every table in full",
-        ["strict"] = "Validate/Restore/Rehearsal: fail, not warn, on a database these migrations did not build (no derivation views, " +
-                     "a table of its own without a primary key)",
+        ["strict"] = "Validate/Restore: fail, not warn, on a database these migrations did not build (a table of its own without a " +
+                     "primary key, a NOT VALID constraint); ColdRebuild and Rehearsal always validate strictly",
         ["fresh-backup"] = "Rehearsal: take a new backup of the live database first and rehearse that one",
         ["max-rto"] = "Rehearsal: fail when verify + restore + validate take longer than this (e.g. 30m)",
         ["keep"] = "Prune: the newest N backups stay",

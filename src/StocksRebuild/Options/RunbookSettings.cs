@@ -54,6 +54,8 @@ public sealed record RunbookSettings
     public bool IsDeep { get; init; }
     /// <summary>--strict: Validate's warnings (a database these migrations did not build) are failures.</summary>
     public bool IsStrict { get; init; }
+    /// <summary>Validate's warnings fail the run: --strict, or ColdRebuild, whose database these migrations just built.</summary>
+    public bool ValidatesStrictly => IsStrict || Target is "ColdRebuild";
     public bool TakesFreshBackup { get; init; }
     public TimeSpan? MaxRto { get; init; }
     public string ReportDirectory { get; init; } = "artifacts/rehearsal";
@@ -183,7 +185,6 @@ public sealed record RunbookSettings
         MaxRto = MaxRto,
         SourceDirectory = GivenSource,
         Deep = IsDeep,
-        Strict = IsStrict,
         Jobs = Jobs,
         ReportDirectory = ReportDirectory,
         Output = Output,

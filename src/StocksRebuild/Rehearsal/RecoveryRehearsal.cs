@@ -21,8 +21,6 @@ public sealed record RehearsalOptions
     /// <summary>Ingest this drop into the cold rebuild too; null rebuilds the schema only.</summary>
     public string? SourceDirectory { get; init; }
     public bool Deep { get; init; }
-    /// <summary>--strict: Validate's warnings (a database these migrations did not build) fail the rehearsal.</summary>
-    public bool Strict { get; init; }
     public int Jobs { get; init; } = Environment.ProcessorCount;
     public string ReportDirectory { get; init; } = "artifacts/rehearsal";
     /// <summary>Progress of the long steps and where the tools' complete output goes.</summary>
@@ -239,12 +237,12 @@ public sealed class RecoveryRehearsal
     StepResult Validate()
     {
         var validation = Validator.Validate(server, restored!, verified!.Manifest, options.Output.Start("Validate", log));
-        if (options.Strict) validation = validation.Strict();
+        // Strict: a rehearsal proves this project's recovery, so what Restore only warns about (a table without a key, a
+        // NOT VALID constraint) fails it, as the schema comparison would.
+        validation = validation.Strict();
         restoredCounts = validation.RowCounts;
-        var warnings = validation.Warnings.ToList();
-        var warned = warnings.Count == 0 ? "" : $", {warnings.Count} with a warning (--strict fails them)";
         return validation.Passed
-            ? StepResult.Passed($"{validation.Checks.Count} checks passed{warned}", Findings(warnings))
+            ? StepResult.Passed($"{validation.Checks.Count} checks passed")
             : StepResult.Failed($"{validation.Failures.Count()} of {validation.Checks.Count} checks failed", Findings(validation.Failures));
     }
 

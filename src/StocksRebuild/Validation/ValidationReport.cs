@@ -8,9 +8,8 @@ public sealed record ValidationCheck(string Check, string Subject, bool Passed, 
     public bool Skipped { get; init; }
 
     /// <summary>
-    /// Not passed, but about this project's own schema rather than the data (a derivation view these migrations create
-    /// is missing, a table they do not create has no primary key): a database they did not build is reported, not
-    /// refused. --strict makes it a failure.
+    /// Not passed, but hygiene rather than the data (a table these migrations do not create has no primary key, a NOT
+    /// VALID constraint no row breaks): a database they did not build is reported, not refused. --strict makes it a failure.
     /// </summary>
     public bool Warning { get; init; }
 }
@@ -41,7 +40,7 @@ public sealed record ValidationReport(string Database, IReadOnlyList<ValidationC
         text.AppendLine($"{new string('-', checkWidth)}  {new string('-', subjectWidth)}  ------  ------");
         foreach (var c in Checks)
         {
-            var result = c.Passed ? "ok    " : c.Warning ? "warn  " : "FAILED";
+            var result = c.Skipped ? "skip  " : c.Passed ? "ok    " : c.Warning ? "warn  " : "FAILED";
             text.AppendLine($"{c.Check.PadRight(checkWidth)}  {c.Subject.PadRight(subjectWidth)}  {result}  {c.Detail}");
         }
         return text.ToString();

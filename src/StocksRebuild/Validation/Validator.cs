@@ -68,8 +68,10 @@ public static partial class Validator
                 ? new("primary key", $"{Schema}.{table}", false, "table has no primary key")
                 : new("primary key", $"{Schema}.{table}", false, "table has no primary key (not a table of these migrations)") { Warning = true });
 
-        foreach (var (table, constraint) in Query(connection, "validation/not_valid_constraints.sql", r => (r.GetString(0), r.GetString(1))))
-            checks.Add(new("validated", $"{Schema}.{table}.{constraint}", false, "constraint is NOT VALID: rows it would reject may exist"));
+        var notValid = Query(connection, "validation/not_valid_constraints.sql",
+            r => (table: r.GetString(0), constraint: r.GetString(1), kind: r.GetString(2), check: r.IsDBNull(3) ? null : r.GetString(3)));
+        foreach (var (table, constraint, kind, check) in notValid)
+            checks.Add(CheckNotValid(connection, checks, table, constraint, kind == "f" ? null : check));
 
         checks.AddRange(scanned.Skip(tables.Count + foreignKeys.Count).SelectMany(c => c));
 
@@ -116,30 +118,57 @@ public static partial class Validator
         }
     }
 
-    /// <summary>adjustment_factors and fundamentals_yoy must equal what their sources derive today.</summary>
+    /// <summary>
+    /// A NOT VALID constraint is hygiene when no row breaks it (a warning: VALIDATE CONSTRAINT would succeed), a failure
+    /// when one does. A foreign key is judged by its orphan check above; a CHECK by the rows its expression rejects.
+    /// </summary>
+    static ValidationCheck CheckNotValid(NpgsqlConnection connection, IReadOnlyList<ValidationCheck> checks, string table, string constraint,
+        string? checkExpression)
+    {
+        var subject = $"{Schema}.{table}.{constraint}";
+        var orphans = checks.FirstOrDefault(c => c.Check == "no orphans" && c.Subject == subject);
+        var rejected = checkExpression is null ? 0 : Count(connection, $"SELECT count(*) FROM {Qualified(table)} WHERE NOT ({checkExpression})");
+        var broken = checkExpression is not null
+            ? rejected > 0 ? $"{rejected:N0} row(s) break it" : null
+            : orphans is null ? "rows it would reject may exist" : orphans.Passed ? null : "rows break it (see its orphan check)";
+        return broken is null
+            ? new("validated", subject, false, "constraint is NOT VALID, and no row breaks it today (VALIDATE CONSTRAINT would succeed)")
+                { Warning = true }
+            : new("validated", subject, false, $"constraint is NOT VALID: {broken}");
+    }
+
+    /// <summary>
+    /// Each derived table must equal what its sources derive today, where the database defines its derivation (the
+    /// table and its view v_&lt;table&gt;_derived, V008): a database these migrations did not build may not, and is not
+    /// judged on what it does not define.
+    /// </summary>
     static List<ValidationCheck> CheckDerivedTables(NpgsqlConnection connection)
     {
-        try
+        var defined = Query(connection, "validation/derivations_defined.sql", r => r.GetString(0)).ToHashSet(StringComparer.Ordinal);
+        var checks = new List<ValidationCheck>();
+        foreach (var file in SqlFiles.List("validation/derivations"))
         {
-            return Query(connection, "validation/derived_tables.sql",
-                    r => (table: r.GetString(0), onlyInTable: r.GetInt64(1), onlyDerived: r.GetInt64(2)))
-                .Select(d => d.onlyInTable == 0 && d.onlyDerived == 0
-                    ? new ValidationCheck("= derivation", $"{Schema}.{d.table}", true, "equals what its sources derive")
-                    : new ValidationCheck("= derivation", $"{Schema}.{d.table}", false,
-                        $"{d.onlyInTable:N0} row(s) not derived from the sources, {d.onlyDerived:N0} derived row(s) missing or different; " +
-                        "rerun --target=Ingest"))
-                .ToList();
+            var table = Path.GetFileNameWithoutExtension(file);
+            if (!defined.Contains(table))
+            {
+                checks.Add(new("= derivation", $"{Schema}.{table}", true, "skipped: no derivation defined in this database") { Skipped = true });
+                continue;
+            }
+            try
+            {
+                var (onlyInTable, onlyDerived) = Query(connection, file, r => (r.GetInt64(0), r.GetInt64(1))).Single();
+                checks.Add(onlyInTable == 0 && onlyDerived == 0
+                    ? new ValidationCheck("= derivation", $"{Schema}.{table}", true, "equals what its sources derive")
+                    : new ValidationCheck("= derivation", $"{Schema}.{table}", false,
+                        $"{onlyInTable:N0} row(s) not derived from the sources, {onlyDerived:N0} derived row(s) missing or different; " +
+                        "rerun --target=Ingest"));
+            }
+            catch (PostgresException e)
+            {
+                checks.Add(new("= derivation", $"{Schema}.{table}", false, $"cannot compare: {e.SqlState}: {e.MessageText}"));
+            }
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
-        {
-            // The derivation views are this project's (V008): a database the migrations did not build may lack them.
-            return [new("= derivation", $"{Schema} derived tables", false,
-                $"not compared: {e.MessageText} (a database these migrations did not build?)") { Warning = true }];
-        }
-        catch (PostgresException e)
-        {
-            return [new("= derivation", $"{Schema} derived tables", false, $"cannot compare: {e.SqlState}: {e.MessageText}")];
-        }
+        return checks;
     }
 
     static IEnumerable<ValidationCheck> CompareWithManifest(NpgsqlConnection connection, BackupManifest manifest, IReadOnlyDictionary<string,
