@@ -1,5 +1,6 @@
 using StocksRebuild.Database;
 using StocksRebuild.Ingestion;
+using StocksRebuild.Rehearsal;
 using StocksRebuild.Tools;
 
 namespace StocksRebuild.FastTests;
@@ -10,7 +11,8 @@ namespace StocksRebuild.FastTests;
 [TestFixture]
 public sealed class RunbookSettingsTests
 {
-    static readonly string[] Targets = ["Default", "Restore", "RestoreBackup", "Backup", "Validate", "Ingest", "ColdRebuild", "Prune", "Status"];
+    static readonly string[] Targets =
+        ["Default", "Restore", "RestoreBackup", "Backup", "Validate", "Ingest", "ColdRebuild", "Prune", "Status", "Rehearsal"];
 
     static RunbookSettings Parse(params string[] words) => Parse(new Dictionary<string, string>(), words);
 
@@ -88,6 +90,17 @@ public sealed class RunbookSettingsTests
         Assert.That(Parse("--target=Restore", "--sandbox").BackupDirectory, Is.EqualTo(".sandbox/backups"));
     }
 
+    [Test]
+    public void TheRehearsalIsToldWhereToRestoreAndColdRebuildValidatesStrictly()
+    {
+        var docker = Parse("--target=Rehearsal", "--scratch=docker", "--scratch-image=pg:15-local").RehearsalOptions;
+        Assert.That((docker.Scratch, docker.ScratchImage), Is.EqualTo((ScratchMode.Docker, "pg:15-local")));
+        Assert.That(Parse("--target=Rehearsal").RehearsalOptions.Scratch, Is.EqualTo(ScratchMode.Live), "the default needs nothing installed");
+        Assert.That(Parse("--target=ColdRebuild").ValidatesStrictly, Is.True, "these migrations just built it: a warning is a bug");
+        Assert.That(Parse("--target=Restore").ValidatesStrictly, Is.False);
+        Assert.That(Parse("--target=Restore", "--strict").ValidatesStrictly, Is.True);
+    }
+
     [TestCase("--target=Backup --swap", "--swap goes with --target=Restore")]
     [TestCase("--target=Backup --keep-sandbox", "--keep-sandbox goes with --sandbox")]
     [TestCase("--target=Backup --progress=loud", "--progress=loud is not auto, line or off")]
@@ -98,6 +111,9 @@ public sealed class RunbookSettingsTests
     [TestCase("--target=Restore --confirm=a --confirm=b", "--confirm is given 2 times")]
     [TestCase("--target=Restore --exclusive", "--exclusive is refused")]
     [TestCase("--target=Restroe", "Unknown target Restroe")]
+    [TestCase("--target=Rehearsal --scratch=cloud", "--scratch=cloud is not live, local or docker")]
+    [TestCase("--target=Restore --scratch=local", "--scratch and --scratch-image go with --target=Rehearsal, not --target=Restore")]
+    [TestCase("--target=Rehearsal --scratch-image=postgres:16", "--scratch-image goes with --scratch=docker")]
     public void AMalformedCommandStopsBeforeAnythingRuns(string command, string message) =>
         Assert.That(() => Parse(command.Split(' ')), Throws.InstanceOf<RunbookException>().With.Message.Contains(message));
 }

@@ -33,6 +33,9 @@ public static class Flags
         ["deep"] = "Validate/Rehearsal: also amcheck every B-tree index and read every table in full",
         ["strict"] = "Validate/Restore: fail, not warn, on a database these migrations did not build (a table of its own without a " +
                      "primary key, a NOT VALID constraint); ColdRebuild and Rehearsal always validate strictly",
+        ["scratch"] = "Rehearsal: restore and rebuild on the live server (live, the default), a throwaway local initdb cluster (local) or a " +
+            "PostgreSQL container (docker); away from live, live is only read",
+        ["scratch-image"] = "Rehearsal --scratch=docker: the image (default postgres:<live major>; build/docker/postgres-image.sh builds it)",
         ["fresh-backup"] = "Rehearsal: take a new backup of the live database first and rehearse that one",
         ["max-rto"] = "Rehearsal: fail when verify + restore + validate take longer than this (e.g. 30m)",
         ["keep"] = "Prune: the newest N backups stay",

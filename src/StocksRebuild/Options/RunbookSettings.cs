@@ -56,6 +56,9 @@ public sealed record RunbookSettings
     public bool IsStrict { get; init; }
     /// <summary>Validate's warnings fail the run: --strict, or ColdRebuild, whose database these migrations just built.</summary>
     public bool ValidatesStrictly => IsStrict || Target is "ColdRebuild";
+    /// <summary>--scratch, --scratch-image: where the rehearsal restores and rebuilds.</summary>
+    public ScratchMode Scratch { get; init; }
+    public string? ScratchImage { get; init; }
     public bool TakesFreshBackup { get; init; }
     public TimeSpan? MaxRto { get; init; }
     public string ReportDirectory { get; init; } = "artifacts/rehearsal";
@@ -148,12 +151,18 @@ public sealed record RunbookSettings
             ShouldSwap = Switch("swap"),
             IsDeep = Switch("deep"),
             IsStrict = Switch("strict"),
+            Scratch = ScratchServer.Parse(Text("scratch")),
+            ScratchImage = Text("scratch-image"),
             TakesFreshBackup = Switch("fresh-backup"),
             MaxRto = Duration("max-rto"),
             ReportDirectory = PathFlag("report-dir") ?? "artifacts/rehearsal",
             StepSummaryFile = NonEmpty(line.Environment("GITHUB_STEP_SUMMARY")),
         };
         if (settings.ShouldSwap && target != "Restore") throw new RunbookException($"--swap goes with --target=Restore, not --target={target}.");
+        if ((given.ContainsKey("scratch") || settings.ScratchImage is not null) && target != "Rehearsal")
+            throw new RunbookException($"--scratch and --scratch-image go with --target=Rehearsal, not --target={target}.");
+        if (settings.ScratchImage is not null && settings.Scratch != ScratchMode.Docker)
+            throw new RunbookException("--scratch-image goes with --scratch=docker.");
         if (settings.KeepsSandbox && !sandbox) throw new RunbookException("--keep-sandbox goes with --sandbox.");
         return settings;
     }
@@ -185,6 +194,8 @@ public sealed record RunbookSettings
         MaxRto = MaxRto,
         SourceDirectory = GivenSource,
         Deep = IsDeep,
+        Scratch = Scratch,
+        ScratchImage = ScratchImage,
         Jobs = Jobs,
         ReportDirectory = ReportDirectory,
         Output = Output,

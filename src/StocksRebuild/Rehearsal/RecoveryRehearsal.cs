@@ -21,6 +21,10 @@ public sealed record RehearsalOptions
     /// <summary>Ingest this drop into the cold rebuild too; null rebuilds the schema only.</summary>
     public string? SourceDirectory { get; init; }
     public bool Deep { get; init; }
+    /// <summary>--scratch: restore, validate and rebuild on the live server (default), a local initdb cluster, or a container.</summary>
+    public ScratchMode Scratch { get; init; } = ScratchMode.Live;
+    /// <summary>--scratch-image: the container's image (default postgres:&lt;live major&gt;).</summary>
+    public string? ScratchImage { get; init; }
     public int Jobs { get; init; } = Environment.ProcessorCount;
     public string ReportDirectory { get; init; } = "artifacts/rehearsal";
     /// <summary>Progress of the long steps and where the tools' complete output goes.</summary>
@@ -66,7 +70,10 @@ public sealed class RecoveryRehearsal
     public static RehearsalReport Run(RunContext run, RehearsalOptions options) => new RecoveryRehearsal(run, options).Run();
 
     // What the steps find, for the steps after them and for the report.
-    ScratchDatabases scratch = null!;
+    ScratchServer? scratchServer;
+    /// <summary>The run, on the scratch server: where restores, Validate and the rebuild happen.</summary>
+    RunContext scratchRun = null!;
+    ScratchDatabases? scratch;
     string? liveProblem;
     string? backupPath;
     bool backupTaken;
@@ -78,7 +85,7 @@ public sealed class RecoveryRehearsal
     IReadOnlyList<string> differences = [];
 
     /// <summary>The checks a full rehearsal records (Leftovers … Cleanup), for "check k of N" while it runs.</summary>
-    int Planned => 11 + (options.Deep ? 1 : 0);
+    int Planned => 12 + (options.Deep ? 1 : 0);
 
     /// <summary>
     /// One check of the rehearsal: a body that returns its result, or (Body null) the reason it cannot run given what
@@ -91,7 +98,6 @@ public sealed class RecoveryRehearsal
 
     RehearsalReport Run()
     {
-        scratch = new ScratchDatabases(server, options.MaintenanceDatabase, options.Database, log);
         var status = RehearsalStatus.Failed;
         RehearsalReport report;
         RunInterruptedException? interruption = null;
@@ -116,8 +122,14 @@ public sealed class RecoveryRehearsal
             // 6. Cleanup, whatever happened above (an interruption included).
             var cleanup = Step("Cleanup", () =>
             {
-                dropped = scratch.DropAll();
-                return StepResult.Passed(dropped.Count == 0 ? "no scratch database was created" : $"dropped {Quoted(dropped)}");
+                dropped = scratch?.DropAll() ?? [];
+                var detail = dropped.Count == 0 ? "no scratch database was created" : $"dropped {Quoted(dropped)}";
+                if (scratchServer is { IsLive: false })
+                {
+                    scratchServer.Dispose();
+                    detail += $"; stopped and removed {scratchServer.Where}";
+                }
+                return StepResult.Passed(detail);
             });
             if (status == RehearsalStatus.Passed && cleanup.Status == CheckStatus.Failed) status = RehearsalStatus.Failed;
             report = Write(Report(status));
@@ -125,8 +137,9 @@ public sealed class RecoveryRehearsal
         // Said after the cleanup, so the message tells what is left, not what was about to happen.
         if (interruption is not null)
         {
-            var left = scratch.Created;
-            var scratchState = left.Count > 0
+            var left = scratch?.Created ?? [];
+            var scratchState = scratchServer is { IsLive: false } ? $"the scratch server ({scratchServer.Where}) was stopped and removed"
+                : left.Count > 0
                 ? $"the scratch database(s) {string.Join(", ", left.Select(d => $"\"{d}\""))} could not be dropped (the next rehearsal drops them)"
                 : dropped.Count > 0 ? $"its scratch database(s) {Quoted(dropped)} were dropped"
                 : "no scratch database was created";
@@ -143,6 +156,13 @@ public sealed class RecoveryRehearsal
     /// </summary>
     IEnumerable<RehearsalStep> Steps()
     {
+        yield return new("Scratch server", StartScratchServer);
+        if (scratchServer is null)
+        {
+            foreach (var name in new[] { "Leftovers", "Backup to rehearse", "VerifyBackup", "RPO", "Restore", "Validate", "RTO", "Cold rebuild" })
+                yield return RehearsalStep.Skipped(name, "no scratch server to rehearse on");
+            yield break;
+        }
         yield return new("Leftovers", RemoveLeftovers);
         liveProblem = LiveProblem();
         if (liveProblem is not null) yield return RehearsalStep.Skipped("Live database", $"not compared: {liveProblem}");
@@ -178,10 +198,21 @@ public sealed class RecoveryRehearsal
             : new("Row counts", () => CompareRowCounts(restoredCounts, liveProblem is null, verified!.Manifest));
     }
 
+    /// <summary>--scratch: the live server itself, or a local cluster or container no older than live.</summary>
+    StepResult StartScratchServer()
+    {
+        scratchServer = ScratchServer.Start(run, options.Scratch, options.ScratchImage);
+        scratchRun = run with { Server = scratchServer.Connection, MaintenanceDatabase = scratchServer.MaintenanceDatabase };
+        scratch = new ScratchDatabases(scratchServer.Connection, scratchServer.MaintenanceDatabase, options.Database, log);
+        var where = scratchServer.IsLive ? " (--scratch=local or docker restores elsewhere)" : "; the live server is only read";
+        var mode = ScratchServer.Name(options.Scratch);
+        return StepResult.Passed($"--scratch={mode}: {scratchServer.Where}, PostgreSQL {scratchServer.Version}{where}");
+    }
+
     StepResult RemoveLeftovers()
     {
-        var found = scratch.RemoveLeftovers();
-        var detail = found.Count == 0 ? $"no scratch database of an earlier run (prefix {scratch.Prefix})" : $"{found.Count} found";
+        var found = scratchServer!.Leftovers.Concat(scratch!.RemoveLeftovers()).ToList();
+        var detail = found.Count == 0 ? $"no scratch database or server of an earlier run (prefix {scratch.Prefix})" : $"{found.Count} found";
         return StepResult.Passed(detail, found);
     }
 
@@ -228,15 +259,15 @@ public sealed class RecoveryRehearsal
 
     StepResult Restore()
     {
-        var target = scratch.Create(BackupLabel);
-        BackupRestorer.Restore(run, verified!.Path, target, options.Jobs);
+        var target = scratch!.Create(BackupLabel);
+        BackupRestorer.Restore(scratchRun, verified!.Path, target, options.Jobs);
         restored = target;
         return StepResult.Passed($"pg_restore --jobs={options.Jobs} into \"{target}\"");
     }
 
     StepResult Validate()
     {
-        var validation = Validator.Validate(server, restored!, verified!.Manifest, options.Output.Start("Validate", log));
+        var validation = Validator.Validate(scratchRun.Server, restored!, verified!.Manifest, options.Output.Start("Validate", log));
         // Strict: a rehearsal proves this project's recovery, so what Restore only warns about (a table without a key, a
         // NOT VALID constraint) fails it, as the schema comparison would.
         validation = validation.Strict();
@@ -260,7 +291,7 @@ public sealed class RecoveryRehearsal
     StepResult DeepValidation()
     {
         // Not part of the RTO: a DBA in an outage runs Validate, not amcheck.
-        var deep = Validator.Deep(server, restored!, installAmcheck: true);
+        var deep = Validator.Deep(scratchRun.Server, restored!, installAmcheck: true);
         var indexes = deep.Checks.Count(c => c.Check == "amcheck" && !c.Skipped);
         var tables = deep.Checks.Count(c => c.Check == "full read");
         return deep.Passed
@@ -275,10 +306,10 @@ public sealed class RecoveryRehearsal
     /// </summary>
     StepResult ColdRebuild()
     {
-        var target = scratch.Create(Migrations);
-        var plan = Migrator.Migrate(run, target, Consent.None);
+        var target = scratch!.Create(Migrations);
+        var plan = Migrator.Migrate(scratchRun, target, Consent.None);
         if (options.SourceDirectory is { } source)
-            Ingestor.Ingest(run, target, new IngestOptions { SourceDirectory = source });
+            Ingestor.Ingest(scratchRun, target, new IngestOptions { SourceDirectory = source });
         rebuilt = target;
         var data = options.SourceDirectory is { } s ? $", then ingested {s}" : ", schema only (--source ingests a drop)";
         return StepResult.Passed($"{plan.Applied.Count} migration(s) into \"{target}\"" + data);
@@ -288,8 +319,8 @@ public sealed class RecoveryRehearsal
     StepResult CompareSchemas()
     {
         if (liveProblem is null) snapshots.Add(SchemaSnapshot.Read(server, options.Database, Live));
-        if (restoredCounts is not null) snapshots.Add(SchemaSnapshot.Read(server, restored!, BackupLabel));
-        if (rebuilt is not null) snapshots.Add(SchemaSnapshot.Read(server, rebuilt, Migrations));
+        if (restoredCounts is not null) snapshots.Add(SchemaSnapshot.Read(scratchRun.Server, restored!, BackupLabel));
+        if (rebuilt is not null) snapshots.Add(SchemaSnapshot.Read(scratchRun.Server, rebuilt, Migrations));
         if (snapshots.Count < 2) return StepResult.Skipped("fewer than two schemas to compare");
         differences = SchemaSnapshot.Differences(snapshots);
         var compared = $"{snapshots.Max(s => s.Objects.Count)} objects of {string.Join(", ", snapshots.Select(s => s.Label))}";
@@ -317,7 +348,9 @@ public sealed class RecoveryRehearsal
         SchemaDifferences = differences,
         SchemaCompared = snapshots.Select(s => s.Label).ToList(),
         SchemaObjects = snapshots.Count == 0 ? 0 : snapshots.Max(s => s.Objects.Count),
-        ScratchDatabases = scratch.Names,
+        ScratchDatabases = scratch?.Names ?? [],
+        Scratch = options.Scratch,
+        ScratchServer = scratchServer is null ? null : $"{scratchServer.Where}, PostgreSQL {scratchServer.Version}",
         Versions = Versions.Of(server, options.MaintenanceDatabase),
     };
 

@@ -40,6 +40,10 @@ public sealed record RehearsalReport
     public required IReadOnlyList<string> SchemaCompared { get; init; }
     public int SchemaObjects { get; init; }
     public required IReadOnlyList<string> ScratchDatabases { get; init; }
+    /// <summary>--scratch: where the restore, its Validate and the rebuild ran.</summary>
+    public ScratchMode Scratch { get; init; }
+    /// <summary>That server, as the report names it, and its version.</summary>
+    public string? ScratchServer { get; init; }
     public required IReadOnlyDictionary<string, string> Versions { get; init; }
 
     public bool Passed => Status == RehearsalStatus.Passed;
@@ -74,6 +78,7 @@ public sealed record RehearsalReport
         if (Backup is not null) md.AppendLine($"| sha256 | `{Backup.Sha256}` |");
         md.AppendLine($"| RPO (backup age) | {Seconds(RpoSeconds)}{Limit(MaxBackupAgeSeconds, "--max-backup-age")} |");
         md.AppendLine($"| RTO (verify + restore + validate) | {Seconds(RtoSeconds)}{Limit(MaxRtoSeconds, "--max-rto")} |");
+        md.AppendLine($"| Scratch server (--scratch={Scratch.ToString().ToLowerInvariant()}) | {Cell(ScratchServer ?? "not started")} |");
         md.AppendLine();
 
         md.AppendLine("## Checks").AppendLine().AppendLine("| Check | Result | Time | Detail |").AppendLine("|---|---|---:|---|");

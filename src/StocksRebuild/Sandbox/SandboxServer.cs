@@ -32,7 +32,8 @@ public sealed class SandboxServer : IDisposable
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(keep: false);
     }
 
-    public static SandboxServer Start(string rootDirectory, IRunbookLog log)
+    /// <summary>Starts a cluster under rootDirectory; durable keeps fsync on (a rehearsal's RTO), else it is off for speed.</summary>
+    public static SandboxServer Start(string rootDirectory, IRunbookLog log, bool durable = false)
     {
         rootDirectory = ReachableRoot(rootDirectory, log);
         RemoveLeftovers(rootDirectory, log);
@@ -52,15 +53,11 @@ public sealed class SandboxServer : IDisposable
         if (!initdb.Succeeded) throw new RunbookException($"Sandbox: initdb failed in {directory}: {initdb.ErrorText}");
 
         // Settings go into the cluster's own config, not through pg_ctl -o (which a shell would parse).
-        File.AppendAllText(Path.Combine(directory, "data", "postgresql.auto.conf"), string.Join("\n",
-            $"port = {port}",
-            "listen_addresses = '127.0.0.1'",
-            "unix_socket_directories = ''",
-            "max_connections = 50",
-            // A throwaway cluster needs no crash safety; these make it quick.
-            "fsync = off",
-            "synchronous_commit = off",
-            "full_page_writes = off") + "\n");
+        string[] settings = [$"port = {port}", "listen_addresses = '127.0.0.1'", "unix_socket_directories = ''", "max_connections = 50"];
+        // A throwaway cluster needs no crash safety; these make it quick.
+        string[] quick = ["fsync = off", "synchronous_commit = off", "full_page_writes = off"];
+        File.AppendAllText(Path.Combine(directory, "data", "postgresql.auto.conf"),
+            string.Join("\n", durable ? settings : [.. settings, .. quick]) + "\n");
 
         var start = RunAsServerAccount(PgTools.Find("pg_ctl"),
             ["start", "--pgdata=" + Path.Combine(directory, "data"), "--log=" + Path.Combine(directory, "server.log"), "--wait", "--timeout=60",

@@ -50,10 +50,12 @@ public sealed class RehearsalTests
         Assert.That(report.Status, Is.EqualTo(RehearsalStatus.Passed), report.FailureSummary());
         Assert.That(report.Checks.Select(c => c.Name), Is.EqualTo(new[]
         {
-            "Leftovers", "Backup to rehearse", "VerifyBackup", "RPO", "Restore", "Validate", "RTO", "Deep validation",
+            "Scratch server", "Leftovers", "Backup to rehearse", "VerifyBackup", "RPO", "Restore", "Validate", "RTO", "Deep validation",
             "Cold rebuild", "Schema identity", "Row counts", "Cleanup",
         }));
         Assert.That(report.Checks.Where(c => c.Status != CheckStatus.Passed), Is.Empty);
+        Assert.That((report.Scratch, report.ScratchServer), Is.EqualTo((ScratchMode.Live,
+            $"the live server {TestServer.Connection.Host}:{TestServer.Connection.Port}, PostgreSQL {report.Versions["server"].Split(' ')[1]}")));
         Assert.That(Check(report, "Deep validation").Detail, Does.Match(@"^\d+ B-tree index\(es\) checked by amcheck, 10 table\(s\) read in full$"));
         Assert.That(Check(report, "Deep validation").Detail, Does.Not.StartWith("0 "), "amcheck ran on the indexes");
         Assert.That(report.SchemaCompared, Is.EqualTo(new[] { "live", "backup", "migrations" }));
