@@ -2,6 +2,8 @@ using Npgsql;
 using StocksRebuild.Connection;
 using StocksRebuild.Sandbox;
 using StocksRebuild.Tests.Support;
+using DotNet.Testcontainers.Configurations;
+using StocksRebuild.Rehearsal;
 using Testcontainers.PostgreSql;
 
 namespace StocksRebuild.Tests;
@@ -65,10 +67,21 @@ public sealed class TestServer
 
     static async Task<ServerConnection?> TryContainerAsync()
     {
-        if (!File.Exists("/var/run/docker.sock") && Environment.GetEnvironmentVariable("DOCKER_HOST") is null) return null;
+        if (!File.Exists("/var/run/docker.sock") && Environment.GetEnvironmentVariable("DOCKER_HOST") is null)
+        {
+            TestContext.Progress.WriteLine("No Docker engine here: the Testcontainers path is skipped; using a local initdb cluster.");
+            return null;
+        }
         try
         {
-            container = new PostgreSqlBuilder("postgres:15").Build();
+            // As the rehearsal's --scratch=docker does: the engine's own API version, and no reaper image (we dispose it).
+            DockerScratch.NegotiateApiVersion(new TestLog());
+            TestcontainersSettings.ResourceReaperEnabled = false;
+            // A password of its own: the default ("postgres") is also the user's name, and tests prove the password is never printed.
+            container = new PostgreSqlBuilder("postgres:15")
+                .WithUsername("stocksrebuild")
+                .WithPassword(Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18)).ToLowerInvariant())
+                .Build();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
             await container.StartAsync(timeout.Token);
             var builder = new NpgsqlConnectionStringBuilder(container.GetConnectionString());
@@ -76,7 +89,8 @@ public sealed class TestServer
         }
         catch (Exception e)
         {
-            TestContext.Progress.WriteLine($"No Docker engine answered ({e.GetType().Name}); using a local initdb cluster.");
+            TestContext.Progress.WriteLine($"No Docker engine answered ({e.GetType().Name}: {e.Message}); the Testcontainers path is skipped; " +
+                "using a local initdb cluster.");
             container = null;
             return null;
         }
