@@ -66,7 +66,45 @@ public sealed class RehearsalReportTests
         Assert.That(circles, Has.Count.EqualTo(6), "three runs drawn, each with an RTO and an RPO point");
         Assert.That(circles.Count(c => c.GetAttribute("fill") == "#d62728"), Is.EqualTo(2), "the failed run, in both panels");
         Assert.That(svg.GetElementsByTagName("polyline"), Has.Count.EqualTo(2));
-        Assert.That(circles.Select(c => c.InnerText), Does.Contain("2026-11-22 04:17 failed: 31"));
+        Assert.That(circles.Select(c => c.InnerText), Does.Contain("2026-11-22 04:17 failed (RTO): 31 s"));
         Assert.That(svg.OuterXml, Does.Contain("3 rehearsal(s), 2026-11-20 04:17 to 2026-11-23 04:17 UTC"));
+    }
+
+    /// <summary>
+    /// What the chart looked like before: an RPO axis of "0…0" hours, no dates, no limits, a run red on RTO because it
+    /// failed on RPO, a failed run without RTO missing. Each is now drawn as a reader needs it.
+    /// </summary>
+    [Test]
+    public void EachPanelIsInItsOwnUnitColouredByItsOwnCheckWithDatesLimitsAndRunsThatMeasuredNothing()
+    {
+        var day = new DateTime(2026, 11, 20, 4, 0, 0, DateTimeKind.Utc);
+        HistoryEntry Run(int d, RehearsalStatus status, double? rto, double? rpo, params string[] failed) =>
+            new(day.AddDays(d), status, "stocks_research", null, rto, rpo)
+                { FailedChecks = failed, MaxRtoSeconds = 60, MaxBackupAgeSeconds = 26 * 3600 };
+        var history = new List<HistoryEntry>
+        {
+            Run(0, RehearsalStatus.Passed, 12, 4),
+            Run(1, RehearsalStatus.Failed, 13, 30 * 3600, "RPO"),
+            Run(2, RehearsalStatus.Failed, null, null, "VerifyBackup"),
+            Run(3, RehearsalStatus.Passed, 11, 5 * 3600),
+        };
+
+        var svg = new XmlDocument();
+        svg.LoadXml(RehearsalHistory.TrendSvg(history));
+        var circles = svg.GetElementsByTagName("circle").Cast<XmlElement>().ToList();
+        var texts = svg.GetElementsByTagName("text").Cast<XmlElement>().Select(t => t.InnerText).ToList();
+
+        Assert.That(circles.Where(c => c.GetAttribute("fill") == "#d62728").Select(c => c.InnerText),
+            Is.EqualTo(new[] { "2026-11-21 04:00 failed (RPO): 30 h" }), "red on the RPO panel only, where that run failed");
+        Assert.That(texts, Does.Contain("RTO: verify + restore + validate (seconds)").And.Contain("RPO: age of the rehearsed backup (hours)"));
+        Assert.That(texts, Does.Contain("10 h").And.Contain("30 h"), "hour ticks for the RPO, not 0…0");
+        Assert.That(texts, Does.Contain("11-21").And.Contain("11-22").And.Contain("11-23"), "midnights (UTC) on the time axis");
+        Assert.That(texts, Does.Contain("limit 1m00s (--max-rto)").And.Contain("limit 1d2h00m (--max-backup-age)"));
+        Assert.That(texts.Count(t => t.StartsWith("×2026-11-22 04:00 failed at VerifyBackup: no ")), Is.EqualTo(2), "shown in both panels");
+
+        var markdown = RehearsalHistory.TrendMarkdown(history);
+        Assert.That(markdown, Does.Contain("```mermaid\nxychart-beta\n    title \"RTO: verify + restore + validate (seconds), limit 1m00s\""));
+        Assert.That(markdown, Does.Contain("    line [12, 13, 11]"), "the runs that measured an RTO");
+        Assert.That(markdown, Does.Contain("| 2026-11-22 04:00 | failed | not measured | not measured | VerifyBackup |"));
     }
 }

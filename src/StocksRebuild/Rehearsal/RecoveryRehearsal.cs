@@ -248,13 +248,23 @@ public sealed class RecoveryRehearsal
 
     StepResult JudgeRpo()
     {
-        // The archive's own creation time, to the second; never negative (a backup from a clock ahead of ours is new).
-        var age = TimeSpan.FromSeconds(Math.Max(0, (startedUtc - verified!.CreatedUtc).TotalSeconds));
+        // The archive's own creation time, to the second, by the clock of the machine that ran pg_dump; never negative
+        // (a backup stamped by a clock ahead of ours is new), and a clock that differs is said, not hidden.
+        var raw = startedUtc - verified!.CreatedUtc;
+        var age = raw < TimeSpan.Zero ? TimeSpan.Zero : raw;
         rpo = age.TotalSeconds;
+        var clocks = new List<string>();
+        if (raw < -TimeSpan.FromSeconds(1))
+            clocks.Add($"the archive is stamped {Durations.Format(-raw)} after this rehearsal started: the clock of the machine that ran pg_dump " +
+                "is ahead of this one's; its age is counted as 0");
+        if (liveProblem is null && LiveClockSkew() is { } skew && skew.Duration() > TimeSpan.FromSeconds(1))
+            clocks.Add($"the live server's clock is {Durations.Format(skew.Duration())} {(skew > TimeSpan.Zero ? "ahead of" : "behind")} this " +
+                "machine's");
         var limit = options.MaxBackupAge is { } maxAge
             ? $" (limit {Durations.Format(maxAge)}, --max-backup-age)"
             : " (no limit given: --max-backup-age)";
-        return Verdict(options.MaxBackupAge is not { } max || age <= max, $"backup age {Durations.Format(age)}{limit}");
+        var detail = $"backup age {Durations.Format(age)}{limit}" + (clocks.Count == 0 ? "" : "; " + string.Join("; ", clocks));
+        return Verdict(options.MaxBackupAge is not { } max || age <= max, detail);
     }
 
     StepResult Restore()
@@ -378,6 +388,23 @@ public sealed class RecoveryRehearsal
             : StepResult.Failed($"{summary}: {findings.Count} finding(s)", [.. findings, .. notes]);
     }
 
+    /// <summary>The live server's clock minus this machine's, read halfway through one round trip.</summary>
+    TimeSpan? LiveClockSkew()
+    {
+        try
+        {
+            using var connection = server.Open(options.MaintenanceDatabase, readOnly: true);
+            var sent = DateTime.UtcNow;
+            var serverNow = Sql.Scalar<DateTime>(connection, "SELECT clock_timestamp()");
+            var received = DateTime.UtcNow;
+            return serverNow.ToUniversalTime() - (sent + (received - sent) / 2);
+        }
+        catch (Exception e) when (e is RunbookException or NpgsqlException)
+        {
+            return null;
+        }
+    }
+
     Dictionary<string, long> LiveCounts()
     {
         using var connection = server.Open(options.Database, readOnly: true);
@@ -476,10 +503,11 @@ public sealed class RecoveryRehearsal
         var history = RehearsalHistory.Append(options.ReportDirectory, report);
         PrivateFiles.WriteAllText(Path.Combine(options.ReportDirectory, RehearsalHistory.ChartName), RehearsalHistory.TrendSvg(history));
         PrivateFiles.WriteAllText(Path.Combine(options.ReportDirectory, "report.json"), report.ToJson());
-        var markdown = report.ToMarkdown(RehearsalHistory.ChartName);
-        PrivateFiles.WriteAllText(Path.Combine(options.ReportDirectory, "report.md"), markdown);
-        // The job summary cannot show a relative image: it gets the report without the chart.
-        if (!string.IsNullOrEmpty(options.StepSummaryFile)) PrivateFiles.AppendAllText(options.StepSummaryFile, report.ToMarkdown() + "\n");
+        var trend = RehearsalHistory.TrendMarkdown(history);
+        PrivateFiles.WriteAllText(Path.Combine(options.ReportDirectory, "report.md"), report.ToMarkdown(RehearsalHistory.ChartName) + "\n" + trend);
+        // The job summary cannot show a relative image: it gets the trend as a Mermaid chart and a table instead.
+        if (!string.IsNullOrEmpty(options.StepSummaryFile))
+            PrivateFiles.AppendAllText(options.StepSummaryFile, report.ToMarkdown() + "\n" + trend + "\n");
         log.Info($"Rehearsal: report written to {Path.Combine(options.ReportDirectory, "report.md")} (and report.json, " +
             $"{RehearsalHistory.FileName}, {RehearsalHistory.ChartName}).");
     }

@@ -79,7 +79,10 @@ public sealed class RehearsalTests
         var chart = new XmlDocument();
         chart.Load(Path.Combine(options.ReportDirectory, RehearsalHistory.ChartName));
         Assert.That(chart.GetElementsByTagName("circle"), Has.Count.EqualTo(2), "one RTO and one RPO point");
-        Assert.That(File.ReadAllText(summary), Does.Contain($"# Recovery rehearsal of \"{live}\": PASSED"));
+        var jobSummary = File.ReadAllText(summary);
+        Assert.That(jobSummary, Does.Contain($"# Recovery rehearsal of \"{live}\": PASSED"));
+        Assert.That(jobSummary, Does.Contain("```mermaid\nxychart-beta").And.Not.Contain(RehearsalHistory.ChartName),
+            "the job summary shows the trend without a relative image link");
 
         Assert.That(ScratchOf(live), Is.Empty, "both scratch databases were dropped");
         Assert.That(report.ScratchDatabases, Has.Count.EqualTo(2));
@@ -169,6 +172,21 @@ public sealed class RehearsalTests
         Assert.That(Check(report, "Restore").Status, Is.EqualTo(CheckStatus.Passed));
         Assert.That(Check(report, "Validate").Status, Is.EqualTo(CheckStatus.Passed));
         Assert.That(report.RpoSeconds, Is.GreaterThan(3 * 3600 - 60));
+    }
+
+    /// <summary>A backup stamped by a clock ahead of the rehearsal's: its age is 0, never negative, and the skew is said.</summary>
+    [Test]
+    public void ABackupFromAClockAheadHasAnRpoOfZeroAndTheSkewIsSaid()
+    {
+        var live = Databases.SourceWithBackup.Database;
+        var ahead = Databases.Dump(live, ago: -TimeSpan.FromHours(2));
+
+        var report = RecoveryRehearsal.Run(TestServer.Run(), Options(live, ahead));
+
+        Assert.That(report.RpoSeconds, Is.Zero);
+        Assert.That(Check(report, "RPO").Status, Is.EqualTo(CheckStatus.Passed));
+        Assert.That(Check(report, "RPO").Detail, Does.Match(@"^backup age 0\.0s \(no limit given: --max-backup-age\); the archive is stamped " +
+            @"1h59m after this rehearsal started: the clock of the machine that ran pg_dump is ahead of this one's"));
     }
 
     [Test, Category("Fault")]

@@ -93,8 +93,8 @@ public static class Databases
 
     /// <summary>
     /// A pg_dump -Fc of <paramref name="database"/> made by the real pg_dump with <paramref name="options"/> (e.g.
-    /// --schema-only), as if <paramref name="ago"/> earlier (faketime stamps the archive), named by that time unless
-    /// <paramref name="name"/> says otherwise, alone in a new folder and without a manifest.
+    /// --schema-only), as if <paramref name="ago"/> earlier (faketime stamps the archive; negative: later, as a clock ahead), named by that
+    /// time unless <paramref name="name"/> says otherwise, alone in a new folder and without a manifest.
     /// </summary>
     public static string Dump(string database, TimeSpan? ago = null, string? name = null, params string[] options)
     {
@@ -102,7 +102,8 @@ public static class Databases
         var path = Path.Combine(Directory.CreateTempSubdirectory("stocksrebuild-dump-").FullName, name ?? BackupName.For(created));
         string[] dump = [PgTools.Find("pg_dump"), "--format=custom", "--file=" + path, .. options];
         var result = ago is { } offset
-            ? ToolRun.Run("faketime", ["-f", $"-{(long)offset.TotalSeconds}", .. dump], TestServer.Connection.ClientEnvironment(database))
+            ? ToolRun.Run("faketime", ["-f", (-(long)offset.TotalSeconds).ToString("+0;-0"), .. dump],
+                TestServer.Connection.ClientEnvironment(database))
             : ToolRun.Run(dump[0], dump[1..], TestServer.Connection.ClientEnvironment(database));
         Assert.That(result.Succeeded, Is.True, result.ErrorText);
         return path;
