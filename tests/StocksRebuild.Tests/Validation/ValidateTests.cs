@@ -184,8 +184,9 @@ public sealed class ValidateTests
             "VALID, and no row breaks it today"));
         Assert.That(run.Output, Does.Contain("2 with a warning"));
         Assert.That(run.Output, Does.Match(@"= derivation\s+stocks_research\.adjustment_factors\s+skip\s+skipped: no derivation defined"));
-        Assert.That(Databases.Scalar<long>(target, "SELECT count(*) FROM stocks_research.desk_notes WHERE note = 'WATCH ' || " +
-            "(SELECT upper(name) FROM stocks_research.securities ORDER BY security_id LIMIT 1)"), Is.EqualTo(1), "citext compares without case");
+        Assert.That(Databases.Scalar<long>(target, "SELECT count(*) FROM stocks_research.desk_notes WHERE note = ('WATCH ' || " +
+            "(SELECT upper(name) FROM stocks_research.securities ORDER BY security_id LIMIT 1))::public.citext"), Is.EqualTo(1),
+            "citext compares without case");
         Assert.That(Databases.Scalar<long>(target, "SELECT count(*) FROM stocks_research.mv_last_close"),
             Is.EqualTo(Databases.Scalar<long>(source, "SELECT count(*) FROM stocks_research.mv_last_close")));
 
