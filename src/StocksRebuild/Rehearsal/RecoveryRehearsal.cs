@@ -122,13 +122,17 @@ public sealed class RecoveryRehearsal
             // 6. Cleanup, whatever happened above (an interruption included).
             var cleanup = Step("Cleanup", () =>
             {
-                dropped = scratch?.DropAll() ?? [];
-                var detail = dropped.Count == 0 ? "no scratch database was created" : $"dropped {Quoted(dropped)}";
-                if (scratchServer is { IsLive: false })
+                try
                 {
-                    scratchServer.Dispose();
-                    detail += $"; stopped and removed {scratchServer.Where}";
+                    dropped = scratch?.DropAll() ?? [];
                 }
+                finally
+                {
+                    // The cluster or container goes even when a database in it could not be dropped.
+                    scratchServer?.Dispose();
+                }
+                var detail = dropped.Count == 0 ? "no scratch database was created" : $"dropped {Quoted(dropped)}";
+                if (scratchServer is { IsLive: false }) detail += $"; stopped and removed {scratchServer.Where}";
                 return StepResult.Passed(detail);
             });
             if (status == RehearsalStatus.Passed && cleanup.Status == CheckStatus.Failed) status = RehearsalStatus.Failed;
