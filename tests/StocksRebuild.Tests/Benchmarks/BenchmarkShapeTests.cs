@@ -28,6 +28,7 @@ public sealed class BenchmarkShapeTests
         [
             "Ingest, whole drop, into an empty schema", "Ingest rerun of the same drop (nothing changes)", "Backup",
             "Restore --jobs=1", $"Restore --jobs={Environment.ProcessorCount}", "Validate", "Peak memory of the tool during Ingest",
+            "Ingest of the next drop (the years after) into the populated database",
         ];
         foreach (var name in withBaseline)
         {
@@ -38,6 +39,15 @@ public sealed class BenchmarkShapeTests
             Assert.That(figure.GetProperty("ratio").GetDouble(), Is.GreaterThan(0), name);
             Assert.That(figure.GetProperty("passed").ValueKind, Is.AnyOf(JsonValueKind.True, JsonValueKind.False), name);
         }
+        // Cold Ingest is judged against PostgreSQL's own floor (COPY, then the schema's keys from the catalog, ANALYZE), plain COPY beside it.
+        var ingest = figures["Ingest, whole drop, into an empty schema"];
+        Assert.That(ingest.GetProperty("baseline_name").GetString(), Is.EqualTo("floor: COPY, then the schema's keys, ANALYZE"));
+        Assert.That(ingest.GetProperty("goal").GetDouble(), Is.EqualTo(1.15));
+        Assert.That(ingest.GetProperty("detail").GetString(), Does.Match("the floor builds 1[0-9] keys and indexes"));
+        var plain = figures["  the same Ingest against COPY into plain tables"];
+        Assert.That(plain.GetProperty("baseline").GetDouble(), Is.LessThan(ingest.GetProperty("baseline").GetDouble()),
+            "building the keys costs the floor time beyond plain COPY");
+        Assert.That(figures["Ingest of the shipped 40-security sample (the fixed cost of a run)"].GetProperty("goal").GetDouble(), Is.EqualTo(1.0));
         Assert.That(figures["Warm start of ./build.sh (a target that does nothing)"].GetProperty("ours").GetDouble(), Is.GreaterThan(0));
         foreach (var job in new[] { "securities", "ticker_history", "prices_daily", "corporate_actions", "adjustment_factors", "fundamentals_raw",
             "fundamentals_yoy" })
