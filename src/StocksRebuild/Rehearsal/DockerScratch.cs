@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using Docker.DotNet.Models;
 using DotNet.Testcontainers.Configurations;
@@ -110,10 +111,9 @@ static class DockerScratch
             {
                 ConnectCallback = async (_, token) =>
                 {
-                    var unix = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream,
-                        System.Net.Sockets.ProtocolType.Unspecified);
-                    await unix.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(path), token);
-                    return new System.Net.Sockets.NetworkStream(unix, ownsSocket: true);
+                    var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                    await unix.ConnectAsync(new UnixDomainSocketEndPoint(path), token);
+                    return new NetworkStream(unix, ownsSocket: true);
                 },
             };
             using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
@@ -125,7 +125,7 @@ static class DockerScratch
                 log.Info($"Docker: the engine speaks API {answered}; using it (DOCKER_API_VERSION overrides).");
             }
         }
-        catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException or IOException or TaskCanceledException
+        catch (Exception e) when (e is HttpRequestException or SocketException or IOException or TaskCanceledException
             or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
         {
             // No answer here: the start below says what is wrong, in Testcontainers' words.

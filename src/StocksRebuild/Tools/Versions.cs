@@ -10,7 +10,8 @@ public static class Versions
     {
         var versions = new Dictionary<string, string>
         {
-            ["server"] = $"PostgreSQL {ServerVersion(server, database)} on {server.Host}:{server.Port}",
+            ["server"] =
+                $"PostgreSQL {Tools.ServerVersion.TryRead(server, database ?? "postgres")?.Text ?? "unknown"} on {server.Host}:{server.Port}",
             ["pg_dump"] = Safely(() => PgTools.VersionOf("pg_dump").ToString()),
             ["pg_restore"] = Safely(() => PgTools.VersionOf("pg_restore").ToString()),
             ["StocksRebuild"] = typeof(Versions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
@@ -22,12 +23,6 @@ public static class Versions
         return versions;
     }
 
-    static string ServerVersion(ServerConnection server, string? database) => Safely(() =>
-    {
-        using var connection = server.Open(database ?? "postgres", readOnly: true);
-        using var command = new NpgsqlCommand("SHOW server_version", connection);
-        return (string)command.ExecuteScalar()!;
-    });
 
     static string Safely(Func<string> read)
     {
