@@ -137,6 +137,30 @@ public sealed class ScratchServerTests
         Assert.That(ScratchContainers(), Is.Empty, "the container was removed");
     }
 
+    /// <summary>pg_ctl starts the scratch cluster in a session of its own: a signal to the run's group stops the run, and the run stops it.</summary>
+    [Test, Category("Fault")]
+    public void SigtermToTheGroupDuringALocalRestoreStopsTheClusterAndSaysSo()
+    {
+        var live = Databases.Medium;
+        var before = Databases.Fingerprint(live);
+        var reports = NewFolder("local-sigterm-report");
+        var run = BuildScript.LaunchInOwnGroup("--target=Rehearsal", "--scratch=local", $"--database={live}",
+            $"--backup-dir={Databases.MediumBackup.Folder}", "--jobs=1", $"--report-dir={reports}");
+        Assert.That(run.WaitForOutput("Restore: pg_restore --jobs=1", TimeSpan.FromMinutes(2)), Is.True, run.OutputSoFar);
+
+        run.SignalGroup("TERM");
+        var result = run.Finish();
+
+        Assert.That(result.ExitCode, Is.EqualTo(143), result.ToString());
+        var stopped = Regex.Match(result.Output, $"Interrupted during Rehearsal: the live database \"{live}\" was only read, never changed; the " +
+            @"scratch server \(a local initdb cluster on 127\.0\.0\.1:(\d+)\) was stopped and removed\. Next: run --target=Rehearsal again");
+        Assert.That(stopped.Success, Is.True, result.Output);
+        Assert.That(Answers(int.Parse(stopped.Groups[1].Value)), Is.False, "the scratch cluster is stopped");
+        Assert.That(ReportIn(reports).Status, Is.EqualTo(RehearsalStatus.Interrupted));
+        Assert.That(ScratchOf(live), Is.Empty, "nothing was ever created on the live server");
+        Assert.That(Databases.Fingerprint(live), Is.EqualTo(before));
+    }
+
     [Test, Category("Fault")]
     public void SigtermToTheGroupDuringAContainerRestoreRemovesTheContainerAndSaysSo()
     {
