@@ -137,52 +137,56 @@ public sealed class ScratchServerTests
         Assert.That(ScratchContainers(), Is.Empty, "the container was removed");
     }
 
-    /// <summary>pg_ctl starts the scratch cluster in a session of its own: a signal to the run's group stops the run, and the run stops it.</summary>
-    [Test, Category("Fault")]
-    public void SigtermToTheGroupDuringALocalRestoreStopsTheClusterAndSaysSo()
+    /// <summary>
+    /// A rehearsal of the medium database on a scratch server of <paramref name="mode"/>, stopped by SIGTERM to its
+    /// process group while it restores (what systemd, timeout and CI send): exit 143, the message names the scratch
+    /// server as stopped and removed (<paramref name="scratchServer"/>, a pattern), the report says interrupted, and
+    /// live is unchanged with no scratch database ever on it. Returns the message's match.
+    /// </summary>
+    static Match StopDuringRestore(ScratchMode mode, string scratchServer, Action? whileRestoring = null)
     {
         var live = Databases.Medium;
         var before = Databases.Fingerprint(live);
-        var reports = NewFolder("local-sigterm-report");
-        var run = BuildScript.LaunchInOwnGroup("--target=Rehearsal", "--scratch=local", $"--database={live}",
+        var reports = NewFolder($"{mode}-sigterm-report");
+        var run = BuildScript.LaunchInOwnGroup("--target=Rehearsal", $"--scratch={ScratchServer.Name(mode)}", $"--database={live}",
             $"--backup-dir={Databases.MediumBackup.Folder}", "--jobs=1", $"--report-dir={reports}");
         Assert.That(run.WaitForOutput("Restore: pg_restore --jobs=1", TimeSpan.FromMinutes(2)), Is.True, run.OutputSoFar);
+        whileRestoring?.Invoke();
 
         run.SignalGroup("TERM");
         var result = run.Finish();
 
         Assert.That(result.ExitCode, Is.EqualTo(143), result.ToString());
         var stopped = Regex.Match(result.Output, $"Interrupted during Rehearsal: the live database \"{live}\" was only read, never changed; the " +
-            @"scratch server \(a local initdb cluster on 127\.0\.0\.1:(\d+)\) was stopped and removed\. Next: run --target=Rehearsal again");
+            $@"scratch server \({scratchServer}\) was stopped and removed\. Next: run --target=Rehearsal again");
         Assert.That(stopped.Success, Is.True, result.Output);
-        Assert.That(Answers(int.Parse(stopped.Groups[1].Value)), Is.False, "the scratch cluster is stopped");
         Assert.That(ReportIn(reports).Status, Is.EqualTo(RehearsalStatus.Interrupted));
         Assert.That(ScratchOf(live), Is.Empty, "nothing was ever created on the live server");
         Assert.That(Databases.Fingerprint(live), Is.EqualTo(before));
+        return stopped;
+    }
+
+    /// <summary>pg_ctl starts the scratch cluster in a session of its own: a signal to the run's group stops the run, and the run stops it.</summary>
+    [Test, Category("Fault")]
+    public void SigtermToTheGroupDuringALocalRestoreStopsTheClusterAndSaysSo()
+    {
+        var stopped = StopDuringRestore(ScratchMode.Local, @"a local initdb cluster on 127\.0\.0\.1:(\d+)");
+
+        Assert.That(Answers(int.Parse(stopped.Groups[1].Value)), Is.False, "the scratch cluster is stopped");
     }
 
     [Test, Category("Fault")]
     public void SigtermToTheGroupDuringAContainerRestoreRemovesTheContainerAndSaysSo()
     {
         RequireDocker();
-        var live = Databases.Medium;
-        var before = Databases.Fingerprint(live);
-        var reports = NewFolder("docker-sigterm-report");
-        var run = BuildScript.LaunchInOwnGroup("--target=Rehearsal", "--scratch=docker", $"--database={live}",
-            $"--backup-dir={Databases.MediumBackup.Folder}", "--jobs=1", $"--report-dir={reports}");
-        Assert.That(run.WaitForOutput("Restore: pg_restore --jobs=1", TimeSpan.FromMinutes(2)), Is.True, run.OutputSoFar);
-        Assert.That(ScratchContainers(), Has.Count.EqualTo(1));
-        Assert.That(ScratchOf(live), Is.Empty, "the restore runs in the container, not on the live server");
 
-        run.SignalGroup("TERM");
-        var result = run.Finish();
+        StopDuringRestore(ScratchMode.Docker, @"container [0-9a-f]{12} of image postgres:15 on [^)]+", whileRestoring: () =>
+        {
+            Assert.That(ScratchContainers(), Has.Count.EqualTo(1));
+            Assert.That(ScratchOf(Databases.Medium), Is.Empty, "the restore runs in the container, not on the live server");
+        });
 
-        Assert.That(result.ExitCode, Is.EqualTo(143), result.ToString());
-        Assert.That(result.Output, Does.Match($"Interrupted during Rehearsal: the live database \"{live}\" was only read, never changed; the " +
-            @"scratch server \(container [0-9a-f]{12} of image postgres:15 on [^)]+\) was stopped and removed\. Next: run --target=Rehearsal again"));
-        Assert.That(ReportIn(reports).Status, Is.EqualTo(RehearsalStatus.Interrupted));
         Assert.That(ScratchContainers(), Is.Empty);
-        Assert.That(Databases.Fingerprint(live), Is.EqualTo(before));
     }
 
     [Test, Category("Fault")]
