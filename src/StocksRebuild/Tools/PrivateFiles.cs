@@ -12,8 +12,12 @@ public static class PrivateFiles
     /// <summary>Creates the folder (and missing parents) 0700; an existing folder keeps its mode.</summary>
     public static void CreateDirectory(string path)
     {
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
-        else Directory.CreateDirectory(path, OwnerFolder);
+        if (OperatingSystem.IsWindows()) { Directory.CreateDirectory(path); return; }
+        // .NET gives the mode to the last folder only: each missing parent is created here first, 0700 too.
+        var full = Path.GetFullPath(path);
+        var parent = Path.GetDirectoryName(full);
+        if (parent is not null && !Directory.Exists(parent)) CreateDirectory(parent);
+        Directory.CreateDirectory(full, OwnerFolder);
     }
 
     /// <summary>A new, empty file, 0600 from the moment it exists; fails if the name is taken.</summary>
