@@ -33,16 +33,17 @@ public sealed record BackupManifest
     {
         var path = BackupName.ManifestPathFor(backupPath);
         if (!System.IO.File.Exists(path)) return null;
-        try
+        try { return Parse(System.IO.File.ReadAllText(path)); }
+        catch (RunbookException e)
         {
-            return JsonSerializer.Deserialize<BackupManifest>(System.IO.File.ReadAllText(path), Json)
-                ?? throw new JsonException("empty document");
+            throw new RunbookException($"{path}: {e.Message}. Restore the manifest or move it away deliberately.", e);
         }
-        catch (JsonException e)
-        {
-            throw new RunbookException($"{path}: not a readable backup manifest ({e.Message}). Restore the manifest or move it away deliberately.",
-                e);
-        }
+    }
+
+    public static BackupManifest Parse(string json)
+    {
+        try { return JsonSerializer.Deserialize<BackupManifest>(json, Json) ?? throw new JsonException("empty document"); }
+        catch (JsonException e) { throw new RunbookException($"not a readable backup manifest ({e.Message})", e); }
     }
 
     public static string Sha256Of(string path)

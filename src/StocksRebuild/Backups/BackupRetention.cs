@@ -14,6 +14,10 @@ public sealed record RetentionPolicy
     public TimeSpan? KeepFor { get; init; }
     /// <summary>--keep-backup=YYYYMMDD_HHMM: this one stays.</summary>
     public string? KeepBackup { get; init; }
+    /// <summary>How the rules are named where the decisions are read: "--keep", or "--offsite-keep" for the remote's own.</summary>
+    public string KeepFlag { get; init; } = "--keep";
+    /// <summary>Which backup the floor is, as said in the decisions.</summary>
+    public string FloorRule { get; init; } = "the newest backup that passes VerifyBackup";
 }
 
 /// <summary>One backup and what Prune decides for it, with the rule that decided.</summary>
@@ -41,15 +45,15 @@ public static class BackupRetention
             var age = nowUtc - utc;
             var stamp = utc.ToString(BackupName.TimestampFormat, CultureInfo.InvariantCulture);
             string? keptBy =
-                file == floor ? "the floor: the newest backup that passes VerifyBackup" :
+                file == floor ? $"the floor: {policy.FloorRule}" :
                 stamp == policy.KeepBackup ? $"--keep-backup={policy.KeepBackup}" :
-                policy.Keep is { } keep && index < keep ? $"--keep={keep}: number {index + 1} of the newest" :
-                policy.KeepFor is { } keepFor && age <= keepFor ? $"--keep-for={Durations.Format(keepFor)}: {Durations.Format(age)} old" :
+                policy.Keep is { } keep && index < keep ? $"{policy.KeepFlag}={keep}: number {index + 1} of the newest" :
+                policy.KeepFor is { } keepFor && age <= keepFor ? $"{policy.KeepFlag}-for={Durations.Format(keepFor)}: {Durations.Format(age)} old" :
                 null;
             var allowedBy = string.Join(" and ", new[]
             {
-                policy.Keep is { } k ? $"--keep={k} (number {index + 1})" : null,
-                policy.KeepFor is { } f ? $"--keep-for={Durations.Format(f)} ({Durations.Format(age)} old)" : null,
+                policy.Keep is { } k ? $"{policy.KeepFlag}={k} (number {index + 1})" : null,
+                policy.KeepFor is { } f ? $"{policy.KeepFlag}-for={Durations.Format(f)} ({Durations.Format(age)} old)" : null,
             }.Where(r => r is not null));
             decisions.Add(new PruneDecision(file, utc, keptBy is null, keptBy is null ? $"allowed by {allowedBy}" : $"kept by {keptBy}"));
             index++;

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 
-namespace StocksRebuild.Ingestion;
+namespace StocksRebuild.Tools;
 
-/// <summary>Reads a file once for both the parser and its sha256 (the ingestion log records what was read).</summary>
+/// <summary>Reads a stream once for both its reader and its sha256 (the ingestion log records what was read; a download is proven).</summary>
 sealed class HashingStream(Stream inner) : Stream
 {
     readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
