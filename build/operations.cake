@@ -5,9 +5,8 @@ using StocksRebuild.Monitoring;
 // Not a runbook step: the folder of append-only backups would otherwise grow forever.
 Task("Prune")
     .Description("Retention for --backup-dir: --keep=N and/or --keep-for=30d (both must allow), never the newest verified backup; deletes only " +
-        "with --confirm=prune")
-    .Does<RunSession>((ctx, s) => BackupRetention.Prune(s.Settings.BackupDirectory, s.Settings.Retention,
-        s.Settings.Confirm == "prune" ? RetentionMode.Delete : RetentionMode.List, s.Log));
+        "with --confirm=prune; --offsite with --offsite-keep/--offsite-keep-for does the same off-site")
+    .Does<RunSession>((ctx, s) => s.Prune(dryRun: false));
 
 // One screen for the operator, an exit code for a monitor (0 OK, 1 warning, 2 critical), --metrics-file for Prometheus.
 Task("Status")

@@ -114,6 +114,41 @@ public sealed class RunbookSettingsTests
     [TestCase("--target=Rehearsal --scratch=cloud", "--scratch=cloud is not live, local or docker")]
     [TestCase("--target=Restore --scratch=local", "--scratch and --scratch-image go with --target=Rehearsal, not --target=Restore")]
     [TestCase("--target=Rehearsal --scratch-image=postgres:16", "--scratch-image goes with --scratch=docker")]
+    [TestCase("--target=Backup --offsite=no-colon", "is not an rclone remote REMOTE:PATH")]
+    [TestCase("--target=Backup --offsite=/mnt/usb:x", "is not an rclone remote REMOTE:PATH")]
+    [TestCase("--target=Ingest --offsite=s3:b/p", "--offsite goes with Backup, OffsiteCopy, Prune, Status")]
+    [TestCase("--target=Restore --offsite=s3:b/p", "needs --from-offsite")]
+    [TestCase("--target=Restore --from-offsite", "--from-offsite goes with --offsite=REMOTE:PATH")]
+    [TestCase("--target=Backup --offsite=s3:b/p --from-offsite", "--from-offsite goes with VerifyBackup, Restore and Rehearsal")]
+    [TestCase("--target=Rehearsal --offsite=s3:b/p --from-offsite --fresh-backup", "contradict each other")]
+    [TestCase("--target=Status --offsite=s3:b/p --offsite-optional", "--offsite-optional goes with --target=Backup")]
+    [TestCase("--target=Backup --offsite=s3:b/p --offsite-keep=3", "go with --target=Prune")]
+    [TestCase("--target=Prune --offsite-keep=3", "--offsite-keep goes with --offsite=REMOTE:PATH")]
     public void AMalformedCommandStopsBeforeAnythingRuns(string command, string message) =>
         Assert.That(() => Parse(command.Split(' ')), Throws.InstanceOf<RunbookException>().With.Message.Contains(message));
+
+    [Test]
+    public void AnOffsiteRemoteIsReadTheRcloneWayAndItsCacheIsPrivateToTheBackupFolder()
+    {
+        var restore = Parse("--target=Restore", "--offsite=offsite:bucket/prod", "--from-offsite", "--backup-dir=/srv/backups");
+        Assert.That(restore.OffsiteSource!.Remote.PathOf("full_20261127_0700.dump"), Is.EqualTo("offsite:bucket/prod/full_20261127_0700.dump"));
+        Assert.That(restore.OffsiteSource.CacheDirectory, Is.EqualTo(Path.Combine("/srv/backups", "offsite-cache")));
+        Assert.That(Parse("--target=Rehearsal", "--offsite=vault:", "--from-offsite").RehearsalOptions.FromOffsite!.Remote.PathOf("f"),
+            Is.EqualTo("vault:f"), "a remote's root");
+        var prune = Parse("--target=Prune", "--offsite=offsite:b", "--offsite-keep=7", "--offsite-keep-for=90d", "--keep-backup=20261101_0000");
+        Assert.That((prune.OffsiteRetention.Keep, prune.OffsiteRetention.KeepFor, prune.OffsiteRetention.KeepBackup),
+            Is.EqualTo(((int?)7, (TimeSpan?)TimeSpan.FromDays(90), "20261101_0000")));
+        Assert.That(prune.Retention.Keep, Is.Null, "the local folder's rules are its own");
+        Assert.That(Parse("--target=Status", "--offsite=offsite:b").StatusOptions.Offsite!.Spec, Is.EqualTo("offsite:b"));
+    }
+
+    [Test]
+    public void AnRcloneConnectionStringIsRefusedWithoutEchoingItsSecrets()
+    {
+        var error = Assert.Throws<RunbookException>(() => Parse("--target=Backup", ":s3,access_key_id=AKIA,secret_access_key=TOPSECRET-42:b/p"
+            .Insert(0, "--offsite=")))!;
+        Assert.That(error.Message, Does.Contain("connection string is refused").And.Not.Contain("TOPSECRET-42"));
+        Assert.That(() => Parse("--target=Backup", "--offsite=s3,secret_access_key=TOPSECRET-42:b"),
+            Throws.InstanceOf<RunbookException>().With.Message.Not.Contain("TOPSECRET-42"));
+    }
 }

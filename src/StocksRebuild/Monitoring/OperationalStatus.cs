@@ -1,5 +1,6 @@
 using StocksRebuild.Backups;
 using StocksRebuild.Migrations;
+using StocksRebuild.Offsite;
 using StocksRebuild.Rehearsal;
 
 namespace StocksRebuild.Monitoring;
@@ -11,6 +12,8 @@ public sealed record StatusOptions
     public string ReportDirectory { get; init; } = "artifacts/rehearsal";
     /// <summary>--max-backup-age: an older newest backup is critical (backups have stopped).</summary>
     public TimeSpan? MaxBackupAge { get; init; }
+    /// <summary>--offsite: the newest backup there, its age, and whether it lags the local folder.</summary>
+    public OffsiteRemote? Offsite { get; init; }
     public DateTime NowUtc { get; init; } = DateTime.UtcNow;
 }
 
@@ -25,6 +28,7 @@ public static class OperationalStatus
     {
         var findings = new List<StatusFinding>();
         var report = Backups(options, findings);
+        if (options.Offsite is { } remote) report = Offsite(remote, options, findings, report);
         report = Rehearsals(options, findings, report);
         report = Database(server, options, findings, report);
         return report with { Findings = findings };
@@ -63,6 +67,40 @@ public static class OperationalStatus
         var room = space switch { StatusLevel.Critical => ": the next backup would not fit", StatusLevel.Warning => ": room for one more", _ => "" };
         findings.Add(new("disk", space, $"{free:N0} bytes free in {options.BackupDirectory}, the newest backup is {size:N0}{room}"));
         return report with { NewestBackupAgeSeconds = Math.Max(0, age.TotalSeconds) };
+    }
+
+    /// <summary>
+    /// The off-site copy: its newest backup's age (from its manifest, the minute Backup started; else its name), and a
+    /// warning when the local folder holds a newer backup than the remote (the copy lags: OffsiteCopy sends it).
+    /// </summary>
+    static StatusReport Offsite(OffsiteRemote remote, StatusOptions options, List<StatusFinding> findings, StatusReport report)
+    {
+        IReadOnlyList<OffsiteBackup> backups;
+        try { backups = OffsiteListing.Backups(remote); }
+        catch (RunbookException e)
+        {
+            findings.Add(new("offsite", StatusLevel.Critical, e.Message));
+            return report;
+        }
+        if (backups.Count == 0)
+        {
+            findings.Add(new("offsite", StatusLevel.Critical, $"no backup off-site in {remote}: take one with --target=Backup --offsite={remote}"));
+            return report with { OffsiteBackupsTotal = 0 };
+        }
+        var newest = backups[0];
+        var manifest = newest.HasManifest ? OffsiteListing.ManifestOf(remote, newest.Name) : null;
+        var age = options.NowUtc - (manifest?.CreatedUtc ?? newest.Utc);
+        var local = BackupName.InFolder(options.BackupDirectory).FirstOrDefault();
+        // Same name, other bytes: a backup of the same minute from another folder or host went off-site, not this one.
+        var lags = local.Path is not null && (local.Utc > newest.Utc || local.Utc == newest.Utc && manifest is not null
+            && BackupManifest.ReadFor(local.Path) is { } localManifest && localManifest.Sha256 != manifest.Sha256);
+        var tooOld = options.MaxBackupAge is { } max && age > max;
+        findings.Add(new("offsite", tooOld ? StatusLevel.Critical : lags ? StatusLevel.Warning : StatusLevel.Ok,
+            $"newest {remote.PathOf(newest.Name)}, {newest.SizeBytes:N0} bytes, {Durations.Format(age)} old" +
+            (tooOld ? $" (limit {Durations.Format(options.MaxBackupAge!.Value)}, --max-backup-age: off-site copies have stopped?)" : "") +
+            (lags ? $"; it lags the local {Path.GetFileName(local.Path)}: send it with --target=OffsiteCopy --offsite={remote}" : "") +
+            $"; {backups.Count} backup(s) off-site"));
+        return report with { OffsiteBackupsTotal = backups.Count, OffsiteNewestAgeSeconds = Math.Max(0, age.TotalSeconds) };
     }
 
     static StatusReport Rehearsals(StatusOptions options, List<StatusFinding> findings, StatusReport report)

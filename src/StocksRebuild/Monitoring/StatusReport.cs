@@ -17,6 +17,9 @@ public sealed record StatusReport
     public int BackupsTotal { get; init; }
     public double? NewestBackupAgeSeconds { get; init; }
     public long? NewestBackupSizeBytes { get; init; }
+    /// <summary>--offsite: backups in the remote folder, and the age of the newest (null: not asked, or unreadable).</summary>
+    public int? OffsiteBackupsTotal { get; init; }
+    public double? OffsiteNewestAgeSeconds { get; init; }
     public DateTime? RehearsalLastSuccessUtc { get; init; }
     public double? RehearsalLastRtoSeconds { get; init; }
     public double? RehearsalLastRpoSeconds { get; init; }
@@ -52,6 +55,12 @@ public sealed record StatusReport
         Gauge("stocksrebuild_backup_newest_age_seconds", "Age of the newest backup by the creation time pg_dump wrote into it.",
             NewestBackupAgeSeconds);
         Gauge("stocksrebuild_backup_newest_size_bytes", "Size of the newest backup.", NewestBackupSizeBytes);
+        if (OffsiteBackupsTotal is not null || Findings.Any(f => f.Check == "offsite"))
+        {
+            Gauge("stocksrebuild_offsite_backups_total", "Full backups in the off-site folder (--offsite).", OffsiteBackupsTotal);
+            Gauge("stocksrebuild_offsite_newest_age_seconds", "Age of the newest off-site backup by its manifest (the time its Backup started).",
+                OffsiteNewestAgeSeconds);
+        }
         Gauge("stocksrebuild_rehearsal_last_success_timestamp_seconds", "Unix time at which the last passing recovery rehearsal started.",
             RehearsalLastSuccessUtc is { } success ? new DateTimeOffset(success, TimeSpan.Zero).ToUnixTimeSeconds() : null);
         Gauge("stocksrebuild_rehearsal_last_rto_seconds", "Recovery time (verify + restore + validate) of the last rehearsal.",

@@ -2,6 +2,7 @@ using StocksRebuild.Backups;
 using StocksRebuild.Benchmarks;
 using StocksRebuild.Ingestion;
 using StocksRebuild.Monitoring;
+using StocksRebuild.Offsite;
 using StocksRebuild.Rehearsal;
 using StocksRebuild.Sample;
 
@@ -45,6 +46,13 @@ public sealed record RunbookSettings
     public bool IsQuick { get; init; }
     public bool IgnoresExtraFiles { get; init; }
     public RetentionPolicy Retention { get; init; } = new();
+    /// <summary>--offsite: the rclone remote backups are copied to, pruned in, reported from and (--from-offsite) restored from.</summary>
+    public OffsiteRemote? Offsite { get; init; }
+    public bool OffsiteOptional { get; init; }
+    public bool FromOffsite { get; init; }
+    public string OffsiteCache { get; init; } = "backups/offsite-cache";
+    /// <summary>--offsite-keep, --offsite-keep-for (with --keep-backup): Prune's rules for the remote.</summary>
+    public RetentionPolicy OffsiteRetention { get; init; } = new();
     /// <summary>--progress, and where the PostgreSQL tools' complete output goes.</summary>
     public RunOutput Output { get; init; } = RunOutput.Default;
     /// <summary>--metrics-file: Status writes it; Backup, Rehearsal and Ingest refresh it when they end.</summary>
@@ -128,6 +136,13 @@ public sealed record RunbookSettings
             IsQuick = Switch("quick"),
             IgnoresExtraFiles = Switch("ignore-extra-files"),
             Retention = new RetentionPolicy { Keep = Count("keep"), KeepFor = Duration("keep-for"), KeepBackup = Text("keep-backup") },
+            Offsite = OffsiteRemote.Parse(Text("offsite")),
+            OffsiteOptional = Switch("offsite-optional"),
+            FromOffsite = Switch("from-offsite"),
+            OffsiteRetention = new RetentionPolicy
+            {
+                Keep = Count("offsite-keep"), KeepFor = Duration("offsite-keep-for"), KeepBackup = Text("keep-backup"),
+            },
             MetricsFile = PathFlag("metrics-file"),
             Output = new RunOutput
             {
@@ -164,8 +179,41 @@ public sealed record RunbookSettings
         if (settings.ScratchImage is not null && settings.Scratch != ScratchMode.Docker)
             throw new RunbookException("--scratch-image goes with --scratch=docker.");
         if (settings.KeepsSandbox && !sandbox) throw new RunbookException("--keep-sandbox goes with --sandbox.");
-        return settings;
+        RefuseMisplacedOffsite(settings, given.Keys);
+        return settings with { OffsiteCache = PathFlag("offsite-cache") ?? Path.Combine(settings.BackupDirectory, "offsite-cache") };
     }
+
+    /// <summary>Off-site flags mean something only to some targets; elsewhere they would be silently ignored.</summary>
+    static void RefuseMisplacedOffsite(RunbookSettings settings, ICollection<string> given)
+    {
+        var target = settings.Target;
+        if (settings.Offsite is null)
+        {
+            var needing = given.FirstOrDefault(f => f is "offsite-optional" or "from-offsite" or "offsite-cache" or "offsite-keep"
+                or "offsite-keep-for");
+            if (needing is not null) throw new RunbookException($"--{needing} goes with --offsite=REMOTE:PATH. Nothing was run.");
+            if (target == "OffsiteCopy") throw new RunbookException("--target=OffsiteCopy needs --offsite=REMOTE:PATH. Nothing was run.");
+            return;
+        }
+        if (target is not ("Backup" or "OffsiteCopy" or "VerifyBackup" or "Restore" or "RestoreBackup" or "Rehearsal" or "Prune" or "Status"))
+            throw new RunbookException($"--offsite goes with Backup, OffsiteCopy, Prune, Status, or with --from-offsite VerifyBackup, Restore and " +
+                $"Rehearsal; not with --target={target}. Nothing was run.");
+        if (target is "VerifyBackup" or "Restore" or "RestoreBackup" or "Rehearsal" && !settings.FromOffsite)
+            throw new RunbookException($"--offsite with --target={target} needs --from-offsite: the backup is picked off-site and downloaded " +
+                "first. Nothing was run.");
+        if (settings.FromOffsite && target is not ("VerifyBackup" or "Restore" or "RestoreBackup" or "Rehearsal"))
+            throw new RunbookException($"--from-offsite goes with VerifyBackup, Restore and Rehearsal, not --target={target}. Nothing was run.");
+        if (settings.FromOffsite && settings.TakesFreshBackup)
+            throw new RunbookException("--from-offsite and --fresh-backup contradict each other: rehearse the newest off-site backup, or a new " +
+                "one. Nothing was run.");
+        if (settings.OffsiteOptional && target != "Backup")
+            throw new RunbookException($"--offsite-optional goes with --target=Backup, not --target={target}. Nothing was run.");
+        if ((given.Contains("offsite-keep") || given.Contains("offsite-keep-for")) && target != "Prune")
+            throw new RunbookException($"--offsite-keep and --offsite-keep-for go with --target=Prune, not --target={target}. Nothing was run.");
+    }
+
+    /// <summary>--from-offsite: where the pick comes from and where it is downloaded to.</summary>
+    public OffsiteSource? OffsiteSource => FromOffsite && Offsite is { } remote ? new OffsiteSource(remote, OffsiteCache) : null;
 
     public VerifyBackupOptions VerifyOptions =>
         new() { BackupFile = BackupFile, BackupDirectory = BackupDirectory, ExpectTimestamp = ExpectBackup, MaxAge = MaxBackupAge };
@@ -196,6 +244,7 @@ public sealed record RunbookSettings
         Deep = IsDeep,
         Scratch = Scratch,
         ScratchImage = ScratchImage,
+        FromOffsite = OffsiteSource,
         Jobs = Jobs,
         ReportDirectory = ReportDirectory,
         Output = Output,
@@ -207,7 +256,8 @@ public sealed record RunbookSettings
                 Output = Output };
 
     public StatusOptions StatusOptions =>
-        new() { Database = Database, BackupDirectory = BackupDirectory, ReportDirectory = ReportDirectory, MaxBackupAge = MaxBackupAge };
+        new() { Database = Database, BackupDirectory = BackupDirectory, ReportDirectory = ReportDirectory, MaxBackupAge = MaxBackupAge,
+                Offsite = Offsite };
 
     static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

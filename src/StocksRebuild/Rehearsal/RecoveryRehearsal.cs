@@ -1,6 +1,7 @@
 using StocksRebuild.Backups;
 using StocksRebuild.Ingestion;
 using StocksRebuild.Migrations;
+using StocksRebuild.Offsite;
 using StocksRebuild.Restore;
 using StocksRebuild.Validation;
 
@@ -25,6 +26,8 @@ public sealed record RehearsalOptions
     public ScratchMode Scratch { get; init; } = ScratchMode.Live;
     /// <summary>--scratch-image: the container's image (default postgres:&lt;live major&gt;).</summary>
     public string? ScratchImage { get; init; }
+    /// <summary>--from-offsite: the backup is picked off-site and downloaded first; the download counts in the RTO.</summary>
+    public OffsiteSource? FromOffsite { get; init; }
     public int Jobs { get; init; } = Environment.ProcessorCount;
     public string ReportDirectory { get; init; } = "artifacts/rehearsal";
     /// <summary>Progress of the long steps and where the tools' complete output goes.</summary>
@@ -220,9 +223,15 @@ public sealed class RecoveryRehearsal
         return StepResult.Passed(detail, found);
     }
 
-    /// <summary>1. --backup, else the newest in --backup-dir; a fresh one with --fresh-backup or when there is none.</summary>
+    /// <summary>1. --backup, else the newest in --backup-dir (--from-offsite: off-site); a fresh one with --fresh-backup or when none.</summary>
     StepResult ChooseBackup()
     {
+        if (options.FromOffsite is { } offsite)
+        {
+            backupPath = OffsiteFetch.Fetch(offsite, options.BackupFile, log, run.Cancellation);
+            return StepResult.Passed($"the off-site copy {offsite.Remote.PathOf(Path.GetFileName(backupPath))}, downloaded to {backupPath} " +
+                $"({(options.BackupFile is null ? "newest off-site" : "--backup")})");
+        }
         var reason = options.FreshBackup ? "--fresh-backup"
             : options.BackupFile is null && !HasBackup(options.BackupDirectory) ? $"{options.BackupDirectory} holds no backup"
             : null;
@@ -291,14 +300,16 @@ public sealed class RecoveryRehearsal
             : StepResult.Failed($"{validation.Failures.Count()} of {validation.Checks.Count} checks failed", Findings(validation.Failures));
     }
 
-    /// <summary>The recovery time: what VerifyBackup, the restore and its Validate took, as their checks recorded it.</summary>
+    /// <summary>The recovery time: what VerifyBackup, the restore and its Validate took (--from-offsite: the download too).</summary>
     StepResult JudgeRto()
     {
         var validated = checks.Any(c => c.Name == "Validate" && c.Status == CheckStatus.Passed);
-        rto = checks.Where(c => c.Name is "VerifyBackup" or "Restore" or "Validate").Sum(c => c.Seconds);
+        rto = checks.Where(c => c.Name is "VerifyBackup" or "Restore" or "Validate"
+                                || c.Name == "Backup to rehearse" && options.FromOffsite is not null).Sum(c => c.Seconds);
         var limit = options.MaxRto is { } maxRto ? $" (limit {Durations.Format(maxRto)}, --max-rto)" : " (no limit given: --max-rto)";
         return Verdict(validated && (options.MaxRto is not { } max || rto <= max.TotalSeconds),
-            $"verify + restore + validate took {Durations.Format(TimeSpan.FromSeconds(rto.Value))}{limit}" +
+            $"{(options.FromOffsite is null ? "" : "download + ")}verify + restore + validate took " +
+            $"{Durations.Format(TimeSpan.FromSeconds(rto.Value))}{limit}" +
             (validated ? "" : "; the restored copy did not validate, so this is not a recovery"));
     }
 

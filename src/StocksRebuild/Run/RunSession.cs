@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using StocksRebuild.Backups;
 using StocksRebuild.Migrations;
 using StocksRebuild.Monitoring;
+using StocksRebuild.Offsite;
 using StocksRebuild.Restore;
 using StocksRebuild.Sandbox;
 
@@ -79,8 +80,55 @@ public sealed class RunSession : IDisposable
                      (server is null ? $"database \"{Settings.Database}\" in a new sandbox" : server.Describe(Settings.Database)));
     }
 
-    /// <summary>Runbook A.1: one backup, proved whole before anything is destroyed.</summary>
-    public VerifiedBackup VerifyBackup() => VerifiedBackup = BackupVerifier.Verify(Settings.VerifyOptions, Log);
+    /// <summary>Runbook A.1: one backup, proved whole before anything is destroyed (--from-offsite: downloaded first, then proved).</summary>
+    public VerifiedBackup VerifyBackup() => VerifiedBackup = BackupVerifier.Verify(VerifyOptions(), Log);
+
+    VerifyBackupOptions VerifyOptions() => Settings.OffsiteSource is { } offsite
+        ? Settings.VerifyOptions with { BackupFile = fetched ??= OffsiteFetch.Fetch(offsite, Settings.BackupFile, Log, interruption.Token) }
+        : Settings.VerifyOptions;
+
+    string? fetched;
+
+    /// <summary>
+    /// Backup, and with --offsite its copy off-site: the remote is proven usable before pg_dump starts, and a copy that
+    /// fails or cannot be verified fails the run (--offsite-optional: warns) while the local backup stays.
+    /// </summary>
+    public string Backup()
+    {
+        OffsiteStore? store = null;
+        if (Settings.Offsite is { } remote)
+        {
+            try { store = OffsiteCopy.Preflight(remote, interruption.Token); }
+            catch (RunbookException e) when (Settings.OffsiteOptional)
+            {
+                Log.Warning($"{e.Message} The backup is taken locally only (--offsite-optional).");
+            }
+        }
+        var path = BackupWriter.Backup(Run, Settings.Database, Settings.BackupDirectory);
+        if (store is not null) CopyOffsite(store, path);
+        return path;
+    }
+
+    /// <summary>OffsiteCopy, and Backup's copy: under the folder's lock, so that Prune cannot take the file while it is sent.</summary>
+    public void CopyOffsite(OffsiteStore store, string backupPath)
+    {
+        using var folderLock = BackupFolderLock.Acquire(Path.GetDirectoryName(Path.GetFullPath(backupPath))!);
+        try { OffsiteCopy.Upload(Run, store, backupPath); }
+        catch (RunbookException e) when (Settings.OffsiteOptional && e is not RunInterruptedException)
+        {
+            Log.Warning($"{e.Message} (--offsite-optional: the run goes on.)");
+        }
+    }
+
+    /// <summary>Prune: the local folder by --keep/--keep-for, and with --offsite the remote by --offsite-keep/--offsite-keep-for.</summary>
+    public void Prune(bool dryRun)
+    {
+        var mode = Settings.Confirm == "prune" && !dryRun ? RetentionMode.Delete : RetentionMode.List;
+        var local = Settings.Retention;
+        if (Settings.Offsite is null || local.Keep is not null || local.KeepFor is not null)
+            BackupRetention.Prune(Settings.BackupDirectory, local, mode, Log);
+        if (Settings.Offsite is { } remote) OffsiteRetention.Prune(remote, Settings.OffsiteRetention, mode, Log);
+    }
 
     /// <summary>Status, and with --metrics-file the same for Prometheus (temp file + rename: a scraper never reads half).</summary>
     public StatusReport WriteStatus()
@@ -102,7 +150,7 @@ public sealed class RunSession : IDisposable
         {
             case "Restore" or "RestoreBackup": DescribeRestore(); break;
             // Prune's listing is what a dry run of it is for.
-            case "Prune": BackupRetention.Prune(Settings.BackupDirectory, Settings.Retention, RetentionMode.List, Log); break;
+            case "Prune": Prune(dryRun: true); break;
             case "Migrate" or "ColdRebuild": DescribeMigrate(); break;
         }
     }
@@ -124,7 +172,7 @@ public sealed class RunSession : IDisposable
     void DescribeRestore()
     {
         var database = Settings.Database;
-        BackupVerifier.Verify(Settings.VerifyOptions, Log);
+        BackupVerifier.Verify(VerifyOptions(), Log);
         if (server is null)
         {
             Log.Info("Restore --dryrun: a new sandbox would be started; no consent is needed there.");
