@@ -18,6 +18,10 @@ public static class BuildScript
     public static BuildRun Run(ServerConnection server, params string[] arguments) =>
         Start(Path.Combine(RepositoryRoot, "build.sh"), arguments, server);
 
+    /// <summary>A run with more in its environment than the test server's (an rclone remote of its own, rclone's flags).</summary>
+    public static BuildRun RunWith(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        Start(Path.Combine(RepositoryRoot, "build.sh"), arguments, TestServer.Connection, environment);
+
     public static BuildRun RunPowerShell(params string[] arguments) =>
         Start("dotnet", ["tool", "run", "pwsh", "--", "-NoProfile", "-File", Path.Combine(RepositoryRoot, "build.ps1"), .. arguments],
             TestServer.Connection);
@@ -33,9 +37,11 @@ public static class BuildScript
         return environment;
     }
 
-    static BuildRun Start(string program, IEnumerable<string> arguments, ServerConnection server)
+    static BuildRun Start(string program, IEnumerable<string> arguments, ServerConnection server,
+        IReadOnlyDictionary<string, string>? extra = null)
     {
         var environment = Environment(server);
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>()) environment[key] = value;
         var output = new System.Text.StringBuilder();
         void Collect(string line) { lock (output) output.AppendLine(line); }
 
