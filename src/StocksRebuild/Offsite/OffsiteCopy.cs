@@ -33,33 +33,34 @@ public static class OffsiteCopy
 
     public static OffsiteUpload Upload(RunContext run, OffsiteStore store, string backupPath)
     {
-        var remote = store.Remote;
+        var (remote, cancellation) = (store.Remote, run.Cancellation);
         var started = Stopwatch.StartNew();
         var name = Path.GetFileName(backupPath);
         var manifestPath = BackupName.ManifestPathFor(backupPath);
         var files = File.Exists(manifestPath) ? new[] { backupPath, manifestPath } : [backupPath];
         // The hash the backend keeps, computed here while rclone sends the file (two cores: it costs no time).
         var hashType = store.Hashes.FirstOrDefault(LocalHashes.ContainsKey);
-        var localHash = hashType is null ? null : Task.Run(() => LocalHash(hashType, backupPath));
+        var localHash = hashType is null ? Task.FromResult<string?>(null) : Task.Run<string?>(() => LocalHash(hashType, backupPath));
         run.Log.Info($"Off-site: copying {name}{(files.Length > 1 ? " and its manifest" : "")} off-site to {remote}");
+        var uploads = files.Select(f => new PendingObject(remote, f)).ToList();
         var created = new List<string>();
         try
         {
-            // The dump first and the manifest only once the dump is there: a failed copy never leaves a manifest that
-            // names a backup the remote does not hold. The manifest is sent while the dump is being proven.
-            string? Hash() => localHash?.GetAwaiter().GetResult();
-            if (Send(remote, backupPath, () => hashType == "md5" ? Hash() : null, run.Cancellation)) created.Add(name);
-            // The manifest only once the dump is there: a failed copy never leaves a manifest naming a dump the remote lacks.
-            var manifestSent = files.Length > 1
-                ? Task.Run(() => Send(remote, manifestPath, () => LocalHash("md5", manifestPath), run.Cancellation))
-                : Task.FromResult(false);
-            var proven = Task.Run(() => Verify(store, backupPath, hashType, Hash(), run.Cancellation));
-            try { Task.WaitAll(manifestSent, proven); } catch (AggregateException) { } // each task's own exception is thrown below
-            if (manifestSent.IsCompletedSuccessfully && manifestSent.Result) created.Add(Path.GetFileName(manifestPath));
-            var verification = proven.GetAwaiter().GetResult();
-            manifestSent.GetAwaiter().GetResult();
-            var upload = new OffsiteUpload(remote, files.Select(f => Path.GetFileName(f)!).ToList(), verification, started.Elapsed);
-            run.Log.Info($"Off-site: {remote.PathOf(name)} verified ({verification}) in {started.Elapsed.TotalSeconds:0.0}s.");
+            // Each file goes up under a temporary name while the names they will take are looked up: a copy cut short
+            // leaves at most a temporary object, never a partial one under a backup's name (measured: s3rver keeps the
+            // bytes it received under the name being written; file-like backends write in place).
+            var existing = Task.Run(() => OffsiteListing.Entries(remote, files.Select(f => Path.GetFileName(f)!), hashType, cancellation));
+            WaitAll([existing, .. uploads.Select(u => Task.Run(() => u.Send(cancellation)))]);
+            var same = uploads.Select(u => u.IsAlreadyThere(existing.Result, hashType, () => u.File == backupPath
+                ? localHash.GetAwaiter().GetResult() : LocalHash(hashType!, u.File))).ToList();
+            // The dump takes its name first; the manifest only once the dump is there, while the dump is proven.
+            if (!same[0] && uploads[0].Rename(cancellation)) created.Add(name);
+            var manifestPlaced = Task.Run(() => uploads.Count > 1 && !same[1] && uploads[1].Rename(cancellation));
+            var proven = Task.Run(() => Verify(store, backupPath, hashType, localHash.GetAwaiter().GetResult(), cancellation));
+            WaitAll([manifestPlaced, proven]);
+            if (manifestPlaced.Result) created.Add(Path.GetFileName(manifestPath));
+            var upload = new OffsiteUpload(remote, files.Select(f => Path.GetFileName(f)!).ToList(), proven.Result, started.Elapsed);
+            run.Log.Info($"Off-site: {remote.PathOf(name)} verified ({proven.Result}) in {started.Elapsed.TotalSeconds:0.00}s.");
             return upload;
         }
         catch (OffsiteUnproven e)
@@ -71,45 +72,71 @@ public static class OffsiteCopy
                 (created.Count > 0 ? $"The objects this run sent ({string.Join(", ", created)}) were removed" : "Nothing was sent") +
                 "; the local backup is intact.");
         }
+        catch (RunbookException e) when (e is not RunInterruptedException && !e.Message.StartsWith("Off-site copy of", StringComparison.Ordinal))
+        {
+            // The folder's listing fails too when the store goes away mid-copy: the same account as a failed upload.
+            throw Refused(remote, name, e.Message);
+        }
         catch (OperationCanceledException e)
         {
             throw new RunInterruptedException("the off-site copy", $"rclone was stopped; the local backup {backupPath} is whole and verified, and " +
                 $"no object carries its final name off-site unless the copy had finished.",
                 $"copy it again with --target=OffsiteCopy --backup={backupPath} --offsite={remote}.", e);
         }
+        finally
+        {
+            // A temporary object left by a failure goes when the remote still answers (Prune removes it later otherwise).
+            foreach (var upload in uploads.Where(u => u.IsTemporaryLeft)) Rclone.Run(["deletefile", remote.PathOf(upload.Temporary)]);
+        }
+    }
+
+    /// <summary>Waits for every task, then throws the first one's own exception (a refusal, an interruption), not an AggregateException.</summary>
+    static void WaitAll(Task[] tasks)
+    {
+        try { Task.WaitAll(tasks); }
+        catch (AggregateException) { }
+        var failed = tasks.FirstOrDefault(t => t.Exception?.InnerException is OperationCanceledException)
+                     ?? tasks.FirstOrDefault(t => t.IsFaulted);
+        if (failed is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failed.Exception!.InnerException!).Throw();
     }
 
     /// <summary>
-    /// One file to its final name, by way of a temporary name and a rename once the upload is whole: an upload cut short
-    /// leaves at most the temporary object, never a partial one under a backup's name (measured: s3rver keeps the bytes
-    /// it received under the name being written, and file-like backends write in place). An object already there under
-    /// the name is never replaced: the same file is left as it is (false), another one refuses the copy (rclone's
-    /// --immutable alone lets a server-side move replace an object of the same size).
+    /// One file off-site: sent under a temporary name, then renamed to its own. An object already under that name is never
+    /// replaced: the same file is left as it is, another one refuses the copy (rclone's --immutable alone let a server-side
+    /// move replace an object of the same size).
     /// </summary>
-    static bool Send(OffsiteRemote remote, string file, Func<string?> localMd5, CancellationToken cancellation)
+    sealed class PendingObject(OffsiteRemote remote, string file)
     {
-        var name = Path.GetFileName(file);
-        if (OffsiteListing.Entries(remote, [name], "md5", cancellation).FirstOrDefault() is { } existing)
+        public string File { get; } = file;
+        public string Name { get; } = Path.GetFileName(file);
+        public string Temporary { get; } = $".{Path.GetFileName(file)}.{Environment.MachineName}-{Environment.ProcessId}.partial";
+        public bool IsTemporaryLeft { get; private set; }
+
+        public void Send(CancellationToken cancellation)
         {
-            var same = existing.Size == new FileInfo(file).Length
-                       && (existing.Hashes?.GetValueOrDefault("md5") is not { Length: > 0 } md5 || localMd5() is not { } local || md5 == local);
-            if (same) return false;
-            throw Refused(remote, name, $"{remote.PathOf(name)} already exists off-site ({existing.Size:N0} bytes) and is another backup of the " +
+            IsTemporaryLeft = true;
+            var sent = Rclone.Run(["copyto", File, remote.PathOf(Temporary)], cancellation);
+            if (!sent.Succeeded) throw Refused(remote, Name, Cause(remote, sent));
+        }
+
+        /// <summary>True when the object under the name is this file; a different one refuses the copy.</summary>
+        public bool IsAlreadyThere(IReadOnlyList<RemoteEntry> listed, string? hashType, Func<string?> localHash)
+        {
+            if (listed.FirstOrDefault(e => e.Name == Name) is not { } existing) return false;
+            var same = existing.Size == new FileInfo(File).Length
+                       && (hashType is null || existing.Hashes?.GetValueOrDefault(hashType) is not { Length: > 0 } hash || hash == localHash());
+            if (same) return true;
+            throw Refused(remote, Name, $"{remote.PathOf(Name)} already exists off-site ({existing.Size:N0} bytes) and is another backup of the " +
                 "same minute; backups are append-only and it was not overwritten");
         }
-        var temporary = $".{name}.{Environment.MachineName}-{Environment.ProcessId}.partial";
-        try
+
+        /// <summary>The whole upload takes its name; true when this run created the object.</summary>
+        public bool Rename(CancellationToken cancellation)
         {
-            var sent = Rclone.Run(["copyto", file, remote.PathOf(temporary)], cancellation);
-            if (!sent.Succeeded) throw Refused(remote, name, Cause(remote, sent));
-            var moved = Rclone.Run(["moveto", "--immutable", remote.PathOf(temporary), remote.PathOf(name)], cancellation);
-            if (!moved.Succeeded) throw Refused(remote, name, Cause(remote, moved));
+            var moved = Rclone.Run(["moveto", "--immutable", remote.PathOf(Temporary), remote.PathOf(Name)], cancellation);
+            if (!moved.Succeeded) throw Refused(remote, Name, Cause(remote, moved));
+            IsTemporaryLeft = false;
             return true;
-        }
-        finally
-        {
-            // Gone after a rename; after a failure, removed when the remote still answers (Prune never lists it: not a backup's name).
-            Rclone.Run(["deletefile", remote.PathOf(temporary)]);
         }
     }
 

@@ -56,7 +56,7 @@ public static class OffsiteFetch
                 throw new RunbookException($"VerifyBackup refused the off-site copy {remote.PathOf(chosen.Name)}: downloaded, it is {size:N0} " +
                     $"bytes with sha256 {sha256}; {expected}: changed or damaged off-site. Nothing was changed.");
             }
-            log.Info($"VerifyBackup: downloaded {size:N0} bytes to {path} in {started.Elapsed.TotalSeconds:0.0}s" +
+            log.Info($"VerifyBackup: downloaded {size:N0} bytes to {path} in {started.Elapsed.TotalSeconds:0.00}s" +
                 (manifest is null ? "." : "; size and sha256 equal the manifest's."));
             return path;
         }
