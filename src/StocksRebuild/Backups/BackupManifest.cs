@@ -13,6 +13,8 @@ public sealed record BackupManifest
     public required string File { get; init; }
     public required long SizeBytes { get; init; }
     public required string Sha256 { get; init; }
+    /// <summary>The hash S3 and most object stores keep: an off-site copy is proven against it without reading the file again.</summary>
+    public string? Md5 { get; init; }
     public required string Database { get; init; }
     public required DateTime CreatedUtc { get; init; }
     public required string PgDumpVersion { get; init; }
@@ -51,4 +53,22 @@ public sealed record BackupManifest
         using var stream = System.IO.File.OpenRead(path);
         return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
     }
+
+    /// <summary>sha256 and md5 in one read of the file.</summary>
+    public static (string Sha256, string Md5) HashesOf(string path)
+    {
+        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        using var stream = System.IO.File.OpenRead(path);
+        var buffer = new byte[1 << 20];
+        int read;
+        while ((read = stream.Read(buffer)) > 0)
+        {
+            sha256.AppendData(buffer, 0, read);
+            md5.AppendData(buffer, 0, read);
+        }
+        return (Hex(sha256.GetHashAndReset()), Hex(md5.GetHashAndReset()));
+    }
+
+    static string Hex(byte[] hash) => Convert.ToHexString(hash).ToLowerInvariant();
 }

@@ -81,11 +81,13 @@ public static class BackupWriter
             progress.Done(tables, "tables", $"{new FileInfo(temporaryPath).Length:N0} bytes");
             Flush(temporaryPath);
 
+            var (sha256, md5) = BackupManifest.HashesOf(temporaryPath);
             var manifest = new BackupManifest
             {
                 File = Path.GetFileName(finalPath),
                 SizeBytes = new FileInfo(temporaryPath).Length,
-                Sha256 = BackupManifest.Sha256Of(temporaryPath),
+                Sha256 = sha256,
+                Md5 = md5,
                 Database = database,
                 CreatedUtc = now,
                 PgDumpVersion = pgDumpVersion.ToString(),

@@ -38,9 +38,14 @@ public static class OffsiteCopy
         var name = Path.GetFileName(backupPath);
         var manifestPath = BackupName.ManifestPathFor(backupPath);
         var files = File.Exists(manifestPath) ? new[] { backupPath, manifestPath } : [backupPath];
-        // The hash the backend keeps, computed here while rclone sends the file (two cores: it costs no time).
+        // The hash the backend keeps, to prove the copy by.
         var hashType = store.Hashes.FirstOrDefault(LocalHashes.ContainsKey);
-        var localHash = hashType is null ? Task.FromResult<string?>(null) : Task.Run<string?>(() => LocalHash(hashType, backupPath));
+        // The manifest's md5 when it has one (Backup writes it in the same read as the sha256, and VerifyBackup has
+        // proven the file against that manifest), else computed here while rclone sends the file.
+        var recorded = hashType == "md5" ? BackupManifest.ReadFor(backupPath)?.Md5 : null;
+        var localHash = hashType is null ? Task.FromResult<string?>(null)
+            : recorded is not null ? Task.FromResult<string?>(recorded)
+            : Task.Run<string?>(() => LocalHash(hashType, backupPath));
         run.Log.Info($"Off-site: copying {name}{(files.Length > 1 ? " and its manifest" : "")} off-site to {remote}");
         var uploads = files.Select(f => new PendingObject(remote, f)).ToList();
         var created = new List<string>();
@@ -91,7 +96,7 @@ public static class OffsiteCopy
     }
 
     /// <summary>Waits for every task, then throws the first one's own exception (a refusal, an interruption), not an AggregateException.</summary>
-    static void WaitAll(Task[] tasks)
+    internal static void WaitAll(Task[] tasks)
     {
         try { Task.WaitAll(tasks); }
         catch (AggregateException) { }

@@ -15,6 +15,7 @@ public static class OffsiteFetch
     /// <summary>The local path of the chosen backup, whole and with its manifest beside it when the remote has one.</summary>
     public static string Fetch(OffsiteSource source, string? wanted, IRunbookLog log, CancellationToken cancellation)
     {
+        var started = Stopwatch.StartNew();
         var remote = source.Remote;
         var backups = OffsiteListing.Backups(remote, cancellation);
         var name = wanted is null ? null : Path.GetFileName(wanted);
@@ -35,17 +36,20 @@ public static class OffsiteFetch
         File.Delete(manifestPath);
         try
         {
-            var manifest = chosen.HasManifest ? FetchManifest(remote, manifestPath, cancellation) : null;
-            if (manifest is null) log.Warning($"VerifyBackup: {chosen.Name} has no manifest off-site: its size and sha256 cannot be compared.");
-            if (manifest is not null && File.Exists(path) && new FileInfo(path).Length == manifest.SizeBytes
-                && BackupManifest.Sha256Of(path) == manifest.Sha256)
+            // The manifest comes down beside the dump; it decides first only when a cached copy could be reused.
+            var cached = File.Exists(path);
+            var fetching = Task.Run(() => chosen.HasManifest ? FetchManifest(remote, manifestPath, cancellation) : null);
+            if (cached && fetching.GetAwaiter().GetResult() is { } known && new FileInfo(path).Length == known.SizeBytes
+                && BackupManifest.Sha256Of(path) == known.Sha256)
             {
                 log.Info($"VerifyBackup: reusing {path}: the cached copy's sha256 is the manifest's; nothing downloaded.");
                 return path;
             }
             File.Delete(path);
-            var started = Stopwatch.StartNew();
-            var sha256 = Download(remote.PathOf(chosen.Name), path, cancellation);
+            var downloading = Task.Run(() => Download(remote.PathOf(chosen.Name), path, cancellation));
+            OffsiteCopy.WaitAll([fetching, downloading]);
+            var (manifest, sha256) = (fetching.Result, downloading.Result);
+            if (manifest is null) log.Warning($"VerifyBackup: {chosen.Name} has no manifest off-site: its size and sha256 cannot be compared.");
             var size = new FileInfo(path).Length;
             if (size != chosen.SizeBytes || manifest is not null && (size != manifest.SizeBytes || sha256 != manifest.Sha256))
             {
@@ -56,7 +60,7 @@ public static class OffsiteFetch
                 throw new RunbookException($"VerifyBackup refused the off-site copy {remote.PathOf(chosen.Name)}: downloaded, it is {size:N0} " +
                     $"bytes with sha256 {sha256}; {expected}: changed or damaged off-site. Nothing was changed.");
             }
-            log.Info($"VerifyBackup: downloaded {size:N0} bytes to {path} in {started.Elapsed.TotalSeconds:0.00}s" +
+            log.Info($"VerifyBackup: downloaded {size:N0} bytes to {path} in {started.Elapsed.TotalSeconds:0.00}s (listing and manifest included)" +
                 (manifest is null ? "." : "; size and sha256 equal the manifest's."));
             return path;
         }
@@ -89,9 +93,9 @@ public static class OffsiteFetch
                     hashing.CopyTo(file);
                     sha256 = hashing.Sha256();
                 }, cancellation);
+                // Not flushed to disk: a cached copy is proven against its manifest again before it is reused.
                 if (!result.Succeeded)
                     throw new RunbookException($"Off-site: rclone could not download {remotePath}: {result.ErrorText}. Nothing was changed.");
-                file.Flush(flushToDisk: true);
             }
             File.Move(temporary, path);
             return sha256;
