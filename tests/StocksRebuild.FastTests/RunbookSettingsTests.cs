@@ -124,6 +124,7 @@ public sealed class RunbookSettingsTests
     [TestCase("--target=Status --offsite=s3:b/p --offsite-optional", "--offsite-optional goes with --target=Backup")]
     [TestCase("--target=Backup --offsite=s3:b/p --offsite-keep=3", "go with --target=Prune")]
     [TestCase("--target=Prune --offsite-keep=3", "--offsite-keep goes with --offsite=REMOTE:PATH")]
+    [TestCase("--target=Prune --keep=3 --offsite=s3:b/p", "Prune --offsite needs the remote's rule")]
     public void AMalformedCommandStopsBeforeAnythingRuns(string command, string message) =>
         Assert.That(() => Parse(command.Split(' ')), Throws.InstanceOf<RunbookException>().With.Message.Contains(message));
 

@@ -208,6 +208,10 @@ public sealed record RunbookSettings
                 "one. Nothing was run.");
         if (settings.OffsiteOptional && target != "Backup")
             throw new RunbookException($"--offsite-optional goes with --target=Backup, not --target={target}. Nothing was run.");
+        // Refused here, not after the local folder was pruned by its own rules.
+        if (target == "Prune" && !given.Contains("offsite-keep") && !given.Contains("offsite-keep-for"))
+            throw new RunbookException("Prune --offsite needs the remote's rule: --offsite-keep=N and/or --offsite-keep-for=DURATION. Nothing was " +
+                "deleted.");
         if ((given.Contains("offsite-keep") || given.Contains("offsite-keep-for")) && target != "Prune")
             throw new RunbookException($"--offsite-keep and --offsite-keep-for go with --target=Prune, not --target={target}. Nothing was run.");
     }
