@@ -36,6 +36,11 @@ public static class Statements
 
     public static string IsEmpty(string table) => $"SELECT NOT EXISTS (SELECT 1 FROM {Table(table)})";
 
+    /// <summary>Whether a row with this key exists; the key's values are the parameters @k0, @k1, … in the key's order.</summary>
+    public static string KeyExists(string table, IReadOnlyList<string> key) =>
+        $"SELECT EXISTS (SELECT 1 FROM {Table(table)} WHERE ({string.Join(", ", key.Select(Quote))}) = " +
+        $"({string.Join(", ", key.Select((_, i) => $"@k{i}"))}))";
+
     /// <summary>Binary COPY into the named columns of a table (qualified by the caller: a staging table is pg_temp's).</summary>
     public static string CopyBinary(string qualifiedTable, IEnumerable<string> columns) =>
         $"COPY {qualifiedTable} ({string.Join(", ", columns.Select(Quote))}) FROM STDIN (FORMAT BINARY)";

@@ -39,20 +39,28 @@ public sealed class CsvJob : IIngestJob
         var optionRules = OptionRules?.Invoke(context.Options) ?? ((_, _) => { });
         // Exactness first: a value the column cannot hold is named before any rule compares it.
         void Checked(CsvRecord row, IngestErrors errors) { limits.Check(row, errors); rules(row, errors); optionRules(row, errors); }
-        // A job with cross-table checks (check.sql) reads them from staging, so it always stages.
-        if (!SqlFiles.Exists($"ingest/{Name}/check.sql") && IsEmpty(context))
+        // A job with cross-table checks (check.sql) reads them from staging, so it always stages. Otherwise COPY goes
+        // straight into the table when it is empty (a cold rebuild), or when every file's first row is a new key (the
+        // daily drop of new days): an insert is then the whole upsert, and a key that exists after all makes the
+        // database refuse the load, which is rolled back and staged.
+        var staged = SqlFiles.Exists($"ingest/{Name}/check.sql");
+        var empty = !staged && IsEmpty(context);
+        if (!staged && (empty || FirstRowsAreNew(context, columns, resolve, Checked)))
         {
             context.Transaction.Save("direct");
             try
             {
-                return LoadDirect(context, columns, resolve, Checked);
+                return LoadDirect(context, columns, resolve, Checked, rebuildIndexes: empty);
             }
             catch (PostgresException e) when (IsRefusal(e))
             {
                 context.Transaction.Rollback("direct");
                 context.FilesRead.Clear();
-                context.Log.Info($"Ingest {Name}: the database refused the direct load ({e.SqlState}: {e.MessageText}); staging the files to name " +
-                    $"the rows at fault.");
+                context.Log.Info(empty
+                    ? $"Ingest {Name}: the database refused the direct load ({e.SqlState}: {e.MessageText}); staging the files to name the rows " +
+                      "at fault."
+                    : $"Ingest {Name}: the direct load was refused ({e.SqlState}: {e.MessageText}): a key the files hold exists after all, or a " +
+                      "row is at fault; staging the files for the upsert.");
             }
         }
         return LoadStaged(context, columns, resolve, Checked);
@@ -61,11 +69,60 @@ public sealed class CsvJob : IIngestJob
     static bool IsRefusal(PostgresException e) =>
         e.SqlState.StartsWith("23", StringComparison.Ordinal) || e.SqlState == PostgresErrorCodes.CardinalityViolation;
 
-    JobResult LoadDirect(JobContext context, IReadOnlyList<CsvColumn> columns, Action<CsvRecord, IngestErrors> resolve,
+    /// <summary>
+    /// Into a populated table: whether the first row of every file has a key the table does not hold. Cheap (a row a
+    /// file, an index probe each), and only a guess that decides the path: the primary key still refuses any other.
+    /// A first row with a problem stages, where the problem is reported.
+    /// </summary>
+    bool FirstRowsAreNew(JobContext context, IReadOnlyList<CsvColumn> columns, Action<CsvRecord, IngestErrors> resolve,
         Action<CsvRecord, IngestErrors> check)
     {
+        var key = context.Catalog[Name].PrimaryKey;
+        var positions = key.Select(k => columns.Select(c => c.Name).ToList().IndexOf(k)).ToList();
+        if (key.Count == 0 || positions.Contains(-1)) return false;
+        var exists = Statements.KeyExists(Name, key);
+        foreach (var file in context.Drop.FilesOf(Name))
+        {
+            var errors = new IngestErrors(1);
+            object?[]? first = null;
+            try
+            {
+                CsvSource.Read(context.Drop.FullPath(file), file, new CsvReading(columns, errors, _ => { }, row =>
+                {
+                    check(row, errors);
+                    if (!errors.Any) resolve(row, errors);
+                    first = errors.Any ? [] : positions.Select(p => Value(columns[p], p, row)).ToArray();
+                    throw new FirstRowRead();
+                }));
+            }
+            catch (FirstRowRead) { }
+            catch (RunbookException) { return false; }
+            if (first is null) continue; // a file with a header only
+            if (first.Length == 0 || first.Contains(null)) return false;
+            using var command = Sql.Command(context.Connection, exists, transaction: context.Transaction);
+            for (var i = 0; i < first.Length; i++) command.Parameters.AddWithValue($"k{i}", first[i]!);
+            if ((bool)command.ExecuteScalar()!) return false;
+        }
+        return true;
+    }
+
+    sealed class FirstRowRead : Exception;
+
+    static object? Value(CsvColumn column, int index, CsvRecord row) => row.IsNull(index) ? null : column.Type switch
+    {
+        CsvType.BigInt => row.Integer(index),
+        CsvType.SmallInt => (short)row.Integer(index),
+        CsvType.Numeric => row.Decimal(index),
+        CsvType.Date => row.Date(index),
+        _ => row.Text(index),
+    };
+
+    /// <summary>COPY into the table itself; into an empty one its keys and indexes are dropped first and built once at the end.</summary>
+    JobResult LoadDirect(JobContext context, IReadOnlyList<CsvColumn> columns, Action<CsvRecord, IngestErrors> resolve,
+        Action<CsvRecord, IngestErrors> check, bool rebuildIndexes)
+    {
         var clock = Stopwatch.StartNew();
-        var deferred = DeferredObjects(context);
+        var deferred = rebuildIndexes ? DeferredObjects(context) : [];
         foreach (var (dropStatement, _) in deferred) Execute(context, dropStatement);
         var target = columns.Select((column, index) => (column, index)).Where(c => !c.column.StagedOnly).ToList();
         var copy = Statements.CopyBinary(Table, target.Select(c => c.column.Name));
@@ -80,6 +137,11 @@ public sealed class CsvJob : IIngestJob
             importer.Complete();
         }
         var loaded = clock.Elapsed;
+        if (!rebuildIndexes)
+        {
+            context.Log.Info($"Ingest {Name}: every file's first row is a new key: appended by COPY in {loaded.TotalSeconds:0.0}s");
+            return new JobResult(Name, rows, rows, 0, context.FilesRead);
+        }
         foreach (var (_, createStatement) in deferred) Execute(context, createStatement);
         Execute(context, Statements.Analyze(Name));
         context.Log.Info($"Ingest {Name}: read and loaded in {loaded.TotalSeconds:0.0}s; {deferred.Count} key(s) and index(es) built and the table " +

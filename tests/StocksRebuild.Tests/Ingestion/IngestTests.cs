@@ -190,4 +190,48 @@ public sealed class IngestTests
             "missing or different"));
         Assert.That(failures["stocks_research.fundamentals_yoy"], Does.StartWith("0 row(s) not derived from the sources, 1 derived row(s) missing"));
     }
+
+    /// <summary>The sample split in two drops by year: the first holds 2024's prices, the next 2025's (the other files in both).</summary>
+    static (string First, string Next) DropsByYear()
+    {
+        var (first, next) = (Drops.CopyOfSample(), Drops.CopyOfSample());
+        foreach (var file in Directory.GetFiles(Path.Combine(first, "prices"), "2025_*")) File.Delete(file);
+        foreach (var file in Directory.GetFiles(Path.Combine(next, "prices"), "2024_*")) File.Delete(file);
+        return (first, next);
+    }
+
+    [Test]
+    public void ANextDropOfNewDaysIsAppendedByCopyAndEqualsTheWholeDropLoadedAtOnce()
+    {
+        var (first, next) = DropsByYear();
+        var database = Databases.Seeded(drop: first);
+        var whole = Databases.Seeded();
+
+        var run = BuildScript.Run("--target=Ingest", $"--database={database}", $"--source={next}");
+
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
+        Assert.That(run.Output, Does.Contain("Ingest prices_daily: every file's first row is a new key: appended by COPY"));
+        Assert.That(Databases.DataFingerprint(database), Is.EqualTo(Databases.DataFingerprint(whole)));
+        Assert.That(Rows(database, "SELECT rows_inserted, rows_updated FROM stocks_research.ingestion_log WHERE job = 'prices_daily' " +
+            "ORDER BY run_id DESC LIMIT 1").Single(), Is.EqualTo(new[] { "10080", "0" }));
+    }
+
+    [Test]
+    public void AnExistingKeyBehindANewFirstRowFallsBackToTheUpsertAndCorrectsIt()
+    {
+        var (first, next) = DropsByYear();
+        var database = Databases.Seeded(drop: first);
+        // 2025's file, and at its end a 2024 day already loaded, with another volume: a correction.
+        Drops.Append(next, "prices/2025_by_id.csv", "1,2024-01-02,93.4680,94.7363,92.8520,94.4786,777");
+
+        var run = BuildScript.Run("--target=Ingest", $"--database={database}", $"--source={next}");
+
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
+        Assert.That(run.Output, Does.Contain("a key the files hold exists after all").And.Contain("staging the files for the upsert"));
+        Assert.That(Databases.Scalar<long>(database, "SELECT volume FROM stocks_research.prices_daily WHERE security_id = 1 AND trade_date = " +
+            "'2024-01-02'"), Is.EqualTo(777));
+        Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.prices_daily"), Is.EqualTo(19_512));
+        Assert.That(Rows(database, "SELECT rows_inserted, rows_updated FROM stocks_research.ingestion_log WHERE job = 'prices_daily' " +
+            "ORDER BY run_id DESC LIMIT 1").Single(), Is.EqualTo(new[] { "10080", "1" }));
+    }
 }
