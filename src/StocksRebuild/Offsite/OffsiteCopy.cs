@@ -62,8 +62,9 @@ public static class OffsiteCopy
             if (!same[0] && uploads[0].Rename(cancellation)) created.Add(name);
             var manifestPlaced = Task.Run(() => uploads.Count > 1 && !same[1] && uploads[1].Rename(cancellation));
             var proven = Task.Run(() => Verify(store, backupPath, hashType, localHash.GetAwaiter().GetResult(), cancellation));
-            WaitAll([manifestPlaced, proven]);
-            if (manifestPlaced.Result) created.Add(Path.GetFileName(manifestPath));
+            // Counted before a failed proof is thrown: the manifest that took its name is removed with the dump.
+            try { WaitAll([manifestPlaced, proven]); }
+            finally { if (manifestPlaced.IsCompletedSuccessfully && manifestPlaced.Result) created.Add(Path.GetFileName(manifestPath)); }
             var upload = new OffsiteUpload(remote, files.Select(f => Path.GetFileName(f)!).ToList(), proven.Result, started.Elapsed);
             run.Log.Info($"Off-site: {remote.PathOf(name)} verified ({proven.Result}) in {started.Elapsed.TotalSeconds:0.00}s.");
             return upload;

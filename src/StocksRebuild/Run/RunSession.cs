@@ -21,6 +21,8 @@ public sealed class RunSession : IDisposable
     RunLock? runLock;
     int firstSignal;
     DateTime firstSignalUtc;
+    /// <summary>--from-offsite: the downloaded copy, fetched once whichever step asks first.</summary>
+    string? fetched;
 
     public RunSession(RunbookSettings settings, IRunbookLog log)
     {
@@ -86,8 +88,6 @@ public sealed class RunSession : IDisposable
     VerifyBackupOptions VerifyOptions() => Settings.OffsiteSource is { } offsite
         ? Settings.VerifyOptions with { BackupFile = fetched ??= OffsiteFetch.Fetch(offsite, Settings.BackupFile, Log, interruption.Token) }
         : Settings.VerifyOptions;
-
-    string? fetched;
 
     /// <summary>
     /// Backup, and with --offsite its copy off-site: the remote is proven usable before pg_dump starts, and a copy that
