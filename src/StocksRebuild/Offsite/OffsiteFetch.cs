@@ -38,7 +38,7 @@ public static class OffsiteFetch
         {
             // The manifest comes down beside the dump; it decides first only when a cached copy could be reused.
             var cached = File.Exists(path);
-            var fetching = Task.Run(() => chosen.HasManifest ? FetchManifest(remote, manifestPath, cancellation) : null);
+            var fetching = Task.Run(() => chosen.HasManifest ? FetchManifest(remote, path, cancellation) : null);
             if (cached && fetching.GetAwaiter().GetResult() is { } known && new FileInfo(path).Length == known.SizeBytes
                 && BackupManifest.Sha256Of(path) == known.Sha256)
             {
@@ -71,11 +71,12 @@ public static class OffsiteFetch
         }
     }
 
-    static BackupManifest FetchManifest(OffsiteRemote remote, string manifestPath, CancellationToken cancellation)
+    /// <summary>The manifest of the cached dump at <paramref name="path"/>, downloaded beside it and read as a local one is.</summary>
+    static BackupManifest FetchManifest(OffsiteRemote remote, string path, CancellationToken cancellation)
     {
+        var manifestPath = BackupName.ManifestPathFor(path);
         Download(remote.PathOf(Path.GetFileName(manifestPath)), manifestPath, cancellation);
-        return BackupManifest.ReadFor(Path.ChangeExtension(Path.ChangeExtension(manifestPath, null), ".dump"))
-            ?? throw new RunbookException($"{manifestPath}: the manifest vanished from the cache while it was read.");
+        return BackupManifest.ReadFor(path) ?? throw new RunbookException($"{manifestPath}: the manifest vanished from the cache while it was read.");
     }
 
     /// <summary>rclone cat into a file that is 0600 from its first byte, hashed as it is written, renamed into place only when whole.</summary>

@@ -12,16 +12,10 @@ public static class Rclone
     /// <summary>Environment variables whose values are secrets of a remote (keys, passwords, tokens) or of rclone's config.</summary>
     static readonly string[] SecretWords = ["SECRET", "PASS", "KEY", "TOKEN", "SAS", "CREDENTIAL", "CLIENT_ID"];
 
-    public static string Find()
-    {
-        var path = System.Environment.GetEnvironmentVariable("PATH") ?? "";
-        var names = OperatingSystem.IsWindows() ? new[] { "rclone.exe" } : ["rclone"];
-        return path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-                   .SelectMany(dir => names.Select(name => Path.Combine(dir, name)))
-                   .FirstOrDefault(File.Exists)
+    public static string Find() =>
+        PgTools.OnPath(OperatingSystem.IsWindows() ? "rclone.exe" : "rclone")
             ?? throw new RunbookException("rclone was not found on PATH: --offsite needs it (Debian: apt-get install -y rclone; Windows: put " +
                 "rclone.exe on PATH).");
-    }
 
     /// <summary>Runs rclone; the result's lines are masked and rclone's notice about a missing config file (env-only setups) is dropped.</summary>
     public static ToolResult Run(IEnumerable<string> arguments, CancellationToken cancellation = default)

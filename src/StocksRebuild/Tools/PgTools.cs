@@ -10,12 +10,7 @@ public static partial class PgTools
 {
     public static string Find(string program)
     {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, program);
-            if (File.Exists(candidate)) return candidate;
-        }
+        if (OnPath(program) is { } onPath) return onPath;
         foreach (var dir in VersionedBinDirectories())
         {
             var candidate = Path.Combine(dir, program);
@@ -25,6 +20,12 @@ public static partial class PgTools
             $"{program} was not found on PATH nor under /usr/lib/postgresql/*/bin. Install the PostgreSQL binaries (Debian: apt-get install -y " +
                 $"postgresql).");
     }
+
+    /// <summary>The program in the first folder of PATH that holds it (rclone's lookup too); null when none does.</summary>
+    public static string? OnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, program))
+            .FirstOrDefault(File.Exists);
 
     static IEnumerable<string> VersionedBinDirectories()
     {
