@@ -85,7 +85,8 @@ public static class OffsiteCopy
         }
         catch (OperationCanceledException e)
         {
-            throw new RunInterruptedException("the off-site copy", $"rclone was stopped; the local backup {backupPath} is whole and verified, and " +
+            throw new RunInterruptedException("the off-site copy", $"rclone was stopped; the local backup {backupPath} is " +
+                "whole (its manifest holds its sha256), and " +
                 $"no object carries its final name off-site unless the copy had finished.",
                 $"copy it again with --target=OffsiteCopy --backup={backupPath} --offsite={remote}.", e);
         }
