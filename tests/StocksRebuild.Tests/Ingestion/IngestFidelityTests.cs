@@ -213,4 +213,27 @@ public sealed class IngestFidelityTests
         Assert.That(ColumnLimits.Numeric(-1000000000000m, 18, 6, "t.c"), Is.EqualTo("-1000000000000 has 13 integer digits; t.c (numeric(18,6)) " +
             "holds at most 12"));
     }
+
+    [Test]
+    public void TheFirstAndLastDatesAreStoredAsDatesNotInfinity()
+    {
+        // Npgsql's default writes DateOnly.MinValue/MaxValue as -infinity/infinity; 9999-12-31 is a common "open" date in vendor files.
+        var drop = Drops.CopyOfSample();
+        Drops.ReplaceLine(drop, "securities.csv", 2, "1,\"Sample Company 1, Inc.\",NASDAQ,USD,Financials,0001-01-01,9999-12-31");
+        var cold = Databases.NewName("cold");
+
+        var runs = new[]
+        {
+            BuildScript.Run("--target=Ingest", $"--database={populated}", $"--source={drop}"),
+            BuildScript.Run("--target=ColdRebuild", $"--database={cold}", $"--source={drop}"),
+        };
+
+        foreach (var (run, database) in runs.Zip(new[] { populated, cold }))
+        {
+            Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+            Assert.That(Databases.Scalar<string>(database, "SELECT listed_on::text || ' ' || delisted_on::text FROM stocks_research.securities " +
+                "WHERE security_id = 1"), Is.EqualTo("0001-01-01 9999-12-31"), database);
+        }
+        Ingestor.Ingest(TestServer.Run(), populated, new IngestOptions { SourceDirectory = Drops.Sample }); // the sample again, for the others
+    }
 }
