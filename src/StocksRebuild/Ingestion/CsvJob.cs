@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using NpgsqlTypes;
 
 namespace StocksRebuild.Ingestion;
@@ -18,7 +20,7 @@ public sealed class CsvJob : IIngestJob
     public required string Name { get; init; }
     /// <summary>The source contract: the columns the files carry; their types and nullability are the table's (the catalog's).</summary>
     public required IReadOnlyList<CsvField> Fields { get; init; }
-    /// <summary>Rules of one row, reported as FILE:LINE: COLUMN: reason.</summary>
+    /// <summary>Rules of one row, reported as FILE:LINE: COLUMN: reason. Stateless: the digest reads files on several threads at once.</summary>
     public Action<CsvRecord, IngestErrors> RowRules { get; init; } = (_, _) => { };
     /// <summary>Rules that depend on how the run reads its files (e.g. --ticker-valid-to); they may convert a value, as documented.</summary>
     public Func<IngestOptions, Action<CsvRecord, IngestErrors>>? OptionRules { get; init; }
@@ -63,6 +65,8 @@ public sealed class CsvJob : IIngestJob
                       "row is at fault; staging the files for the upsert.");
             }
         }
+        if (!staged && !empty && RowDigest.For(context.Catalog[Name], columns) is { } digest)
+            return LoadCompared(context, columns, resolve, Checked, digest);
         return LoadStaged(context, columns, resolve, Checked);
     }
 
@@ -149,18 +153,52 @@ public sealed class CsvJob : IIngestJob
         return new JobResult(Name, rows, rows, 0, context.FilesRead);
     }
 
+    /// <summary>
+    /// Into a populated table whose rows the drop may already hold (a rerun, a correction): the files are read once into
+    /// per-group digests, the server compares them with the table in one pass, and only the groups that differ are
+    /// read again and staged for the upsert. A rerun of an unchanged drop writes nothing and stages nothing.
+    /// </summary>
+    JobResult LoadCompared(JobContext context, IReadOnlyList<CsvColumn> columns, Action<CsvRecord, IngestErrors> resolve,
+        Action<CsvRecord, IngestErrors> check, RowDigest digest)
+    {
+        var clock = Stopwatch.StartNew();
+        var read = ReadInParallel(context, columns, check, resolve, digest);
+        var readAfter = clock.Elapsed;
+        var differing = digest.Compare(context.Connection, context.Transaction);
+        var compared = $"compared {read:N0} rows in {digest.Groups:N0} group(s) by {digest.GroupColumn} with the table (read in " +
+            $"{readAfter.TotalSeconds:0.0}s, compared in {(clock.Elapsed - readAfter).TotalSeconds:0.0}s)";
+        if (differing == 0)
+        {
+            context.Log.Info($"Ingest {Name}: {compared}: every group equal, nothing staged");
+            return new JobResult(Name, read, 0, 0, context.FilesRead);
+        }
+        context.Log.Info($"Ingest {Name}: {compared}: {differing:N0} group(s) differ (a new or changed row, or rows only the table holds); " +
+            $"staging their {digest.RowsDiffering:N0} rows for the upsert");
+        // The second read must see the files the comparison saw.
+        var firstRead = context.FilesRead.ToList();
+        context.FilesRead.Clear();
+        var result = LoadStaged(context, columns, resolve, check, digest.Differs);
+        var changed = firstRead.Zip(context.FilesRead).Where(f => f.First.Sha256 != f.Second.Sha256).Select(f => f.First.File).ToList();
+        if (changed.Count > 0 || firstRead.Count != context.FilesRead.Count)
+            throw new IngestException(Name, [$"{string.Join(", ", changed.DefaultIfEmpty("a file"))} changed between the comparison and the " +
+                "upsert (its sha256 differs): the drop was still being written. Run Ingest again once it is complete."], false);
+        return result;
+    }
+
     JobResult LoadStaged(JobContext context, IReadOnlyList<CsvColumn> columns, Action<CsvRecord, IngestErrors> resolve,
-        Action<CsvRecord, IngestErrors> check)
+        Action<CsvRecord, IngestErrors> check, Func<CsvRecord, bool>? only = null)
     {
         var (connection, transaction, drop, errors, _, _) = context;
         var files = drop.FilesOf(Name);
         var clock = Stopwatch.StartNew();
         Execute(context, StagingTable.Create(Name, columns));
-        long staged;
+        long read, staged = 0;
         using (var importer = connection.BeginBinaryImport(StagingTable.Copy(Name, columns)))
         {
-            staged = ReadFiles(context, columns, check, resolve, (file, row) =>
+            read = ReadFiles(context, columns, check, resolve, (file, row) =>
             {
+                if (only is not null && !only(row)) return;
+                staged++;
                 importer.StartRow();
                 importer.Write(file, NpgsqlDbType.Smallint);
                 importer.Write(row.Line, NpgsqlDbType.Bigint);
@@ -183,7 +221,7 @@ public sealed class CsvJob : IIngestJob
             var (inserted, updated) = Upsert(context, columns);
             context.Log.Info($"Ingest {Name}: read and staged in {stagedAfter.TotalSeconds:0.0}s, upserted in " +
                 $"{(clock.Elapsed - stagedAfter).TotalSeconds:0.0}s");
-            return new JobResult(Name, staged, inserted, updated, context.FilesRead);
+            return new JobResult(Name, read, inserted, updated, context.FilesRead) { Staged = staged };
         }
         catch (PostgresException e) when (IsRefusal(e))
         {
@@ -227,6 +265,61 @@ public sealed class CsvJob : IIngestJob
         if (errors.Any) throw new IngestException(Name, errors.Lines, errors.Full);
         progress.Done(total, "bytes", $"{files.Count} file(s), {written:N0} rows read");
         return written;
+    }
+
+    /// <summary>
+    /// ReadFiles for the digest: sums add up in any order, so the files are read on every core, each into its own part.
+    /// Problems are reported as a sequential read reports them: in file order, up to the limit.
+    /// </summary>
+    long ReadInParallel(JobContext context, IReadOnlyList<CsvColumn> columns, Action<CsvRecord, IngestErrors> check,
+        Action<CsvRecord, IngestErrors> resolve, RowDigest digest)
+    {
+        var (drop, cancellation) = (context.Drop, context.Cancellation);
+        var files = drop.FilesOf(Name);
+        var progress = context.Options.Output.Start($"Ingest {Name}", context.Log);
+        var sizes = files.Select(f => new FileInfo(drop.FullPath(f)).Length).ToArray();
+        var done = new long[files.Count];
+        var parts = new (RowDigest digest, IngestErrors errors, SourceFileRead read, long rows)[files.Count];
+        long written = 0;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellation };
+        try
+        {
+            // Largest first, one file at a time: the threads end together.
+            var largestFirst = Enumerable.Range(0, files.Count).OrderByDescending(i => sizes[i]).ToList();
+            Parallel.ForEach(Partitioner.Create(largestFirst, EnumerablePartitionerOptions.NoBuffering), options, index =>
+            {
+                var (part, errors, rows) = (digest.Part(), new IngestErrors(context.Errors.Limit), 0L);
+                var read = CsvSource.Read(drop.FullPath(files[index]), files[index], new CsvReading(columns, errors,
+                    present => { if (HeaderRule(present) is { } problem) errors.Add(files[index], 1, null, problem); },
+                    row =>
+                    {
+                        cancellation.ThrowIfCancellationRequested();
+                        check(row, errors);
+                        if (!errors.Any) resolve(row, errors);
+                        if (errors.Any) return;
+                        part.Add(row);
+                        if (++rows % 4096 != 0) return;
+                        done[index] = row.BytesRead;
+                        var total = Interlocked.Add(ref written, 4096);
+                        lock (progress) progress.Report(done.Sum(), sizes.Sum(), "bytes", $"comparing, {total:N0} rows");
+                    }));
+                parts[index] = (part, errors, read, rows);
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+        foreach (var (part, errors, read, _) in parts)
+        {
+            context.FilesRead.Add(read);
+            foreach (var line in errors.Lines) context.Errors.Add(line);
+            digest.Merge(part);
+        }
+        if (context.Errors.Any) throw new IngestException(Name, context.Errors.Lines, context.Errors.Full);
+        var rowsRead = parts.Sum(p => p.rows);
+        progress.Done(sizes.Sum(), "bytes", $"{files.Count} file(s), {rowsRead:N0} rows read");
+        return rowsRead;
     }
 
     static void Write(NpgsqlBinaryImporter importer, CsvColumn column, int index, CsvRecord row)

@@ -6,6 +6,8 @@ namespace StocksRebuild.Ingestion;
 public sealed record JobResult(string Job, long Read, long Inserted, long Updated, IReadOnlyList<SourceFileRead> Files)
 {
     public long Unchanged => Read - Inserted - Updated;
+    /// <summary>Rows written to the staging table for the upsert: all of them, only those of the groups that differ, or none.</summary>
+    public long Staged { get; init; }
     /// <summary>Wall time of the job, its commit included.</summary>
     public TimeSpan Duration { get; init; }
 }
