@@ -51,7 +51,13 @@ public sealed class BenchmarkShapeTests
         Assert.That(figures["Warm start of ./build.sh (a target that does nothing)"].GetProperty("ours").GetDouble(), Is.GreaterThan(0));
         foreach (var job in new[] { "securities", "ticker_history", "prices_daily", "corporate_actions", "adjustment_factors", "fundamentals_raw",
             "fundamentals_yoy" })
+        {
             Assert.That(figures[$"  job {job} (rerun)"].GetProperty("ours").GetDouble(), Is.GreaterThan(0), job);
+            Assert.That(figures[$"  job {job} (next drop)"].GetProperty("ours").GetDouble(), Is.GreaterThan(0), job);
+        }
+        // The profile behind the rerun: its prices proven by digest, none staged; the next drop's new days appended, none staged.
+        Assert.That(figures["  job prices_daily (rerun)"].GetProperty("detail").GetString(), Does.EndWith("; 0 written, 0 staged"));
+        Assert.That(figures["  job prices_daily (next drop)"].GetProperty("detail").GetString(), Does.EndWith(", 0 staged"));
         Assert.That(File.ReadAllText(Path.ChangeExtension(report, ".md")), Does.Contain("| Ingest, whole drop, into an empty schema |"));
         Assert.That(run.Output, Does.Contain("figure").And.Contain("baseline").And.Contain("ratio"), "the table is printed");
         Assert.That(Databases.Exists(database + "_baseline") || Databases.Exists(database + "_restore"), Is.False, "scratch databases are dropped");
