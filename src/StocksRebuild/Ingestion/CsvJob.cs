@@ -39,20 +39,26 @@ public sealed class CsvJob : IIngestJob
         var limits = ColumnLimits.For(context.Catalog[Name], columns);
         var rules = RowRules;
         var optionRules = OptionRules?.Invoke(context.Options) ?? ((_, _) => { });
-        // Exactness first: a value the column cannot hold is named before any rule compares it.
-        void Checked(CsvRecord row, IngestErrors errors) { limits.Check(row, errors); rules(row, errors); optionRules(row, errors); }
+        // Exactness first: a value the column cannot hold is named before any rule compares it; a row with a problem is not resolved.
+        var reader = new RowReader(columns, (row, errors) =>
+        {
+            limits.Check(row, errors);
+            rules(row, errors);
+            optionRules(row, errors);
+            if (!errors.Any) resolve(row, errors);
+        }, HeaderRule);
         // A job with cross-table checks (check.sql) reads them from staging, so it always stages. Otherwise COPY goes
         // straight into the table when it is empty (a cold rebuild), or when every file's first row is a new key (the
         // daily drop of new days): an insert is then the whole upsert, and a key that exists after all makes the
         // database refuse the load, which is rolled back and staged.
         var staged = SqlFiles.Exists($"ingest/{Name}/check.sql");
         var empty = !staged && IsEmpty(context);
-        if (!staged && (empty || FirstRowsAreNew(context, columns, resolve, Checked)))
+        if (!staged && (empty || FirstRowsAreNew(context, reader)))
         {
             context.Transaction.Save("direct");
             try
             {
-                return LoadDirect(context, columns, resolve, Checked, rebuildIndexes: empty);
+                return LoadDirect(context, reader, rebuildIndexes: empty);
             }
             catch (PostgresException e) when (IsRefusal(e))
             {
@@ -66,8 +72,8 @@ public sealed class CsvJob : IIngestJob
             }
         }
         if (!staged && !empty && RowDigest.For(context.Catalog[Name], columns) is { } digest)
-            return LoadCompared(context, columns, resolve, Checked, digest);
-        return LoadStaged(context, columns, resolve, Checked);
+            return LoadCompared(context, reader, digest);
+        return LoadStaged(context, reader);
     }
 
     static bool IsRefusal(PostgresException e) =>
@@ -78,9 +84,9 @@ public sealed class CsvJob : IIngestJob
     /// file, an index probe each), and only a guess that decides the path: the primary key still refuses any other.
     /// A first row with a problem stages, where the problem is reported.
     /// </summary>
-    bool FirstRowsAreNew(JobContext context, IReadOnlyList<CsvColumn> columns, Action<CsvRecord, IngestErrors> resolve,
-        Action<CsvRecord, IngestErrors> check)
+    bool FirstRowsAreNew(JobContext context, RowReader reader)
     {
+        var columns = reader.Columns;
         var key = context.Catalog[Name].PrimaryKey;
         var positions = key.Select(k => columns.Select(c => c.Name).ToList().IndexOf(k)).ToList();
         if (key.Count == 0 || positions.Contains(-1)) return false;
@@ -93,8 +99,7 @@ public sealed class CsvJob : IIngestJob
             {
                 CsvSource.Read(context.Drop.FullPath(file), file, new CsvReading(columns, errors, _ => { }, row =>
                 {
-                    check(row, errors);
-                    if (!errors.Any) resolve(row, errors);
+                    reader.Check(row, errors);
                     first = errors.Any ? [] : positions.Select(p => Value(columns[p], p, row)).ToArray();
                     throw new FirstRowRead();
                 }));
@@ -122,18 +127,17 @@ public sealed class CsvJob : IIngestJob
     };
 
     /// <summary>COPY into the table itself; into an empty one its keys and indexes are dropped first and built once at the end.</summary>
-    JobResult LoadDirect(JobContext context, IReadOnlyList<CsvColumn> columns, Action<CsvRecord, IngestErrors> resolve,
-        Action<CsvRecord, IngestErrors> check, bool rebuildIndexes)
+    JobResult LoadDirect(JobContext context, RowReader reader, bool rebuildIndexes)
     {
         var clock = Stopwatch.StartNew();
         var deferred = rebuildIndexes ? DeferredObjects(context) : [];
         foreach (var (dropStatement, _) in deferred) Execute(context, dropStatement);
-        var target = columns.Select((column, index) => (column, index)).Where(c => !c.column.StagedOnly).ToList();
+        var target = reader.Columns.Select((column, index) => (column, index)).Where(c => !c.column.StagedOnly).ToList();
         var copy = Statements.CopyBinary(Table, target.Select(c => c.column.Name));
         long rows;
         using (var importer = context.Connection.BeginBinaryImport(copy))
         {
-            rows = ReadFiles(context, columns, check, resolve, (_, row) =>
+            rows = ReadFiles(context, reader, (_, row) =>
             {
                 importer.StartRow();
                 foreach (var (column, index) in target) Write(importer, column, index, row);
@@ -158,11 +162,10 @@ public sealed class CsvJob : IIngestJob
     /// per-group digests, the server compares them with the table in one pass, and only the groups that differ are
     /// read again and staged for the upsert. A rerun of an unchanged drop writes nothing and stages nothing.
     /// </summary>
-    JobResult LoadCompared(JobContext context, IReadOnlyList<CsvColumn> columns, Action<CsvRecord, IngestErrors> resolve,
-        Action<CsvRecord, IngestErrors> check, RowDigest digest)
+    JobResult LoadCompared(JobContext context, RowReader reader, RowDigest digest)
     {
         var clock = Stopwatch.StartNew();
-        var read = ReadInParallel(context, columns, check, resolve, digest);
+        var read = ReadInParallel(context, reader, digest);
         var readAfter = clock.Elapsed;
         var differing = digest.Compare(context.Connection, context.Transaction);
         var compared = $"compared {read:N0} rows in {digest.Groups:N0} group(s) by {digest.GroupColumn} with the table (read in " +
@@ -177,7 +180,7 @@ public sealed class CsvJob : IIngestJob
         // The second read must see the files the comparison saw.
         var firstRead = context.FilesRead.ToList();
         context.FilesRead.Clear();
-        var result = LoadStaged(context, columns, resolve, check, digest.Differs);
+        var result = LoadStaged(context, reader, digest.Differs);
         var changed = firstRead.Zip(context.FilesRead).Where(f => f.First.Sha256 != f.Second.Sha256).Select(f => f.First.File).ToList();
         if (changed.Count > 0 || firstRead.Count != context.FilesRead.Count)
             throw new IngestException(Name, [$"{string.Join(", ", changed.DefaultIfEmpty("a file"))} changed between the comparison and the " +
@@ -185,9 +188,9 @@ public sealed class CsvJob : IIngestJob
         return result;
     }
 
-    JobResult LoadStaged(JobContext context, IReadOnlyList<CsvColumn> columns, Action<CsvRecord, IngestErrors> resolve,
-        Action<CsvRecord, IngestErrors> check, Func<CsvRecord, bool>? only = null)
+    JobResult LoadStaged(JobContext context, RowReader reader, Func<CsvRecord, bool>? only = null)
     {
+        var columns = reader.Columns;
         var (connection, transaction, drop, errors, _, _) = context;
         var files = drop.FilesOf(Name);
         var clock = Stopwatch.StartNew();
@@ -195,7 +198,7 @@ public sealed class CsvJob : IIngestJob
         long read, staged = 0;
         using (var importer = connection.BeginBinaryImport(StagingTable.Copy(Name, columns)))
         {
-            read = ReadFiles(context, columns, check, resolve, (file, row) =>
+            read = ReadFiles(context, reader, (file, row) =>
             {
                 if (only is not null && !only(row)) return;
                 staged++;
@@ -232,8 +235,7 @@ public sealed class CsvJob : IIngestJob
     }
 
     /// <summary>Reads every file of the job, checking each row; good rows go to <paramref name="write"/> until the first problem.</summary>
-    long ReadFiles(JobContext context, IReadOnlyList<CsvColumn> columns, Action<CsvRecord, IngestErrors> check,
-        Action<CsvRecord, IngestErrors> resolve, Action<short, CsvRecord> write)
+    long ReadFiles(JobContext context, RowReader reader, Action<short, CsvRecord> write)
     {
         var (_, _, drop, errors, log, cancellation) = context;
         var files = drop.FilesOf(Name);
@@ -245,20 +247,13 @@ public sealed class CsvJob : IIngestJob
         {
             var fileIndex = index;
             var offset = before;
-            var read = CsvSource.Read(drop.FullPath(files[index]), files[index], new CsvReading(columns, errors,
-                present => { if (HeaderRule(present) is { } problem) errors.Add(files[fileIndex], 1, null, problem); },
-                row =>
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    check(row, errors);
-                    if (!errors.Any) resolve(row, errors);
-                    // After the first problem nothing more is written, but reading goes on to report more.
-                    if (errors.Any) return;
-                    write(fileIndex, row);
-                    if (++written % 4096 == 0)
-                        progress.Report(offset + row.BytesRead, total, "bytes",
-                            $"{files[fileIndex]}, {written:N0} rows, {written / Math.Max(progress.Elapsed.TotalSeconds, 0.001):N0} rows/s");
-                }));
+            var read = CsvSource.Read(drop.FullPath(files[index]), files[index], reader.For(files[index], errors, cancellation, row =>
+            {
+                write(fileIndex, row);
+                if (++written % 4096 == 0)
+                    progress.Report(offset + row.BytesRead, total, "bytes",
+                        $"{files[fileIndex]}, {written:N0} rows, {written / Math.Max(progress.Elapsed.TotalSeconds, 0.001):N0} rows/s");
+            }));
             context.FilesRead.Add(read);
             before += sizes[index];
         }
@@ -271,8 +266,7 @@ public sealed class CsvJob : IIngestJob
     /// ReadFiles for the digest: sums add up in any order, so the files are read on every core, each into its own part.
     /// Problems are reported as a sequential read reports them: in file order, up to the limit.
     /// </summary>
-    long ReadInParallel(JobContext context, IReadOnlyList<CsvColumn> columns, Action<CsvRecord, IngestErrors> check,
-        Action<CsvRecord, IngestErrors> resolve, RowDigest digest)
+    long ReadInParallel(JobContext context, RowReader reader, RowDigest digest)
     {
         var (drop, cancellation) = (context.Drop, context.Cancellation);
         var files = drop.FilesOf(Name);
@@ -289,20 +283,14 @@ public sealed class CsvJob : IIngestJob
             Parallel.ForEach(Partitioner.Create(largestFirst, EnumerablePartitionerOptions.NoBuffering), options, index =>
             {
                 var (part, errors, rows) = (digest.Part(), new IngestErrors(context.Errors.Limit), 0L);
-                var read = CsvSource.Read(drop.FullPath(files[index]), files[index], new CsvReading(columns, errors,
-                    present => { if (HeaderRule(present) is { } problem) errors.Add(files[index], 1, null, problem); },
-                    row =>
-                    {
-                        cancellation.ThrowIfCancellationRequested();
-                        check(row, errors);
-                        if (!errors.Any) resolve(row, errors);
-                        if (errors.Any) return;
-                        part.Add(row);
-                        if (++rows % 4096 != 0) return;
-                        done[index] = row.BytesRead;
-                        var total = Interlocked.Add(ref written, 4096);
-                        lock (progress) progress.Report(done.Sum(), sizes.Sum(), "bytes", $"comparing, {total:N0} rows");
-                    }));
+                var read = CsvSource.Read(drop.FullPath(files[index]), files[index], reader.For(files[index], errors, cancellation, row =>
+                {
+                    part.Add(row);
+                    if (++rows % 4096 != 0) return;
+                    done[index] = row.BytesRead;
+                    var total = Interlocked.Add(ref written, 4096);
+                    lock (progress) progress.Report(done.Sum(), sizes.Sum(), "bytes", $"comparing, {total:N0} rows");
+                }));
                 parts[index] = (part, errors, read, rows);
             });
         }
@@ -320,6 +308,20 @@ public sealed class CsvJob : IIngestJob
         var rowsRead = parts.Sum(p => p.rows);
         progress.Done(sizes.Sum(), "bytes", $"{files.Count} file(s), {rowsRead:N0} rows read");
         return rowsRead;
+    }
+
+    /// <summary>How every path reads the job's files: its columns, the checks of a row (resolving it last), the header rule.</summary>
+    sealed record RowReader(IReadOnlyList<CsvColumn> Columns, Action<CsvRecord, IngestErrors> Check, Func<bool[], string?> HeaderRule)
+    {
+        /// <summary>One file: accept gets each row without a problem; after the first problem none, but reading goes on to report more.</summary>
+        public CsvReading For(string file, IngestErrors errors, CancellationToken cancellation, Action<CsvRecord> accept) => new(Columns, errors,
+            present => { if (HeaderRule(present) is { } problem) errors.Add(file, 1, null, problem); },
+            row =>
+            {
+                cancellation.ThrowIfCancellationRequested();
+                Check(row, errors);
+                if (!errors.Any) accept(row);
+            });
     }
 
     static void Write(NpgsqlBinaryImporter importer, CsvColumn column, int index, CsvRecord row)
