@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics;
 using StocksRebuild.Catalog;
 
@@ -150,7 +151,7 @@ public sealed class RowDigest
                 {
                     CsvType.Text => new GroupKey(0, reader.GetString(0)),
                     CsvType.Date => new GroupKey(reader.GetFieldValue<DateOnly>(0).DayNumber, null),
-                    _ => new GroupKey(reader.GetInt64(0), null),
+                    _ => new GroupKey(Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture), null), // bigint, integer or smallint
                 };
                 table[key] = (reader.GetInt64(1), reader.GetFieldValue<BigInteger>(2));
             }
