@@ -171,6 +171,27 @@ public sealed class FaultTests
     }
 
     [Test]
+    public void SigtermDuringARerunsComparisonStopsItOnTheServerAndChangesNothing()
+    {
+        var database = Databases.Migrated("fault");
+        Ingestor.Ingest(TestServer.Run(), database, new IngestOptions { SourceDirectory = Drops.Large });
+        var before = Databases.DataFingerprint(database);
+        var run = BuildScript.Launch("--target=Ingest", $"--database={database}", $"--source={Drops.Large}");
+        // Signalled while the server sums the table's rows to compare them with the drop's.
+        Databases.WaitForStatement(TestServer.Connection, database, "SELECT t.\"security_id\", count(*)", Task.Run(() => run.Process.WaitForExit()));
+        run.Signal("TERM");
+        var result = run.Finish();
+
+        Assert.That(result.ExitCode, Is.Not.Zero);
+        Assert.That(result.Output, Does.Contain("Interrupted during Ingest: job prices_daily was rolled back and its tables are as they were; the " +
+            "jobs before it are committed. Next: run --target=Ingest again"));
+        Assert.That(Databases.Scalar<long>("postgres", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%hash_record_extended%' AND " +
+            "state = 'active' AND pid <> pg_backend_pid()"), Is.Zero, "the comparison does not run on after the run");
+        Assert.That(Databases.DataFingerprint(database), Is.EqualTo(before));
+        Assert.That(LastLog(database), Does.StartWith("prices_daily failed: Interrupted during Ingest"));
+    }
+
+    [Test]
     public void AnInterruptedMigrateStopsBetweenScriptsWithTheJournalTellingWhere()
     {
         var database = Databases.NewName("migstop");
