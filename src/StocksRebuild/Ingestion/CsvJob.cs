@@ -6,10 +6,12 @@ namespace StocksRebuild.Ingestion;
 
 /// <summary>
 /// A job that loads CSV files into its table, streaming every file through binary COPY with the row rules
-/// checked on the way (file and line known). Two paths, one result:
+/// checked on the way (file and line known). Three paths, one result:
 /// - into an empty table (a cold rebuild), COPY goes straight into the table, whose unreferenced primary
 ///   key, foreign keys and plain indexes are built once at the end: the bulk-load recipe, inside the job's
-///   transaction, so it is all-or-nothing like the rest;
+///   transaction, so it is all-or-nothing like the rest; so does a drop of new keys into a populated table;
+/// - into a populated table that may hold the drop's rows (a rerun), the files are first compared with the
+///   table by per-group digests (RowDigest), and only the groups that differ are staged;
 /// - otherwise, or when the database refuses the direct load, COPY goes into a staging table and one
 ///   set-based upsert by the natural key follows; a refused upsert is explained row by row from staging.
 /// The upsert is generated from the catalog (UpsertSql); SQL particular to a job lives in sql/ingest/&lt;job&gt;/:
@@ -50,7 +52,7 @@ public sealed class CsvJob : IIngestJob
         // A job with cross-table checks (check.sql) reads them from staging, so it always stages. Otherwise COPY goes
         // straight into the table when it is empty (a cold rebuild), or when every file's first row is a new key (the
         // daily drop of new days): an insert is then the whole upsert, and a key that exists after all makes the
-        // database refuse the load, which is rolled back and staged.
+        // database refuse the load, which is rolled back and staged. A drop whose first rows exist is compared first.
         var staged = SqlFiles.Exists($"ingest/{Name}/check.sql");
         var empty = !staged && IsEmpty(context);
         if (!staged && (empty || FirstRowsAreNew(context, reader)))
