@@ -274,8 +274,9 @@ public sealed class CsvJob : IIngestJob
         var files = drop.FilesOf(Name);
         var progress = context.Options.Output.Start($"Ingest {Name}", context.Log);
         var sizes = files.Select(f => new FileInfo(drop.FullPath(f)).Length).ToArray();
+        var totalBytes = sizes.Sum();
         var done = new long[files.Count];
-        var parts = new (RowDigest digest, IngestErrors errors, SourceFileRead read, long rows)[files.Count];
+        var parts = new (RowDigest digest, IngestErrors errors, SourceFileRead? read, long rows)[files.Count];
         long written = 0;
         var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellation };
         try
@@ -291,7 +292,7 @@ public sealed class CsvJob : IIngestJob
                     if (++rows % 4096 != 0) return;
                     done[index] = row.BytesRead;
                     var total = Interlocked.Add(ref written, 4096);
-                    lock (progress) progress.Report(done.Sum(), sizes.Sum(), "bytes", $"comparing, {total:N0} rows");
+                    lock (progress) progress.Report(done.Sum(), totalBytes, "bytes", $"comparing, {total:N0} rows");
                 }));
                 parts[index] = (part, errors, read, rows);
             });
@@ -300,15 +301,20 @@ public sealed class CsvJob : IIngestJob
         {
             ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
         }
-        foreach (var (part, errors, read, _) in parts)
+        finally
         {
-            context.FilesRead.Add(read);
+            // As the sequential read does, the ingestion log lists the files read before a failure or an interruption.
+            foreach (var (_, _, read, _) in parts)
+                if (read is not null) context.FilesRead.Add(read);
+        }
+        foreach (var (part, errors, _, _) in parts)
+        {
             foreach (var line in errors.Lines) context.Errors.Add(line);
             digest.Merge(part);
         }
         if (context.Errors.Any) throw new IngestException(Name, context.Errors.Lines, context.Errors.Full);
         var rowsRead = parts.Sum(p => p.rows);
-        progress.Done(sizes.Sum(), "bytes", $"{files.Count} file(s), {rowsRead:N0} rows read");
+        progress.Done(totalBytes, "bytes", $"{files.Count} file(s), {rowsRead:N0} rows read");
         return rowsRead;
     }
 
