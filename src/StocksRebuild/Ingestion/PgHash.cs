@@ -39,23 +39,40 @@ public static class PgHash
         return ((ulong)b << 32) | c;
     }
 
-    /// <summary>hash_bytes_uint32_extended with seed 0: the hash of integers, dates and booleans.</summary>
-    public static ulong UInt32(uint key)
+    /// <summary>hash_bytes_uint32_extended: the hash of integers, dates and booleans (seed 0), and the seeded mix of Scatter.</summary>
+    public static ulong UInt32(uint key, ulong seed = 0)
     {
         uint a, b, c;
         a = b = c = Initial + 4;
+        if (seed != 0)
+        {
+            a += (uint)(seed >> 32);
+            b += (uint)seed;
+            Mix(ref a, ref b, ref c);
+        }
         a += key;
         Final(ref a, ref b, ref c);
         return ((ulong)b << 32) | c;
     }
 
     /// <summary>hashint8extended: the two halves folded into one word (so bigint and integer hash alike).</summary>
-    public static ulong Int8(long value)
+    public static ulong Int8(long value, ulong seed = 0)
     {
         var low = (uint)value;
         var high = (uint)(value >> 32);
-        return UInt32(low ^ (value >= 0 ? high : ~high));
+        return UInt32(low ^ (value >= 0 ? high : ~high), seed);
     }
+
+    /// <summary>
+    /// hashint8extended(h, h): a row hash through lookup3's non-linear mix before it is summed. hash_record_extended is
+    /// linear (31 × h + column), so a plain sum over a group sees only each column's values, not which row holds which:
+    /// swapping two rows' volumes left it unchanged. Mixed, a different set of rows sums alike with odds of about 2⁻⁶⁴.
+    /// The seed is h itself so that all 64 bits pass through the mix (the key alone is folded to 32).
+    /// </summary>
+    public static ulong Scatter(ulong rowHash) => Int8((long)rowHash, rowHash);
+
+    /// <summary>The same mix in SQL, over a row hash expression.</summary>
+    public static string ScatterSql(string rowHash) => $"hashint8extended({rowHash}, {rowHash})";
 
     public static ulong Int4(int value) => UInt32((uint)value);
 

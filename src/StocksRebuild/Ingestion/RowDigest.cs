@@ -6,7 +6,8 @@ namespace StocksRebuild.Ingestion;
 
 /// <summary>
 /// Proof that a populated table already holds a drop's rows, without staging them. While the files are read, each
-/// row's hash (PostgreSQL's own hash_record_extended of the loaded columns, see PgHash) is summed per group of the
+/// row's hash (PostgreSQL's own hash_record_extended of the loaded columns, see PgHash), passed through a non-linear
+/// mix (PgHash.Scatter: the plain hash is linear, blind to values swapped between rows), is summed per group of the
 /// primary key's first column (a security), with the group's count, and the range of the key's second column (the
 /// trade dates) is kept for the drop as a whole. The server sums the same hash over the table's rows of those groups in that range, in one parallel
 /// pass; only the groups that differ are staged and upserted. A row changed, deleted or added by hand in a
@@ -94,6 +95,9 @@ public sealed class RowDigest
 
     public string GroupColumn => group.name;
 
+    /// <summary>A group's count and sum of mixed row hashes, as Compare sets them against the table's.</summary>
+    internal (long Count, Int128 Sum) Of(GroupKey key) => groups.TryGetValue(key, out var found) ? (found.Count, found.Sum) : (0, 0);
+
     /// <summary>Adds one row that passed every check (its key is therefore complete).</summary>
     public void Add(CsvRecord row)
     {
@@ -108,7 +112,7 @@ public sealed class RowDigest
         ulong hash = 0;
         foreach (var term in terms) hash = PgHash.Combine(hash, row.IsNull(term.Index) ? 0 : term.Hash(row, term.Index));
         found.Count++;
-        found.Sum += (long)hash;
+        found.Sum += (long)PgHash.Scatter(hash);
         if (range is { } r)
         {
             var value = Ordinal(row, r.index, r.type);
@@ -172,12 +176,15 @@ public sealed class RowDigest
         if (groups.Count < ByKeyBelow) conditions.Add($"{column} = ANY(@groups)");
         if (range is { } r) conditions.Add($"t.{Statements.Quote(r.name)} BETWEEN @low AND @high");
         return $"""
-            SELECT {column}, count(*), sum(hash_record_extended(ROW({string.Join(", ", terms.Select(t => t.Sql))}), 0))
+            SELECT {column}, count(*), sum({PgHash.ScatterSql(RowHashSql)})
             FROM {Statements.Table(job)} t
             {(conditions.Count > 0 ? "WHERE " + string.Join(" AND ", conditions) : "")}
             GROUP BY {column}
             """;
     }
+
+    /// <summary>The hash of the table's row t, before the mix: the same terms Add hashes from the files.</summary>
+    internal string RowHashSql => $"hash_record_extended(ROW({string.Join(", ", terms.Select(t => t.Sql))}), 0)";
 
     GroupKey KeyOf(CsvRecord row) => group.type == CsvType.Text
         ? new GroupKey(0, row.Text(group.index))

@@ -76,6 +76,74 @@ public sealed class IngestTests
             $"3 group(s) differ (a new or changed row, or rows only the table holds); staging their {securityRows:N0} rows for the upsert"));
     }
 
+    /// <summary>
+    /// Swaps values between two rows of one group, trying neighbouring pairs until one leaves the plain sum of
+    /// hash_record_extended (the digest before its mix) exactly equal, the edit that sum cannot see: what the digest must catch.
+    /// </summary>
+    static void SwapUnseenByALinearSum(string database, string job, long security, Func<int, string> swapPairAt)
+    {
+        using var connection = TestServer.Connection.Open(database);
+        var catalog = StocksRebuild.Catalog.SchemaCatalog.Read(connection);
+        var fields = ((CsvJob)IngestJobs.InOrder.Single(j => j.Name == job)).Fields;
+        var rowHash = RowDigest.For(catalog[job], CsvColumn.Bind(fields, catalog[job]))!.RowHashSql;
+        var linearSum = $"SELECT sum({rowHash}) FROM stocks_research.{job} t WHERE t.security_id = {security}";
+        for (var pair = 0; pair < 40; pair++)
+        {
+            using var transaction = connection.BeginTransaction();
+            object? Scalar(string sql) => new Npgsql.NpgsqlCommand(sql, connection, transaction).ExecuteScalar();
+            var before = Scalar(linearSum);
+            Assert.That(new Npgsql.NpgsqlCommand(swapPairAt(pair), connection, transaction).ExecuteNonQuery(), Is.EqualTo(2), swapPairAt(pair));
+            if (Equals(Scalar(linearSum), before))
+            {
+                transaction.Commit();
+                return;
+            }
+            transaction.Rollback();
+        }
+        Assert.Fail($"no swap among 40 pairs of {job} for security {security} left the linear sum equal");
+    }
+
+    [Test]
+    public void ARerunFindsValuesAndRowsSwappedWithinASecurityAndPutsThemBack()
+    {
+        var database = Databases.Seeded();
+        var before = Databases.DataFingerprint(database);
+        var lastRun = LastRun(database);
+        const string Pair = """
+            WITH two AS (SELECT *, row_number() OVER (ORDER BY trade_date) AS n FROM stocks_research.prices_daily
+                         WHERE security_id = {0} ORDER BY trade_date OFFSET {1} LIMIT 2)
+            """;
+        // Two days' volumes swapped; then two days' rows (every value but the key); then two quarters' revenues.
+        SwapUnseenByALinearSum(database, "prices_daily", 11, pair => string.Format(Pair, 11, pair) + """
+            UPDATE stocks_research.prices_daily p SET volume = o.volume
+            FROM two t JOIN two o ON o.n <> t.n WHERE p.security_id = 11 AND p.trade_date = t.trade_date AND t.volume <> o.volume
+            """);
+        SwapUnseenByALinearSum(database, "prices_daily", 13, pair => string.Format(Pair, 13, pair) + """
+            UPDATE stocks_research.prices_daily p SET open = o.open, high = o.high, low = o.low, close = o.close, volume = o.volume
+            FROM two t JOIN two o ON o.n <> t.n WHERE p.security_id = 13 AND p.trade_date = t.trade_date
+            """);
+        SwapUnseenByALinearSum(database, "fundamentals_raw", 15, pair => $"""
+            WITH two AS (SELECT *, row_number() OVER (ORDER BY fiscal_year, fiscal_quarter) AS n FROM stocks_research.fundamentals_raw
+                         WHERE security_id = 15 AND revenue IS NOT NULL ORDER BY fiscal_year, fiscal_quarter OFFSET {pair} LIMIT 2)
+            UPDATE stocks_research.fundamentals_raw f SET revenue = o.revenue
+            FROM two t JOIN two o ON o.n <> t.n
+            WHERE f.security_id = 15 AND (f.fiscal_year, f.fiscal_quarter) = (t.fiscal_year, t.fiscal_quarter) AND t.revenue <> o.revenue
+            """);
+        Assert.That(Databases.DataFingerprint(database), Is.Not.EqualTo(before), "the swaps changed the tables");
+
+        var run = BuildScript.Run("--target=Ingest", $"--database={database}", $"--source={Drops.Sample}");
+
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
+        Assert.That(Databases.DataFingerprint(database), Is.EqualTo(before), "every swap found and put back");
+        var counts = Rows(database, "SELECT job, rows_inserted, rows_updated FROM stocks_research.ingestion_log " +
+            $"WHERE run_id > {lastRun} AND job IN ('prices_daily', 'fundamentals_raw') ORDER BY job");
+        Assert.That(counts.Select(r => string.Join(" ", r)), Is.EqualTo(new[] { "fundamentals_raw 0 2", "prices_daily 0 4" }));
+        var securityRows = Databases.Scalar<long>(database, "SELECT count(*) FROM stocks_research.prices_daily WHERE security_id IN (11, 13)");
+        Assert.That(run.Output, Does.Contain(
+            $"2 group(s) differ (a new or changed row, or rows only the table holds); staging their {securityRows:N0} rows for the upsert"),
+            "only the two securities swapped in are staged");
+    }
+
     [Test]
     public void ALaterDropAddsAndCorrectsRowsAndDeletesNone()
     {
