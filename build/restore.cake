@@ -8,20 +8,15 @@ Task("VerifyBackup")
     .Description("Runbook A.1: pick one backup and prove it whole before anything is destroyed")
     .Does<RunSession>((ctx, s) => s.VerifyBackup());
 
-// Before step 2 destroys anything: the client tools log in exactly as pg_restore will (libpq, not Npgsql).
+// Before step 2 destroys anything: the client tools log in exactly as pg_restore will (libpq, not Npgsql); the mode and its consent.
 Task("Preflight")
-    .Description("Before DropCreate: prove the client tools (libpq) log in with the environment pg_restore will get")
-    .Does<RunSession>((ctx, s) =>
-    {
-        ClientLogin.Prove(s.Run.Server, s.Settings.MaintenanceDatabase, "RestoreBackup (pg_restore)");
-        s.Log.Info($"Preflight: the client tools log in to {s.Run.Server.Describe(s.Settings.MaintenanceDatabase)} as pg_restore will.");
-    });
+    .Description("Before DropCreate: prove the client tools (libpq) log in as pg_restore will; say the restore's mode and check its consent")
+    .Does<RunSession>((ctx, s) => s.Preflight());
 
-// 2. Create empty database (dropdb first when it exists: destructive, needs --confirm=<database>).
+// 2. Create empty database (dropdb first when it exists: destructive, needs --confirm=<database>); beside live, the incoming one.
 Task("DropCreate")
-    .Description("Runbook A.2 / B.1: drop (with --confirm) and create the empty target database")
-    .WithCriteria<RunSession>((ctx, s) => !s.Settings.ShouldSwap, "--swap keeps the live database; the backup goes into a new one")
-    .Does<RunSession>((ctx, s) => s.Admin.DropCreate(s.Settings.Database, s.Settings.Consent, s.Log, s.Run.Cancellation));
+    .Description("Runbook A.2 / B.1: create the empty target database (Restore beside live: the incoming one; --in-place: dropped first)")
+    .Does<RunSession>((ctx, s) => s.DropCreate());
 
 // 3. Restore full backup: pg_restore --no-owner --no-privileges, stopping at the first error.
 Task("RestoreBackup")
@@ -29,12 +24,7 @@ Task("RestoreBackup")
     .IsDependentOn("VerifyBackup")
     .IsDependentOn("Preflight")
     .IsDependentOn("DropCreate")
-    .Does<RunSession>((ctx, s) =>
-    {
-        s.Swap?.Prepare();
-        var backup = s.VerifiedBackup ?? throw new InvalidOperationException("VerifyBackup did not run");
-        BackupRestorer.Restore(s.Run, backup.Path, s.RestoreInto, s.Settings.Jobs);
-    });
+    .Does<RunSession>((ctx, s) => s.RestoreBackup());
 
 // 4. Post-restore validation: counts, every foreign key, every view, and the backup's manifest (--deep: amcheck, full reads).
 Task("Validate")
@@ -53,19 +43,20 @@ Task("Validate")
         s.Log.Info($"Validate: \"{s.RestoreInto}\" passed {report.Checks.Count} checks in {report.Duration.TotalSeconds:0.0}s{warned}.");
     });
 
-// --swap: only a validated copy replaces the live database, in one rename; the live one is kept as <db>_previous_<utc>.
+// Beside live: only a validated copy replaces the live database, in one rename; the live one is kept as <db>_previous_<utc>.
 Task("Swap")
-    .Description("Restore --swap: end sessions on the live database for the instant of renaming it away and the validated copy in")
-    .WithCriteria<RunSession>((ctx, s) => s.Settings.ShouldSwap, "without --swap the backup was restored in place")
+    .Description("Restore beside live: carry the database's grants and settings, end its sessions and rename it away and the validated copy in")
+    .WithCriteria<RunSession>((ctx, s) => s.Swap is not null, "nothing to swap: the backup went into the target's own name (it did not exist, or --in-place)")
     .Does<RunSession>((ctx, s) =>
     {
         var previous = s.Swap!.Swap();
         if (previous is not null)
-            s.Log.Info($"The previous database is kept as \"{previous}\"; drop it when no longer needed: --target=DropPrevious --confirm={previous}");
+            s.Log.Info($"The previous database is kept as \"{previous}\": to go back to it, --target=SwapBack --confirm={previous}; drop it when " +
+                $"no longer needed: --target=DropPrevious --confirm={previous}");
     });
 
 Task("Restore")
-    .Description("Scenario A: VerifyBackup → Preflight → DropCreate → RestoreBackup → Validate (--swap: into a new database, then Swap)")
+    .Description("Scenario A: VerifyBackup → Preflight → DropCreate → RestoreBackup → Validate → Swap (beside an existing database; --in-place: drop it first)")
     .IsDependentOn("VerifyBackup")
     .IsDependentOn("Preflight")
     .IsDependentOn("DropCreate")
@@ -74,5 +65,9 @@ Task("Restore")
     .IsDependentOn("Swap");
 
 Task("DropPrevious")
-    .Description("Drop a <db>_previous_<utc> copy kept by Restore --swap, named exactly by --confirm")
+    .Description("Drop a <db>_previous_<utc> copy kept by Restore, named exactly by --confirm")
     .Does<RunSession>((ctx, s) => SwapRestore.DropPrevious(s.Run, s.Settings.Database, s.Settings.Confirm));
+
+Task("SwapBack")
+    .Description("Put a <db>_previous_<utc> copy back as <db>, named exactly by --confirm; the database it replaces is kept as a previous copy")
+    .Does<RunSession>((ctx, s) => SwapRestore.SwapBack(s.Run, s.Settings.Database, s.Settings.Confirm));

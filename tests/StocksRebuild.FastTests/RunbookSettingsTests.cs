@@ -37,8 +37,9 @@ public sealed class RunbookSettingsTests
         Assert.That(settings.Database, Is.EqualTo("stocks_research"));
         Assert.That(settings.MaintenanceDatabase, Is.EqualTo("postgres"));
         Assert.That(settings.BackupDirectory, Is.EqualTo("backups"));
-        Assert.That((settings.WritesDatabase, settings.ReadsDatabase, settings.ShouldSwap, settings.IsDryRun), Is.EqualTo((true, false, false,
+        Assert.That((settings.WritesDatabase, settings.ReadsDatabase, settings.InPlace, settings.IsDryRun), Is.EqualTo((true, false, false,
             false)));
+        Assert.That(Parse("--target=Restore", "--in-place").InPlace, Is.True);
         Assert.That(Parse("--target=Backup").ReadsDatabase, Is.True);
         Assert.That(Parse("--target=Status").WritesDatabase || Parse("--target=Status").ReadsDatabase, Is.False);
     }
@@ -102,6 +103,9 @@ public sealed class RunbookSettingsTests
     }
 
     [TestCase("--target=Backup --swap", "--swap goes with --target=Restore")]
+    [TestCase("--target=Restore --swap --in-place", "--swap and --in-place contradict each other")]
+    [TestCase("--target=ColdRebuild --in-place", "--in-place goes with --target=Restore, not --target=ColdRebuild")]
+    [TestCase("--target=RestoreBackup --keep-failed", "--keep-failed goes with --target=Restore, not --target=RestoreBackup")]
     [TestCase("--target=Backup --keep-sandbox", "--keep-sandbox goes with --sandbox")]
     [TestCase("--target=Backup --progress=loud", "--progress=loud is not auto, line or off")]
     [TestCase("--target=Ingest --ticker-valid-to=sometimes", "neither exclusive nor inclusive")]

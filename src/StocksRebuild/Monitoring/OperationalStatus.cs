@@ -2,6 +2,7 @@ using StocksRebuild.Backups;
 using StocksRebuild.Migrations;
 using StocksRebuild.Offsite;
 using StocksRebuild.Rehearsal;
+using StocksRebuild.Restore;
 
 namespace StocksRebuild.Monitoring;
 
@@ -31,7 +32,34 @@ public static class OperationalStatus
         if (options.Offsite is { } remote) report = Offsite(remote, options, findings, report);
         report = Rehearsals(options, findings, report);
         report = Database(server, options, findings, report);
+        RestoreCopies(server, options, findings);
         return report with { Findings = findings };
+    }
+
+    /// <summary>What a restore beside live left on the server: its previous copy (kept on purpose) and a failed incoming one.</summary>
+    static void RestoreCopies(ServerConnection server, StatusOptions options, List<StatusFinding> findings)
+    {
+        var database = options.Database;
+        try
+        {
+            using var connection = server.Open("postgres", readOnly: true);
+            var copies = Sql.Query(connection, SqlFiles.Read("status/restore_copies.sql"), r => (name: r.GetString(0), bytes: r.GetInt64(1)),
+                new { previous = SwapRestore.PreviousPrefix(database), incoming = SwapRestore.IncomingPrefix(database) });
+            foreach (var (name, bytes) in copies)
+            {
+                var age = SwapRestore.TimeOf(name) is { } at ? $", {Durations.Format(options.NowUtc - at)} old" : "";
+                var size = $"{bytes / 1048576.0:N1} MB";
+                findings.Add(name.StartsWith(SwapRestore.PreviousPrefix(database), StringComparison.Ordinal)
+                    ? new("restore", StatusLevel.Ok, $"{name}: the live database before the last Restore, {size}{age}; the next green Restore " +
+                        $"drops it, or --target=DropPrevious --confirm={name}")
+                    : new("restore", StatusLevel.Warning, $"{name}: the incoming database of a Restore that failed (kept with --keep-failed) or is " +
+                        $"running now, {size}{age}; not live, never to be used as such; the next Restore removes it"));
+            }
+        }
+        catch (NpgsqlException e)
+        {
+            findings.Add(new("restore", StatusLevel.Warning, $"the copies a Restore leaves could not be listed: {Secrets.Mask(e.Message, server)}"));
+        }
     }
 
     static StatusReport Backups(StatusOptions options, List<StatusFinding> findings)

@@ -29,7 +29,11 @@ public static class Flags
         ["seed"] = "GenerateSample: random seed; the same seed gives the same files",
         ["quick"] = "Benchmark: 1,000 securities x 2 years instead of 5,000 x 5, for CI",
         ["out"] = "GenerateSample: the new folder to write the drop into",
-        ["swap"] = "Restore: restore into a new database, validate it, then swap it in; the live one is kept as <db>_previous_<utc>",
+        ["swap"] = "Restore: beside the live database, validated, then swapped in (the default; kept so that scripts saying it still work)",
+        ["in-place"] = "Restore: the runbook's literal order, dropping the live database before the backup is proven to restore (a server " +
+            "without room for two copies); needs --confirm=<db> too",
+        ["keep-failed"] = "Restore: keep the incoming database of a restore beside live that failed, for a look (Status names it; the next " +
+            "Restore removes it)",
         ["deep"] = "Validate/Rehearsal: also amcheck every B-tree index and read every table in full",
         ["strict"] = "Validate/Restore: fail, not warn, on a database these migrations did not build (a table of its own without a " +
                      "primary key, a NOT VALID constraint); ColdRebuild and Rehearsal always validate strictly",

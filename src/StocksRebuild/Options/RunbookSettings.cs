@@ -58,7 +58,10 @@ public sealed record RunbookSettings
     /// <summary>--metrics-file: Status writes it; Backup, Rehearsal and Ingest refresh it when they end.</summary>
     public string? MetricsFile { get; init; }
     public ValidToConvention TickerValidTo { get; init; }
-    public bool ShouldSwap { get; init; }
+    /// <summary>--in-place: Restore drops the live database first (the runbook's literal order) instead of restoring beside it.</summary>
+    public bool InPlace { get; init; }
+    /// <summary>--keep-failed: a restore beside live that failed keeps its incoming database for a look.</summary>
+    public bool KeepsFailed { get; init; }
     public bool IsDeep { get; init; }
     /// <summary>--strict: Validate's warnings (a database these migrations did not build) are failures.</summary>
     public bool IsStrict { get; init; }
@@ -74,7 +77,7 @@ public sealed record RunbookSettings
     public string? StepSummaryFile { get; init; }
 
     /// <summary>Targets that write to the database: one such run per database at a time.</summary>
-    public bool WritesDatabase => Target is "DropCreate" or "RestoreBackup" or "Restore" or "Swap" or "Migrate" or "Ingest"
+    public bool WritesDatabase => Target is "DropCreate" or "RestoreBackup" or "Restore" or "Swap" or "SwapBack" or "Migrate" or "Ingest"
         or "ColdRebuild" or "SeedSample" or "Demo" or "Benchmark";
 
     /// <summary>Targets that must see the database whole: they wait for writers, and writers for them.</summary>
@@ -163,7 +166,8 @@ public sealed record RunbookSettings
                 "inclusive" => ValidToConvention.Inclusive,
                 var other => throw new RunbookException($"--ticker-valid-to={other} is neither exclusive nor inclusive. Nothing was run."),
             },
-            ShouldSwap = Switch("swap"),
+            InPlace = Switch("in-place"),
+            KeepsFailed = Switch("keep-failed"),
             IsDeep = Switch("deep"),
             IsStrict = Switch("strict"),
             Scratch = ScratchServer.Parse(Text("scratch")),
@@ -173,7 +177,11 @@ public sealed record RunbookSettings
             ReportDirectory = PathFlag("report-dir") ?? "artifacts/rehearsal",
             StepSummaryFile = NonEmpty(line.Environment("GITHUB_STEP_SUMMARY")),
         };
-        if (settings.ShouldSwap && target != "Restore") throw new RunbookException($"--swap goes with --target=Restore, not --target={target}.");
+        if (Switch("swap") && target != "Restore") throw new RunbookException($"--swap goes with --target=Restore, not --target={target}.");
+        if (Switch("swap") && settings.InPlace) throw new RunbookException("--swap and --in-place contradict each other: choose one. Nothing was run.");
+        if (settings.InPlace && target is not ("Restore" or "RestoreBackup"))
+            throw new RunbookException($"--in-place goes with --target=Restore, not --target={target}.");
+        if (settings.KeepsFailed && target != "Restore") throw new RunbookException($"--keep-failed goes with --target=Restore, not --target={target}.");
         if ((given.ContainsKey("scratch") || settings.ScratchImage is not null) && target != "Rehearsal")
             throw new RunbookException($"--scratch and --scratch-image go with --target=Rehearsal, not --target={target}.");
         if (settings.ScratchImage is not null && settings.Scratch != ScratchMode.Docker)

@@ -17,7 +17,8 @@ public static partial class BackupRestorer
         backupPath,
     ];
 
-    public static void Restore(RunContext run, string backupPath, string database, int jobs)
+    /// <param name="live">When restoring beside live: the live database's name, which a failure leaves untouched.</param>
+    public static void Restore(RunContext run, string backupPath, string database, int jobs, string? live = null)
     {
         var (server, log, output, cancellation) = (run.Server, run.Log, run.Output, run.Cancellation);
         if (jobs < 1) throw new RunbookException($"--jobs={jobs}: pg_restore needs at least one job.");
@@ -51,13 +52,24 @@ public static partial class BackupRestorer
         }
         catch (OperationCanceledException e)
         {
-            throw new RunInterruptedException("RestoreBackup", $"pg_restore was stopped; \"{database}\" is partially restored and must not be used.",
-                "run --target=Restore again (it drops and recreates the database).", e);
+            throw new RunInterruptedException("RestoreBackup", live is null
+                    ? $"pg_restore was stopped; \"{database}\" is partially restored and must not be used."
+                    : $"pg_restore was stopped; the incoming \"{database}\" is partially restored; the live \"{live}\" was not touched.",
+                live is null ? "run --target=Restore again (it drops and recreates the database)." : "run --target=Restore again.", e);
         }
         if (!result.Succeeded)
-            throw new RunbookException(
-                $"Restore failed: pg_restore {result.HowItEnded}: {Secrets.Mask(LastError(result), server)}. " +
-                $"\"{database}\" is incomplete: fix the cause and run --target=Restore again (it drops and recreates it).");
+        {
+            var error = FirstError(result);
+            var full = DiskFull().IsMatch(error) || result.StdErr.Any(l => DiskFull().IsMatch(l));
+            var disk = !full ? "" : live is null
+                ? " The server ran out of disk space: free space where its data directory (and tablespaces) are."
+                : $" The server ran out of disk space for a second copy beside \"{live}\": free space, or on a server without room for two " +
+                  $"copies restore with --in-place --confirm={live} (it drops \"{live}\" first).";
+            throw new RunbookException($"Restore failed: pg_restore {result.HowItEnded}: {Secrets.Mask(error, server)}.{disk} " + (live is null
+                ? $"\"{database}\" is incomplete: fix the cause and run --target=Restore again (it drops and recreates it)."
+                : $"The live \"{live}\" was not touched and keeps serving; the incoming \"{database}\" is removed at the end of the run (kept " +
+                  $"with --keep-failed). Fix the cause and run --target=Restore again."));
+        }
         progress.Done(total, "objects", $"restored into \"{database}\"");
         log.Info($"Restore: {backupPath} restored into \"{database}\".");
     }
@@ -66,6 +78,14 @@ public static partial class BackupRestorer
     [GeneratedRegex(@"^pg_restore: (?:creating |executing |processing data for table ""(?<table>[^""]+)"")")]
     private static partial Regex ObjectLine();
 
-    static string LastError(ToolResult result) =>
-        result.StdErr.LastOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)) ?? result.ErrorText;
+    // The cause is pg_restore's first error: with --jobs, the leader's last line is "a worker process died unexpectedly".
+    static string FirstError(ToolResult result) =>
+        result.StdErr.FirstOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase) && !WorkerDied().IsMatch(l))
+        ?? result.StdErr.FirstOrDefault(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)) ?? result.ErrorText;
+
+    [GeneratedRegex("worker process died unexpectedly|a worker process failed", RegexOptions.IgnoreCase)]
+    private static partial Regex WorkerDied();
+
+    [GeneratedRegex("No space left on device|could not extend file", RegexOptions.IgnoreCase)]
+    private static partial Regex DiskFull();
 }

@@ -3,22 +3,32 @@ using System.Globalization;
 namespace StocksRebuild.Restore;
 
 /// <summary>
-/// Restore --swap: the backup is restored and validated in a new database while the live one keeps serving;
-/// only then are sessions on the live one ended, and in one transaction the live database is renamed
-/// &lt;db&gt;_previous_&lt;utc&gt; and the new one &lt;db&gt;. The previous copy is kept until DropPrevious.
+/// Restore beside live (the default when the target exists): the backup is restored and validated in an incoming
+/// database while the live one keeps serving; only then are the database's privileges and settings carried over, the
+/// sessions on the live one ended, and in one transaction the live database renamed &lt;db&gt;_previous_&lt;utc&gt; and the
+/// incoming one &lt;db&gt;. Every way a backup can fail to restore then costs the incoming copy, never live. The previous
+/// copy is kept until the next green swap or DropPrevious; what was written to live meanwhile is reported at the swap.
 /// </summary>
 public sealed class SwapRestore
 {
     const string TimestampFormat = "yyyyMMddHHmmss";
     readonly RunContext run;
     readonly Consent consent;
+    readonly bool keepFailed;
+    /// <summary>Live's write counters when the restore began (null: not taken yet, or the statistics do not count).</summary>
+    IReadOnlyDictionary<string, long[]>? writesAtStart;
 
     /// <summary>The swap of one run: <paramref name="database"/> is the live name; the backup goes into <see cref="Incoming"/>.</summary>
-    public SwapRestore(RunContext run, string database, Consent consent)
+    public SwapRestore(RunContext run, string database, Consent consent, bool keepFailed = false)
+        : this(run, database, consent, keepFailed, IncomingName(database, run.UtcNow()), isSwapBack: false)
     {
-        (this.run, this.consent, Database) = (run, consent, database);
-        Incoming = IncomingName(database, run.UtcNow());
     }
+
+    SwapRestore(RunContext run, string database, Consent consent, bool keepFailed, string incoming, bool isSwapBack) =>
+        (this.run, this.consent, this.keepFailed, Database, Incoming, this.isSwapBack) = (run, consent, keepFailed, database, incoming, isSwapBack);
+
+    /// <summary>SwapBack: the incoming database is a previous copy, put back as it is; nothing was restored, nothing to count or drop.</summary>
+    readonly bool isSwapBack;
 
     public string Database { get; }
 
@@ -36,18 +46,29 @@ public sealed class SwapRestore
     /// <summary>"&lt;db&gt;_previous_": what DropPrevious may drop.</summary>
     public static string PreviousPrefix(string database) => Shortened(database) + "_previous_";
 
+    /// <summary>When the run that named a previous or incoming copy started (null: not such a name).</summary>
+    public static DateTime? TimeOf(string name) =>
+        name.Length > TimestampFormat.Length && DateTime.TryParseExact(name[^TimestampFormat.Length..], TimestampFormat, CultureInfo.InvariantCulture,
+            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var at) ? at : null;
+
+    /// <summary>"&lt;db&gt;_incoming_": a restore beside live in progress, or one that failed and was kept (--keep-failed).</summary>
+    public static string IncomingPrefix(string database) => Shortened(database) + "_incoming_";
+
     /// <summary>
-    /// Before anything is restored: consent for the swap (it ends sessions on the live database and puts another
-    /// in its place), the leftovers of killed --swap runs removed, and the new database created empty.
+    /// DropCreate beside live, before anything is restored: consent for the swap (it ends sessions on the live database
+    /// and puts another in its place), the leftovers of earlier runs removed, live's write counters taken, and the
+    /// incoming database created empty.
     /// </summary>
     public void Prepare()
     {
-        if (run.Admin.Exists(Database))
-            consent.Require("Restore --swap", Database,
-                "would end every session on and replace (keeping it as <db>_previous_<utc>) the live database");
+        RequireConsent();
         RemoveLeftovers(run, Database, Incoming);
+        writesAtStart = TableWrites(Database);
         run.Admin.DropCreate(Incoming, Consent.None, run.Log, run.Cancellation);
     }
+
+    public void RequireConsent() =>
+        consent.Require("Restore", Database, "would end every session on and replace (keeping it as <db>_previous_<utc>) the live database");
 
     /// <summary>
     /// Swaps <see cref="Incoming"/> in as <see cref="Database"/>; returns the previous copy's name, or null when there was no live database.
@@ -70,6 +91,7 @@ public sealed class SwapRestore
             throw new RunbookException($"Swap refused: \"{previous}\" exists already; drop it (--target=DropPrevious --confirm={previous}) " +
                                        $"or wait a second. \"{database}\" is untouched.");
 
+        CarryDatabaseState(connection);
         var clock = Stopwatch.StartNew();
         // From here no new session may start on the live database; the ones open are ended, then both
         // renames commit together. Clients see the old database until this instant and the new one after.
@@ -92,27 +114,105 @@ public sealed class SwapRestore
             throw new RunbookException($"Swap failed: {Secrets.Mask(e.Message, run.Server)}. \"{database}\" is unchanged" +
                 (reopened ? " and accepts connections again"
                     : $" but still refuses new connections: run ALTER DATABASE {DatabaseName.Quote(database)} WITH ALLOW_CONNECTIONS true") +
-                $"; the restored copy \"{incoming}\" is dropped at the end of the run. Run Restore --swap again.", e);
+                $"; the restored copy \"{incoming}\" is dropped at the end of the run. Run Restore again.", e);
         }
         // The previous copy stays reachable so a DBA can compare or take rows back from it.
         Sql.Execute(connection, Statements.AllowConnections(previous, true));
+        if (isSwapBack) return previous;
+        ReportWritesSinceStart(previous);
+        DropOlderPrevious(previous);
         return previous;
     }
 
-    /// <summary>A swap that did not happen: the new database goes, the live one was never touched.</summary>
+    /// <summary>
+    /// The database's own state (privileges, ALTER DATABASE/ROLE ... SET, connection limit, comment, owner) from live onto
+    /// the incoming copy, before the swap: a statement that fails refuses the swap with live untouched, except the owner,
+    /// which needs membership in the owner's role and is otherwise named in a warning with its command.
+    /// </summary>
+    void CarryDatabaseState(NpgsqlConnection connection)
+    {
+        var statements = Sql.Query(connection, SqlFiles.Read("database/carry_settings.sql"), r => (kind: r.GetString(0), sql: r.GetString(1)),
+            new { database = Database, incoming = Incoming });
+        foreach (var (kind, sql) in statements)
+        {
+            try { Sql.Execute(connection, sql); }
+            catch (PostgresException e) when (kind == "owner")
+            {
+                run.Log.Warning($"Swap: \"{Database}\" belongs to another role and could not be given to it ({e.MessageText}); the restored " +
+                    $"database belongs to {run.Server.User}. As a role that may: {sql.Replace(Incoming, Database, StringComparison.Ordinal)}");
+            }
+            catch (PostgresException e)
+            {
+                throw new RunbookException($"the live database's {kind} could not be carried to the restored copy: {sql}: {e.MessageText}");
+            }
+        }
+        var carried = statements.Where(s => s.kind != "owner").GroupBy(s => s.kind).Select(g => $"{g.Count()} {g.Key}").ToList();
+        if (carried.Count > 0) run.Log.Info($"Swap: carried the live database's own state to the restored copy: {string.Join(", ", carried)}.");
+    }
+
+    /// <summary>Rows counted by the statistics as inserted, updated, deleted per table (null when track_counts is off).</summary>
+    IReadOnlyDictionary<string, long[]>? TableWrites(string database)
+    {
+        using var connection = run.Server.Open(database);
+        var rows = Sql.Query(connection, SqlFiles.Read("database/table_writes.sql"),
+            r => (table: r.GetString(0), counts: new[] { r.GetInt64(1), r.GetInt64(2), r.GetInt64(3) }, counting: r.GetBoolean(4)));
+        if (rows.Count > 0 && !rows[0].counting) return null;
+        return rows.ToDictionary(r => r.table, r => r.counts);
+    }
+
+    /// <summary>What was written to live while the copy was restored beside it: it stays in the previous copy, said here.</summary>
+    void ReportWritesSinceStart(string previous)
+    {
+        var now = writesAtStart is null ? null : TableWrites(previous);
+        if (writesAtStart is null || now is null)
+        {
+            run.Log.Warning($"Swap: the server's statistics do not count writes (track_counts off), so whether \"{Database}\" was written " +
+                $"to while the backup was restored cannot be told; compare with \"{previous}\" before dropping it.");
+            return;
+        }
+        var changed = now.Select(t => (t.Key, delta: t.Value.Zip(writesAtStart.GetValueOrDefault(t.Key, [0, 0, 0]), (a, b) => a - b).ToArray()))
+            .Where(t => t.delta.Any(d => d != 0)).ToList();
+        if (changed.Count == 0)
+        {
+            run.Log.Info($"Swap: no table of \"{Database}\" was written to while the backup was restored beside it.");
+            return;
+        }
+        run.Log.Warning($"Swap: while the backup was restored beside it, \"{Database}\" was written to; those rows are in \"{previous}\", " +
+            "not in the restored database (see the README's \"Writes during a restore\"): " +
+            string.Join("; ", changed.Select(c => $"{c.Key} {c.delta[0]} inserted, {c.delta[1]} updated, {c.delta[2]} deleted")) + ".");
+    }
+
+    /// <summary>After a green swap, the previous copies of earlier runs go: one previous copy, this run's, is kept.</summary>
+    void DropOlderPrevious(string kept)
+    {
+        foreach (var older in Previous(run, Database).Where(name => name != kept))
+        {
+            using var olderLock = RunLock.Acquire(run.Server, older, run.Log);
+            run.Admin.Drop(older);
+            run.Log.Info($"Swap: dropped \"{older}\", the previous copy of an earlier Restore (this run's is \"{kept}\").");
+        }
+    }
+
+    /// <summary>A swap that did not happen: the incoming database goes (--keep-failed: stays for a look), live was never touched.</summary>
     public void Cleanup()
     {
         if (Swapped) return;
         try
         {
             if (!run.Admin.Exists(Incoming)) return;
+            if (keepFailed)
+            {
+                run.Log.Warning($"Restore did not finish: \"{Database}\" was not touched and kept serving; the incoming database \"{Incoming}\" " +
+                    "is kept for a look (--keep-failed; it must not be used as live). The next Restore removes it.");
+                return;
+            }
             run.Admin.Drop(Incoming);
-            run.Log.Warning($"Restore --swap did not finish: dropped the new database \"{Incoming}\"; \"{Database}\" was not touched and kept " +
+            run.Log.Warning($"Restore did not finish: dropped the incoming database \"{Incoming}\"; \"{Database}\" was not touched and kept " +
                 $"serving.");
         }
         catch (RunbookException e)
         {
-            run.Log.Warning($"Restore --swap did not finish; \"{Database}\" was not touched, but the new database \"{Incoming}\" could not be " +
+            run.Log.Warning($"Restore did not finish; \"{Database}\" was not touched, but the incoming database \"{Incoming}\" could not be " +
                             $"dropped ({e.Message}): drop it by hand.");
         }
     }
@@ -132,16 +232,17 @@ public sealed class SwapRestore
     }
 
     /// <summary>
-    /// Drops the new databases of earlier --swap runs that were killed before swapping (&lt;db&gt;_incoming_*). Safe because
-    /// the caller holds the run lock on <paramref name="database"/>, which every --swap run on it holds while its new database exists.
+    /// Drops the incoming databases of earlier runs that were killed before swapping or kept by --keep-failed (&lt;db&gt;_incoming_*).
+    /// Safe because the caller holds the run lock on <paramref name="database"/>, which every run beside it holds while its
+    /// incoming database exists.
     /// </summary>
     public static IReadOnlyList<string> RemoveLeftovers(RunContext run, string database, string current)
     {
-        var removed = run.Admin.WithPrefix(Shortened(database) + "_incoming_").Where(name => name != current).ToList();
+        var removed = run.Admin.WithPrefix(IncomingPrefix(database)).Where(name => name != current).ToList();
         foreach (var name in removed)
         {
             run.Admin.Drop(name);
-            run.Log.Info($"Restore --swap: removed \"{name}\", left by an earlier --swap run that did not finish.");
+            run.Log.Info($"Restore: removed \"{name}\", the incoming database of an earlier Restore that did not finish.");
         }
         return removed;
     }
@@ -152,13 +253,32 @@ public sealed class SwapRestore
         var candidates = Previous(run, database);
         var listing = candidates.Count == 0 ? "there is none" : "there is " + string.Join(", ", candidates.Select(c => $"\"{c}\""));
         if (confirm is null)
-            throw new RunbookException("DropPrevious drops a previous copy kept by Restore --swap; name it with --confirm=<name> " +
+            throw new RunbookException("DropPrevious drops a previous copy kept by Restore; name it with --confirm=<name> " +
                                        $"({listing}). Nothing was changed.");
         if (!candidates.Contains(confirm))
             throw new RunbookException($"--confirm={confirm} is not a previous copy of \"{database}\" ({listing}). Nothing was changed.");
         using var runLock = RunLock.Acquire(run.Server, confirm, run.Log);
         run.Admin.Drop(confirm);
         run.Log.Info($"DropPrevious: dropped \"{confirm}\".");
+    }
+
+    /// <summary>
+    /// SwapBack: the previous copy named exactly by --confirm becomes &lt;db&gt; again, by the same swap a Restore ends with; the
+    /// database it replaces is kept as a previous copy in turn, so that SwapBack naming that one undoes it.
+    /// </summary>
+    public static void SwapBack(RunContext run, string database, string? confirm)
+    {
+        var candidates = Previous(run, database);
+        var listing = candidates.Count == 0 ? "there is none" : "there is " + string.Join(", ", candidates.Select(c => $"\"{c}\""));
+        if (confirm is null)
+            throw new RunbookException($"SwapBack puts a previous copy back as \"{database}\"; name it with --confirm=<name> ({listing}). " +
+                                       "Nothing was changed.");
+        if (!candidates.Contains(confirm))
+            throw new RunbookException($"--confirm={confirm} is not a previous copy of \"{database}\" ({listing}). Nothing was changed.");
+        using var previousLock = RunLock.Acquire(run.Server, confirm, run.Log);
+        var replaced = new SwapRestore(run, database, Consent.Checked, keepFailed: true, confirm, isSwapBack: true).Swap();
+        run.Log.Info($"SwapBack: \"{confirm}\" is \"{database}\" again" + (replaced is null ? "."
+            : $"; the database it replaced is kept as \"{replaced}\" (--target=SwapBack --confirm={replaced} undoes this)."));
     }
 
     public static IReadOnlyList<string> Previous(RunContext run, string database) => run.Admin.WithPrefix(PreviousPrefix(database));

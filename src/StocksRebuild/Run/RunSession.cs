@@ -52,10 +52,13 @@ public sealed class RunSession : IDisposable
     /// <summary>The backup VerifyBackup chose and proved; what RestoreBackup restores and Validate compares with.</summary>
     public VerifiedBackup? VerifiedBackup { get; private set; }
 
-    /// <summary>Restore --swap: the new database, its swap and its cleanup (null without --swap).</summary>
+    /// <summary>Restore, RestoreBackup: beside live, directly, or --in-place; decided when the run starts (null for other targets).</summary>
+    public RestoreMode? Mode { get; private set; }
+
+    /// <summary>Restore beside live: the incoming database, its swap and its cleanup (null in the other modes).</summary>
     public SwapRestore? Swap { get; private set; }
 
-    /// <summary>Restore's target: the live name, or with --swap the new database that is swapped in once valid.</summary>
+    /// <summary>Restore's target: the live name, or beside live the incoming database that is swapped in once valid.</summary>
     public string RestoreInto => Swap?.Incoming ?? Settings.Database;
 
     /// <summary>The process's exit code when the run finished (Status: 0 OK, 1 warning, 2 critical).</summary>
@@ -76,10 +79,49 @@ public sealed class RunSession : IDisposable
         }
         if (!Settings.IsDryRun && (Settings.WritesDatabase || Settings.ReadsDatabase))
             runLock = RunLock.Acquire(Run, Settings.Database, Settings.WritesDatabase ? LockMode.Exclusive : LockMode.Shared);
-        if (Settings.ShouldSwap && server is not null) Swap = new SwapRestore(Run, Settings.Database, Settings.Consent);
+        if (Settings.Target is "Restore" or "RestoreBackup" && server is not null && !Settings.IsDryRun)
+        {
+            Mode = RestoreModes.Decide(Admin.Exists(Settings.Database), Settings.InPlace);
+            // RestoreBackup alone has no Validate and no Swap to follow it: Preflight refuses it beside an existing database.
+            if (Mode == RestoreMode.Beside && Settings.Target == "Restore") Swap = new SwapRestore(Run, Settings.Database, Settings.Consent, Settings.KeepsFailed);
+        }
         if (Settings.Target != "Test")
             Log.Info($"Target {Settings.Target} on " +
                      (server is null ? $"database \"{Settings.Database}\" in a new sandbox" : server.Describe(Settings.Database)));
+    }
+
+    /// <summary>
+    /// Before DropCreate: the client tools log in as pg_restore will, the restore's mode is said with its reason, and its
+    /// consent is checked (beside live: --confirm, as the swap replaces live; --in-place: --confirm, as live is dropped first).
+    /// </summary>
+    public void Preflight()
+    {
+        ClientLogin.Prove(Run.Server, Settings.MaintenanceDatabase, "RestoreBackup (pg_restore)");
+        Log.Info($"Preflight: the client tools log in to {Run.Server.Describe(Settings.MaintenanceDatabase)} as pg_restore will.");
+        if (Mode is not { } mode) return;
+        var database = Settings.Database;
+        if (mode == RestoreMode.Beside && Swap is null)
+            throw new RunbookException($"--target=RestoreBackup alone restores in place: it would drop \"{database}\" before the backup is proven " +
+                $"to restore. --target=Restore restores beside it and swaps it in only when green; --target=RestoreBackup --in-place " +
+                $"--confirm={database} is the literal step. Nothing was changed.");
+        Log.Info("Preflight: " + mode.Describe(database, Swap?.Incoming));
+        if (mode == RestoreMode.Beside) Swap!.RequireConsent();
+        if (mode == RestoreMode.InPlace)
+            Settings.Consent.Require("Restore --in-place", database, "would drop, before the backup is proven to restore, the live database");
+    }
+
+    /// <summary>Runbook A.2 / B.1: the target created empty (dropped first with consent); beside live, the incoming database.</summary>
+    public void DropCreate()
+    {
+        if (Swap is not null) Swap.Prepare();
+        else Admin.DropCreate(Settings.Database, Settings.Consent, Log, Run.Cancellation);
+    }
+
+    /// <summary>Runbook A.3: pg_restore of the verified backup into the target, or beside live into the incoming database.</summary>
+    public void RestoreBackup()
+    {
+        var backup = VerifiedBackup ?? throw new InvalidOperationException("VerifyBackup did not run");
+        BackupRestorer.Restore(Run, backup.Path, RestoreInto, Settings.Jobs, live: Swap?.Database);
     }
 
     /// <summary>Runbook A.1: one backup, proved whole before anything is destroyed (--from-offsite: downloaded first, then proved).</summary>
@@ -181,14 +223,17 @@ public sealed class RunSession : IDisposable
         ClientLogin.Prove(server, Settings.MaintenanceDatabase, "RestoreBackup (pg_restore)");
         Log.Info($"Restore --dryrun: the client tools log in to {server.Describe(Settings.MaintenanceDatabase)} with the environment pg_restore " +
             $"would get.");
-        var consent = Settings.Confirm == database
-            ? $"--confirm={database} is given"
+        var mode = RestoreModes.Decide(Admin.Exists(database), Settings.InPlace);
+        var consent = mode == RestoreMode.Direct ? "no consent is needed"
+            : Settings.Confirm == database ? $"--confirm={database} is given"
             : $"it needs --confirm={database}, which is not given: the run would stop there";
-        Log.Info(Settings.ShouldSwap
-            ? $"Restore --dryrun: the backup would go into a new database, be validated, and replace \"{database}\" (kept as a previous copy); " +
-                $"{consent}."
-            : Admin.Exists(database) ? $"Restore --dryrun: DropCreate would drop the existing \"{database}\" and create it empty; {consent}."
-            : $"Restore --dryrun: \"{database}\" does not exist; DropCreate would create it (no consent needed).");
+        var incoming = SwapRestore.IncomingName(database, DateTime.UtcNow);
+        Log.Info($"Restore --dryrun: {mode.Describe(database, incoming)} Plan: VerifyBackup → Preflight → " + mode switch
+        {
+            RestoreMode.Beside => $"DropCreate of \"{incoming}\" → RestoreBackup into it → Validate it → Swap",
+            RestoreMode.InPlace => $"DropCreate of \"{database}\" (dropped first) → RestoreBackup → Validate",
+            _ => $"DropCreate of \"{database}\" → RestoreBackup → Validate",
+        } + $"; {consent}.");
     }
 
     /// <summary>Cake's Teardown, also when Setup failed: the unswapped copy, the metrics, the lock, the sandbox.</summary>

@@ -118,9 +118,19 @@ public sealed class PreflightTests : SeededLive
         Assert.That(run.Output, Does.Contain("Created:         ").And.Contain("by pg_dump (age "));
         Assert.That(run.Output, Does.Contain("Contents:        schema and data, tables 10 in stocks_research"));
         Assert.That(run.Output, Does.Contain("the client tools log in to"));
-        Assert.That(run.Output, Does.Contain($"DropCreate would drop the existing \"{Live}\" and create it empty; it needs --confirm={Live}, which " +
-            $"is not given"));
+        Assert.That(run.Output, Does.Contain($"\"{Live}\" exists: the backup is restored beside it into \"{Live}_incoming_"));
+        Assert.That(run.Output, Does.Match($"Plan: VerifyBackup → Preflight → DropCreate of \"{Live}_incoming_\\d{{14}}\" → RestoreBackup into it → " +
+            $"Validate it → Swap; it needs --confirm={Live}, which is not given"));
         Assert.That(Databases.Fingerprint(Live), Is.EqualTo(Before));
         Assert.That(Databases.Listing(Path.GetDirectoryName(backup)!), Is.EqualTo(listing));
+        Assert.That(Databases.Admin.WithPrefix(Live + "_incoming_"), Is.Empty, "a dry run creates nothing");
+
+        var inPlace = BuildScript.Run("--target=Restore", $"--database={Live}", $"--backup={backup}", "--dryrun", "--in-place", $"--confirm={Live}");
+        Assert.That(inPlace.ExitCode, Is.Zero, inPlace.ToString());
+        Assert.That(inPlace.Output, Does.Contain($"--in-place: \"{Live}\" is dropped before the backup is restored; if the restore or Validate " +
+            "fails, the live database is gone"));
+        Assert.That(inPlace.Output, Does.Contain($"Plan: VerifyBackup → Preflight → DropCreate of \"{Live}\" (dropped first) → RestoreBackup → " +
+            $"Validate; --confirm={Live} is given."));
+        Assert.That(Databases.Fingerprint(Live), Is.EqualTo(Before));
     }
 }

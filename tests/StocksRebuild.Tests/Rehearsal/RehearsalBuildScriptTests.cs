@@ -136,7 +136,7 @@ public sealed class RehearsalBuildScriptTests
         });
         while (results.Count == 0) Thread.Sleep(10);
 
-        var run = BuildScript.Run("--target=Restore", "--swap", $"--database={live}", $"--confirm={live}", $"--backup-dir={backups}");
+        var run = BuildScript.Run("--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup-dir={backups}");
         Thread.Sleep(300);
         stop.Cancel();
         client.Wait();
@@ -144,7 +144,9 @@ public sealed class RehearsalBuildScriptTests
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
         var previous = SwapRestoreNames(live).Single();
         Assert.That(run.Output, Does.Contain($"the previous one is \"{previous}\"").And.Contain($"--target=DropPrevious --confirm={previous}"));
-        Assert.That(run.Output, Does.Contain("DropCreate").And.Contain("Skipped"), "the live database is never dropped");
+        Assert.That(run.Output, Does.Contain($"DropCreate: \"{live}_incoming_").And.Contain("does not exist; creating it"),
+            "DropCreate creates the incoming database; the live one is never dropped");
+        Assert.That(run.Output, Does.Contain($"Preflight: \"{live}\" exists: the backup is restored beside it"));
 
         // Old rows (41 securities) until the swap, restored ones (40) after; errors only at the swap, then served again.
         var answers = results.Where(r => r.securities is not null).Select(r => r.securities!.Value).ToList();
@@ -188,12 +190,12 @@ public sealed class RehearsalBuildScriptTests
         var leftover = StocksRebuild.Restore.SwapRestore.IncomingName(live, new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc));
         Databases.Admin.DropCreate(leftover, Consent.None, new TestLog());
 
-        var run = BuildScript.Run("--target=Restore", "--swap", $"--database={live}", $"--confirm={live}", $"--backup-dir={backups}");
+        var run = BuildScript.Run("--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup-dir={backups}");
 
         Assert.That(run.ExitCode, Is.Not.Zero);
         Assert.That(run.Output, Does.Contain("= manifest stocks_research.securities: 40 rows here, 41 in the manifest"));
         Assert.That(run.Output, Does.Contain($"\"{live}\" was not touched and kept serving"));
-        Assert.That(run.Output, Does.Contain($"removed \"{leftover}\", left by an earlier --swap run that did not finish"));
+        Assert.That(run.Output, Does.Contain($"removed \"{leftover}\", the incoming database of an earlier Restore that did not finish"));
         Assert.That(Databases.Fingerprint(live), Is.EqualTo(before));
         Assert.That(Databases.Admin.WithPrefix(live + "_incoming_"), Is.Empty);
         Assert.That(SwapRestoreNames(live), Is.Empty);
@@ -208,7 +210,7 @@ public sealed class RehearsalBuildScriptTests
         var run = BuildScript.Run("--target=Restore", "--swap", $"--database={live}", $"--backup={backup}");
 
         Assert.That(run.ExitCode, Is.Not.Zero);
-        Assert.That(run.Output, Does.Contain($"Restore --swap would end every session on and replace (keeping it as <db>_previous_<utc>) the live " +
+        Assert.That(run.Output, Does.Contain($"Restore would end every session on and replace (keeping it as <db>_previous_<utc>) the live " +
             $"database \"{live}\". Re-run with --confirm={live}"));
         Assert.That(Databases.Fingerprint(live), Is.EqualTo(before));
         Assert.That(Databases.Admin.WithPrefix(live + "_incoming_"), Is.Empty);

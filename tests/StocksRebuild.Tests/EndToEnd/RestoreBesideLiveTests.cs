@@ -1,0 +1,262 @@
+using Npgsql;
+using StocksRebuild.Backups;
+using StocksRebuild.Database;
+using StocksRebuild.Restore;
+using StocksRebuild.Tests.Support;
+
+namespace StocksRebuild.Tests.EndToEnd;
+
+/// <summary>
+/// Restore over an existing database restores beside it by default and swaps only a validated copy in, through
+/// ./build.sh as a DBA types it: a backup that fails to restore costs the incoming copy, never live (fingerprinted by
+/// content and by its constraints and indexes); --in-place needs its own consent; the database's own grants and
+/// settings come along; what was written to live meanwhile is reported and kept in the previous copy.
+/// </summary>
+[TestFixture]
+public sealed class RestoreBesideLiveTests
+{
+    static string NewFolder(string name) => Directory.CreateTempSubdirectory($"{name}-").FullName;
+
+    /// <summary>Content and schema: every table's rows, and every constraint's and index's definition.</summary>
+    static (IReadOnlyDictionary<string, string> Rows, string Objects) State(string database) => (Databases.Fingerprint(database),
+        Databases.Scalar<string>(database, """
+            SELECT count(*) || ':' || md5(string_agg(d, E'\n' ORDER BY d)) FROM (
+                SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) AS d FROM pg_constraint
+                WHERE connamespace = 'stocks_research'::regnamespace
+                UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = 'stocks_research') o
+            """));
+
+    static IReadOnlyList<string> Incoming(string live) => Databases.Admin.WithPrefix(SwapRestore.IncomingPrefix(live));
+    static IReadOnlyList<string> Previous(string live) => Databases.Admin.WithPrefix(SwapRestore.PreviousPrefix(live));
+
+    /// <summary>
+    /// A CHECK calling a SQL function that names its table without a schema works in live (the database's search_path)
+    /// and fails in pg_restore (an empty search_path): VerifyBackup and Preflight cannot foresee it.
+    /// </summary>
+    static (string Live, string Backups) LiveWhoseBackupCannotRestore()
+    {
+        var live = Databases.Seeded();
+        Databases.Execute(live, $"""
+            ALTER DATABASE {DatabaseName.Quote(live)} SET search_path = stocks_research, public;
+            SET search_path = stocks_research, public;
+            CREATE FUNCTION stocks_research.known_security(id bigint) RETURNS boolean LANGUAGE sql STABLE
+                AS 'SELECT EXISTS (SELECT 1 FROM securities WHERE security_id = id)';
+            """);
+        // The search_path set here too: a pooled session may predate the database's setting.
+        Databases.Execute(live, "SET search_path = stocks_research, public; " +
+            "ALTER TABLE stocks_research.corporate_actions ADD CONSTRAINT known CHECK (stocks_research.known_security(security_id))");
+        var backups = NewFolder("beside-bad");
+        BackupWriter.Backup(TestServer.Run(), live, backups);
+        return (live, backups);
+    }
+
+    [Test, Category("Fault")]
+    public void ABackupThatFailsToRestoreLeavesLiveAsItWasAndNamesPgRestoresFirstError()
+    {
+        var (live, backups) = LiveWhoseBackupCannotRestore();
+        var before = State(live);
+        var listing = Databases.Listing(backups);
+
+        var run = BuildScript.Run("--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup-dir={backups}", "--jobs=2");
+
+        Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
+        Assert.That(run.Output, Does.Contain("relation \"securities\" does not exist"), "pg_restore's first error, the cause");
+        Assert.That(run.Output, Does.Contain($"The live \"{live}\" was not touched and keeps serving"));
+        Assert.That(run.Output, Does.Contain($"Restore did not finish: dropped the incoming database \"{live}_incoming_"));
+        Assert.That(State(live), Is.EqualTo(before), "live's rows, constraints and indexes as they were");
+        Assert.That(Incoming(live), Is.Empty);
+        Assert.That(Previous(live), Is.Empty);
+        Assert.That(Databases.Listing(backups), Is.EqualTo(listing));
+    }
+
+    [Test, Category("Fault")]
+    public void KeepFailedKeepsTheIncomingDatabaseForALookStatusNamesItAndTheNextRestoreRemovesIt()
+    {
+        var (live, backups) = LiveWhoseBackupCannotRestore();
+        var before = State(live);
+
+        var run = BuildScript.Run("--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup-dir={backups}", "--keep-failed");
+
+        Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
+        var kept = Incoming(live).Single();
+        Assert.That(run.Output, Does.Contain($"the incoming database \"{kept}\" is kept for a look (--keep-failed"));
+        Assert.That(State(live), Is.EqualTo(before));
+
+        var status = BuildScript.Run("--target=Status", $"--database={live}", $"--backup-dir={backups}", $"--report-dir={NewFolder("reports")}");
+        Assert.That(status.Output, Does.Contain($"{kept}: the incoming database of a Restore that failed (kept with --keep-failed)"));
+
+        // The cause removed in live (a CHECK that reads another table cannot restore: its rows may come later), a new backup:
+        // the next Restore removes the kept copy.
+        Databases.Execute(live, "ALTER TABLE stocks_research.corporate_actions DROP CONSTRAINT known");
+        var fixedBackups = NewFolder("beside-fixed");
+        BackupWriter.Backup(TestServer.Run(), live, fixedBackups);
+        var again = BuildScript.Run("--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup-dir={fixedBackups}");
+        Assert.That(again.ExitCode, Is.Zero, again.ToString());
+        Assert.That(again.Output, Does.Contain($"removed \"{kept}\", the incoming database of an earlier Restore that did not finish"));
+        Assert.That(Incoming(live), Is.Empty);
+    }
+
+    [Test, Category("BadInput")]
+    public void InPlaceWithoutConsentIsRefusedBeforeAnythingChangesAndWithItDropsLiveFirst()
+    {
+        var live = Databases.Seeded();
+        Databases.Execute(live, "DELETE FROM stocks_research.fundamentals_yoy");
+        var before = State(live);
+        var (_, backup) = Databases.SourceWithBackup;
+
+        var refused = BuildScript.Run("--target=Restore", $"--database={live}", $"--backup={backup}", "--in-place");
+        Assert.That(refused.ExitCode, Is.Not.Zero);
+        Assert.That(refused.Output, Does.Contain($"Restore --in-place would drop, before the backup is proven to restore, the live database " +
+            $"\"{live}\". Re-run with --confirm={live}"));
+        Assert.That(State(live), Is.EqualTo(before));
+
+        var stepAlone = BuildScript.Run("--target=RestoreBackup", $"--database={live}", $"--backup={backup}", $"--confirm={live}");
+        Assert.That(stepAlone.ExitCode, Is.Not.Zero);
+        Assert.That(stepAlone.Output, Does.Contain("--target=RestoreBackup alone restores in place"));
+        Assert.That(State(live), Is.EqualTo(before));
+
+        var inPlace = BuildScript.Run("--target=Restore", $"--database={live}", $"--backup={backup}", "--in-place", $"--confirm={live}");
+        Assert.That(inPlace.ExitCode, Is.Zero, inPlace.ToString());
+        Assert.That(inPlace.Output, Does.Match($"DropCreate: ending \\d+ other session\\(s\\) on \"{live}\" and dropping it\\."));
+        Assert.That(Databases.Fingerprint(live), Is.EqualTo(Databases.Fingerprint(Databases.SourceWithBackup.Database)));
+        Assert.That(Incoming(live).Concat(Previous(live)), Is.Empty, "in place: no incoming database, no previous copy");
+    }
+
+    [Test]
+    public void ARestoreIntoADatabaseThatDoesNotExistRestoresDirectly()
+    {
+        var (source, backup) = Databases.SourceWithBackup;
+        var target = Databases.NewName("direct");
+
+        var run = BuildScript.Run("--target=Restore", $"--database={target}", $"--backup={backup}");
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(run.Output, Does.Contain($"Preflight: \"{target}\" does not exist: the backup is restored into it directly"));
+        Assert.That(run.Output, Does.Contain($"into \"{target}\""));
+        Assert.That(run.Output, Does.Not.Contain("_incoming_"));
+        Assert.That(Databases.Fingerprint(target), Is.EqualTo(Databases.Fingerprint(source)));
+        Assert.That(Incoming(target).Concat(Previous(target)), Is.Empty);
+    }
+
+    [Test]
+    public void TheSwapEndsApplicationSessionsAndCarriesTheDatabasesGrantsAndSettings()
+    {
+        var live = Databases.Seeded();
+        var backups = NewFolder("beside-grants");
+        BackupWriter.Backup(TestServer.Run(), live, backups);
+        var role = "stocksrebuild_test_reader";
+        var quoted = DatabaseName.Quote(live);
+        Databases.Execute("postgres", $"""
+            DO $$ BEGIN CREATE ROLE {role} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+            REVOKE ALL ON DATABASE {quoted} FROM PUBLIC;
+            GRANT CONNECT, TEMPORARY ON DATABASE {quoted} TO {role};
+            GRANT CONNECT ON DATABASE {quoted} TO {role} WITH GRANT OPTION;
+            ALTER DATABASE {quoted} SET work_mem = '8MB';
+            ALTER DATABASE {quoted} SET search_path = stocks_research, "$user", public;
+            ALTER ROLE {role} IN DATABASE {quoted} SET statement_timeout = '5s';
+            ALTER DATABASE {quoted} CONNECTION LIMIT 50;
+            COMMENT ON DATABASE {quoted} IS 'research prices, it''s live';
+            """);
+        const string Own = """
+            SELECT coalesce((SELECT string_agg(format('%s %s %s', CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee) END,
+                       a.privilege_type, a.is_grantable), ', ' ORDER BY 1) FROM aclexplode(d.datacl) a), 'default')
+                || ' | ' || coalesce((SELECT string_agg(coalesce(pg_get_userbyid(NULLIF(s.setrole, 0)), '*') || ':' || array_to_string(s.setconfig, ';'),
+                       ', ' ORDER BY 1) FROM pg_db_role_setting s WHERE s.setdatabase = d.oid), '')
+                || ' | ' || d.datconnlimit || ' | ' || coalesce(shobj_description(d.oid, 'pg_database'), '')
+            FROM pg_database d WHERE d.datname = current_database()
+            """;
+        var own = Databases.Scalar<string>(live, Own);
+        Assert.That(own, Does.Contain("stocks_research, \"$user\", public").And.Contain(role), own);
+
+        // Three application sessions, open on live when the swap comes.
+        var sessions = Enumerable.Range(0, 3).Select(_ =>
+        {
+            var connection = new NpgsqlConnection(TestServer.Connection.ConnectionString(live) + ";Pooling=false");
+            connection.Open();
+            return connection;
+        }).ToList();
+
+        var run = BuildScript.Run("--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup-dir={backups}");
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(run.Output, Does.Contain($"Swap: ended 3 session(s) on \"{live}\""));
+        Assert.That(run.Output, Does.Match(@"Swap: carried the live database's own state to the restored copy: \d+ privileges, 3 settings, " +
+            @"1 connection limit, 1 comment\."));
+        Assert.That(Databases.Scalar<string>(live, Own), Is.EqualTo(own), "the restored database has live's grants, settings, limit and comment");
+        Assert.That(Databases.Scalar<string>(live, "SHOW search_path"), Is.EqualTo("stocks_research, \"$user\", public"));
+        foreach (var session in sessions)
+        {
+            Assert.That(() => new NpgsqlCommand("SELECT 1", session).ExecuteScalar(), Throws.InstanceOf<Exception>(), "ended at the swap");
+            session.Dispose();
+        }
+        Assert.That(Previous(live), Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void WritesToLiveDuringTheRestoreAreReportedAtTheSwapAndKeptInThePreviousCopy()
+    {
+        var live = Databases.Seeded();
+        // The medium backup, restored with one job: seconds in which the application writes to live.
+        var backups = Databases.MediumBackup.Folder;
+        var earlier = Databases.Seeded(); // an earlier Restore's previous copy, which this green one drops
+        var older = SwapRestore.PreviousName(live, new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        Databases.Execute("postgres", $"ALTER DATABASE {DatabaseName.Quote(earlier)} RENAME TO {DatabaseName.Quote(older)}");
+
+        // An application writing to live once the restore beside it has begun, until its session is ended at the swap.
+        var written = 0;
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested && Incoming(live).Count == 0) Thread.Sleep(5);
+            try
+            {
+                using var connection = new NpgsqlConnection(TestServer.Connection.ConnectionString(live) + ";Pooling=false");
+                connection.Open();
+                while (!stop.IsCancellationRequested)
+                {
+                    using var insert = new NpgsqlCommand("INSERT INTO stocks_research.securities (security_id, name, exchange, currency) " +
+                        $"VALUES ({990001 + written}, 'written during the restore', 'XNYS', 'USD')", connection);
+                    insert.ExecuteNonQuery();
+                    written++;
+                    Thread.Sleep(5);
+                }
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+            {
+                TestContext.Out.WriteLine($"the writer's session ended after {written} row(s): {e.Message}"); // at the swap
+            }
+        });
+
+        var run = BuildScript.Run("--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup-dir={backups}", "--jobs=1");
+        stop.Cancel();
+        writer.Wait();
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        var previous = Previous(live).Single();
+        Assert.That(written, Is.GreaterThan(0), "the application wrote during the restore");
+        Assert.That(run.Output, Does.Contain($"Swap: while the backup was restored beside it, \"{live}\" was written to; those rows are in " +
+            $"\"{previous}\""));
+        // The statistics count an insert its ended session had begun too (rolled back): one more at most.
+        var reported = System.Text.RegularExpressions.Regex.Match(run.Output, @"stocks_research\.securities (\d+) inserted, 0 updated, 0 deleted");
+        Assert.That(reported.Success, Is.True, run.Output);
+        Assert.That(long.Parse(reported.Groups[1].Value), Is.InRange(written, written + 1));
+        Assert.That(Databases.Scalar<long>(previous, "SELECT count(*) FROM stocks_research.securities WHERE security_id > 990000"), Is.EqualTo(written));
+        Assert.That(Databases.Scalar<long>(live, "SELECT count(*) FROM stocks_research.securities WHERE security_id > 990000"), Is.Zero);
+        Assert.That(run.Output, Does.Contain($"Swap: dropped \"{older}\", the previous copy of an earlier Restore"));
+        Assert.That(Databases.Exists(older), Is.False);
+
+        var status = BuildScript.Run("--target=Status", $"--database={live}", $"--backup-dir={backups}", $"--report-dir={NewFolder("reports")}");
+        Assert.That(status.Output, Does.Contain($"{previous}: the live database before the last Restore"));
+
+        // The documented way back: the previous copy is live again, with the rows written during the restore.
+        var refused = BuildScript.Run("--target=SwapBack", $"--database={live}");
+        Assert.That(refused.Output, Does.Contain($"name it with --confirm=<name> (there is \"{previous}\")"));
+        Assert.That(Databases.Exists(previous), Is.True);
+        var back = BuildScript.Run("--target=SwapBack", $"--database={live}", $"--confirm={previous}");
+        Assert.That(back.ExitCode, Is.Zero, back.ToString());
+        Assert.That(Databases.Scalar<long>(live, "SELECT count(*) FROM stocks_research.securities WHERE security_id > 990000"), Is.EqualTo(written));
+        var restored = Previous(live).Single();
+        Assert.That(back.Output, Does.Contain($"SwapBack: \"{previous}\" is \"{live}\" again; the database it replaced is kept as \"{restored}\""));
+        Assert.That(Databases.Scalar<long>(restored, "SELECT count(*) FROM stocks_research.securities WHERE security_id > 990000"), Is.Zero);
+    }
+}
