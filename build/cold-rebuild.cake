@@ -9,14 +9,14 @@ using StocksRebuild.Validation;
 // 2. Apply schema migrations in version order (DbUp, one transaction per script, checksummed journal).
 Task("Migrate")
     .Description("Runbook B.2: apply sql/migrations in version order; a database with rows needs --confirm")
-    .Does<RunSession>((ctx, s) => Migrator.Migrate(s.Run, s.Settings.Database, s.Settings.Consent));
+    .Does<RunSession>((ctx, s) => Migrator.Migrate(s.Run, s.BuildInto, s.Settings.Consent));
 
 // 3. Verify empty schema: every table exists and holds 0 rows.
 Task("VerifyEmptySchema")
     .Description("Runbook B.3: every table exists and is empty")
     .Does<RunSession>((ctx, s) =>
     {
-        var result = EmptySchemaCheck.Check(s.Run.Server, s.Settings.Database);
+        var result = EmptySchemaCheck.Check(s.Run.Server, s.BuildInto);
         if (!result.Passed) throw new RunbookException(result.Summary);
         s.Log.Info(result.Summary);
     });
@@ -24,16 +24,18 @@ Task("VerifyEmptySchema")
 // 4. Run ingestion jobs in dependency order, each one transaction, logged in ingestion_log.
 Task("Ingest")
     .Description("Runbook B.4: the seven ingestion jobs from --source (default: the shipped sample)")
-    .Does<RunSession>((ctx, s) => Ingestor.Ingest(s.Run, s.Settings.Database, s.Settings.IngestOptions));
+    .Does<RunSession>((ctx, s) => Ingestor.Ingest(s.Run, s.BuildInto, s.Settings.IngestOptions));
 
 // 5. Validate: the Validate task of Scenario A (restore.cake), with the derived-table checks.
+// Over an existing database the rebuild happens beside it and Swap (restore.cake) puts it in place only when green.
 Task("ColdRebuild")
-    .Description("Scenario B: DropCreate → Migrate → VerifyEmptySchema → Ingest → Validate")
+    .Description("Scenario B: DropCreate → Migrate → VerifyEmptySchema → Ingest → Validate → Swap (beside an existing database; --in-place: drop it first)")
     .IsDependentOn("DropCreate")
     .IsDependentOn("Migrate")
     .IsDependentOn("VerifyEmptySchema")
     .IsDependentOn("Ingest")
-    .IsDependentOn("Validate");
+    .IsDependentOn("Validate")
+    .IsDependentOn("Swap");
 
 // Not a runbook step: source drops of any size for tests and the benchmark, the same files for a seed.
 Task("GenerateSample")

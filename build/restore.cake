@@ -31,16 +31,16 @@ Task("Validate")
     .Description("Runbook A.4 / B.5: read-only checks of the target database")
     .Does<RunSession>((ctx, s) =>
     {
-        var report = Validator.Validate(s.Run.Server, s.RestoreInto, s.VerifiedBackup?.Manifest, s.Settings.Output.Start("Validate", s.Log));
+        var report = Validator.Validate(s.Run.Server, s.BuildInto, s.VerifiedBackup?.Manifest, s.Settings.Output.Start("Validate", s.Log));
         // A database the tool did not create is only read: amcheck is used when installed, never installed.
-        if (s.Settings.IsDeep) report = report.Including(Validator.Deep(s.Run.Server, s.RestoreInto, installAmcheck: false));
+        if (s.Settings.IsDeep) report = report.Including(Validator.Deep(s.Run.Server, s.BuildInto, installAmcheck: false));
         if (s.Settings.ValidatesStrictly) report = report.Strict();
         s.Log.Info(report.FormatTable());
         if (!report.Passed) throw new RunbookException(report.FailureMessage());
         var warnings = report.Warnings.ToList();
         foreach (var warning in warnings) s.Log.Warning($"Validate: {warning.Check} {warning.Subject}: {warning.Detail}");
         var warned = warnings.Count == 0 ? "" : $", {warnings.Count} with a warning (a database these migrations did not build? --strict fails them)";
-        s.Log.Info($"Validate: \"{s.RestoreInto}\" passed {report.Checks.Count} checks in {report.Duration.TotalSeconds:0.0}s{warned}.");
+        s.Log.Info($"Validate: \"{s.BuildInto}\" passed {report.Checks.Count} checks in {report.Duration.TotalSeconds:0.0}s{warned}.");
     });
 
 // Beside live: only a validated copy replaces the live database, in one rename; the live one is kept as <db>_previous_<utc>.

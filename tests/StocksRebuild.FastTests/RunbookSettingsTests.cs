@@ -104,8 +104,8 @@ public sealed class RunbookSettingsTests
 
     [TestCase("--target=Backup --swap", "--swap goes with --target=Restore")]
     [TestCase("--target=Restore --swap --in-place", "--swap and --in-place contradict each other")]
-    [TestCase("--target=ColdRebuild --in-place", "--in-place goes with --target=Restore, not --target=ColdRebuild")]
-    [TestCase("--target=RestoreBackup --keep-failed", "--keep-failed goes with --target=Restore, not --target=RestoreBackup")]
+    [TestCase("--target=Ingest --in-place", "--in-place goes with --target=Restore or ColdRebuild, not --target=Ingest")]
+    [TestCase("--target=RestoreBackup --keep-failed", "--keep-failed goes with --target=Restore or ColdRebuild, not --target=RestoreBackup")]
     [TestCase("--target=Backup --keep-sandbox", "--keep-sandbox goes with --sandbox")]
     [TestCase("--target=Backup --progress=loud", "--progress=loud is not auto, line or off")]
     [TestCase("--target=Ingest --ticker-valid-to=sometimes", "neither exclusive nor inclusive")]

@@ -30,9 +30,9 @@ public static class Flags
         ["quick"] = "Benchmark: 1,000 securities x 2 years instead of 5,000 x 5, for CI",
         ["out"] = "GenerateSample: the new folder to write the drop into",
         ["swap"] = "Restore: beside the live database, validated, then swapped in (the default; kept so that scripts saying it still work)",
-        ["in-place"] = "Restore: the runbook's literal order, dropping the live database before the backup is proven to restore (a server " +
+        ["in-place"] = "Restore, ColdRebuild: the runbook's literal order, dropping the live database before the backup is proven to restore (a server " +
             "without room for two copies); needs --confirm=<db> too",
-        ["keep-failed"] = "Restore: keep the incoming database of a restore beside live that failed, for a look (Status names it; the next " +
+        ["keep-failed"] = "Restore, ColdRebuild: keep the incoming database of a build beside live that failed, for a look (Status names it; the next " +
             "Restore removes it)",
         ["deep"] = "Validate/Rehearsal: also amcheck every B-tree index and read every table in full",
         ["strict"] = "Validate/Restore: fail, not warn, on a database these migrations did not build (a table of its own without a " +

@@ -179,9 +179,10 @@ public sealed record RunbookSettings
         };
         if (Switch("swap") && target != "Restore") throw new RunbookException($"--swap goes with --target=Restore, not --target={target}.");
         if (Switch("swap") && settings.InPlace) throw new RunbookException("--swap and --in-place contradict each other: choose one. Nothing was run.");
-        if (settings.InPlace && target is not ("Restore" or "RestoreBackup"))
-            throw new RunbookException($"--in-place goes with --target=Restore, not --target={target}.");
-        if (settings.KeepsFailed && target != "Restore") throw new RunbookException($"--keep-failed goes with --target=Restore, not --target={target}.");
+        if (settings.InPlace && target is not ("Restore" or "RestoreBackup" or "ColdRebuild"))
+            throw new RunbookException($"--in-place goes with --target=Restore or ColdRebuild, not --target={target}.");
+        if (settings.KeepsFailed && target is not ("Restore" or "ColdRebuild"))
+            throw new RunbookException($"--keep-failed goes with --target=Restore or ColdRebuild, not --target={target}.");
         if ((given.ContainsKey("scratch") || settings.ScratchImage is not null) && target != "Rehearsal")
             throw new RunbookException($"--scratch and --scratch-image go with --target=Rehearsal, not --target={target}.");
         if (settings.ScratchImage is not null && settings.Scratch != ScratchMode.Docker)

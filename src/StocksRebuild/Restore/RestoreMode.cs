@@ -19,12 +19,13 @@ public static class RestoreModes
         !targetExists ? RestoreMode.Direct : inPlace ? RestoreMode.InPlace : RestoreMode.Beside;
 
     /// <summary>What Preflight and the dry run say of the mode: which one, and why.</summary>
-    public static string Describe(this RestoreMode mode, string database, string? incoming) => mode switch
+    /// <param name="built">What the run builds: "the backup is restored" (Restore), "the database is rebuilt" (ColdRebuild).</param>
+    public static string Describe(this RestoreMode mode, string database, string? incoming, string built = "the backup is restored") => mode switch
     {
-        RestoreMode.Direct => $"\"{database}\" does not exist: the backup is restored into it directly (no incoming database, no swap).",
-        RestoreMode.Beside => $"\"{database}\" exists: the backup is restored beside it into \"{incoming}\", validated, and only then swapped in " +
+        RestoreMode.Direct => $"\"{database}\" does not exist: {built} into it directly (no incoming database, no swap).",
+        RestoreMode.Beside => $"\"{database}\" exists: {built} beside it into \"{incoming}\", validated, and only then swapped in " +
             $"(the live one kept as a previous copy); until the swap \"{database}\" is not touched and keeps serving.",
-        _ => $"--in-place: \"{database}\" is dropped before the backup is restored; if the restore or Validate fails, the live database is " +
-            "gone and the next run must restore a backup that works (without --in-place, it is restored beside live and swapped in only when green).",
+        _ => $"--in-place: \"{database}\" is dropped before {built}; if that or Validate fails, the live database is gone " +
+            $"(without --in-place, {built} beside live and swapped in only when green).",
     };
 }

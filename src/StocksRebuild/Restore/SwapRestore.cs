@@ -15,17 +15,20 @@ public sealed class SwapRestore
     readonly RunContext run;
     readonly Consent consent;
     readonly bool keepFailed;
+    /// <summary>The run that builds the incoming database, as messages name it: Restore or ColdRebuild.</summary>
+    readonly string runName;
     /// <summary>Live's write counters when the restore began (null: not taken yet, or the statistics do not count).</summary>
     IReadOnlyDictionary<string, long[]>? writesAtStart;
 
     /// <summary>The swap of one run: <paramref name="database"/> is the live name; the backup goes into <see cref="Incoming"/>.</summary>
-    public SwapRestore(RunContext run, string database, Consent consent, bool keepFailed = false)
-        : this(run, database, consent, keepFailed, IncomingName(database, run.UtcNow()), isSwapBack: false)
+    public SwapRestore(RunContext run, string database, Consent consent, bool keepFailed = false, string runName = "Restore")
+        : this(run, database, consent, keepFailed, IncomingName(database, run.UtcNow()), isSwapBack: false, runName)
     {
     }
 
-    SwapRestore(RunContext run, string database, Consent consent, bool keepFailed, string incoming, bool isSwapBack) =>
-        (this.run, this.consent, this.keepFailed, Database, Incoming, this.isSwapBack) = (run, consent, keepFailed, database, incoming, isSwapBack);
+    SwapRestore(RunContext run, string database, Consent consent, bool keepFailed, string incoming, bool isSwapBack, string runName) =>
+        (this.run, this.consent, this.keepFailed, Database, Incoming, this.isSwapBack, this.runName) =
+        (run, consent, keepFailed, database, incoming, isSwapBack, runName);
 
     /// <summary>SwapBack: the incoming database is a previous copy, put back as it is; nothing was restored, nothing to count or drop.</summary>
     readonly bool isSwapBack;
@@ -63,12 +66,18 @@ public sealed class SwapRestore
     {
         RequireConsent();
         RemoveLeftovers(run, Database, Incoming);
-        writesAtStart = TableWrites(Database);
+        // Live may be what the outage broke (refusing connections, files lost): restoring beside it must not need it readable.
+        try { writesAtStart = TableWrites(Database); }
+        catch (Exception e) when (e is NpgsqlException or RunbookException)
+        {
+            run.Log.Warning($"{runName}: \"{Database}\" cannot be read ({Secrets.Mask(e.Message, run.Server)}), so the writes made to it during " +
+                "the restore cannot be counted; the backup is restored beside it all the same.");
+        }
         run.Admin.DropCreate(Incoming, Consent.None, run.Log, run.Cancellation);
     }
 
     public void RequireConsent() =>
-        consent.Require("Restore", Database, "would end every session on and replace (keeping it as <db>_previous_<utc>) the live database");
+        consent.Require(runName, Database, "would end every session on and replace (keeping it as <db>_previous_<utc>) the live database");
 
     /// <summary>
     /// Swaps <see cref="Incoming"/> in as <see cref="Database"/>; returns the previous copy's name, or null when there was no live database.
@@ -119,8 +128,17 @@ public sealed class SwapRestore
         // The previous copy stays reachable so a DBA can compare or take rows back from it.
         Sql.Execute(connection, Statements.AllowConnections(previous, true));
         if (isSwapBack) return previous;
-        ReportWritesSinceStart(previous);
-        DropOlderPrevious(previous);
+        // The swap is done: what follows informs and tidies, and must not turn a green restore red.
+        try
+        {
+            ReportWritesSinceStart(previous);
+            DropOlderPrevious(previous);
+        }
+        catch (Exception e) when (e is NpgsqlException or RunbookException)
+        {
+            run.Log.Warning($"Swap: done, but the writes to \"{previous}\" during the restore could not be counted or an older previous copy " +
+                $"could not be dropped: {Secrets.Mask(e.Message, run.Server)}. Compare with \"{previous}\" before dropping it.");
+        }
         return previous;
     }
 
@@ -166,8 +184,9 @@ public sealed class SwapRestore
         var now = writesAtStart is null ? null : TableWrites(previous);
         if (writesAtStart is null || now is null)
         {
-            run.Log.Warning($"Swap: the server's statistics do not count writes (track_counts off), so whether \"{Database}\" was written " +
-                $"to while the backup was restored cannot be told; compare with \"{previous}\" before dropping it.");
+            run.Log.Warning($"Swap: whether \"{Database}\" was written to while the backup was restored cannot be told (it could not be read " +
+                $"when the restore began, or the server's statistics do not count writes: track_counts off); compare with \"{previous}\" before " +
+                "dropping it.");
             return;
         }
         var changed = now.Select(t => (t.Key, delta: t.Value.Zip(writesAtStart.GetValueOrDefault(t.Key, [0, 0, 0]), (a, b) => a - b).ToArray()))
@@ -202,17 +221,17 @@ public sealed class SwapRestore
             if (!run.Admin.Exists(Incoming)) return;
             if (keepFailed)
             {
-                run.Log.Warning($"Restore did not finish: \"{Database}\" was not touched and kept serving; the incoming database \"{Incoming}\" " +
-                    "is kept for a look (--keep-failed; it must not be used as live). The next Restore removes it.");
+                run.Log.Warning($"{runName} did not finish: \"{Database}\" was not touched and kept serving; the incoming database " +
+                    $"\"{Incoming}\" is kept for a look (--keep-failed; it must not be used as live). The next {runName} removes it.");
                 return;
             }
             run.Admin.Drop(Incoming);
-            run.Log.Warning($"Restore did not finish: dropped the incoming database \"{Incoming}\"; \"{Database}\" was not touched and kept " +
+            run.Log.Warning($"{runName} did not finish: dropped the incoming database \"{Incoming}\"; \"{Database}\" was not touched and kept " +
                 $"serving.");
         }
         catch (RunbookException e)
         {
-            run.Log.Warning($"Restore did not finish; \"{Database}\" was not touched, but the incoming database \"{Incoming}\" could not be " +
+            run.Log.Warning($"{runName} did not finish; \"{Database}\" was not touched, but the incoming database \"{Incoming}\" could not be " +
                             $"dropped ({e.Message}): drop it by hand.");
         }
     }
@@ -276,7 +295,7 @@ public sealed class SwapRestore
         if (!candidates.Contains(confirm))
             throw new RunbookException($"--confirm={confirm} is not a previous copy of \"{database}\" ({listing}). Nothing was changed.");
         using var previousLock = RunLock.Acquire(run.Server, confirm, run.Log);
-        var replaced = new SwapRestore(run, database, Consent.Checked, keepFailed: true, confirm, isSwapBack: true).Swap();
+        var replaced = new SwapRestore(run, database, Consent.Checked, keepFailed: true, confirm, isSwapBack: true, "SwapBack").Swap();
         run.Log.Info($"SwapBack: \"{confirm}\" is \"{database}\" again" + (replaced is null ? "."
             : $"; the database it replaced is kept as \"{replaced}\" (--target=SwapBack --confirm={replaced} undoes this)."));
     }

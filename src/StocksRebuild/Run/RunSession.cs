@@ -52,14 +52,14 @@ public sealed class RunSession : IDisposable
     /// <summary>The backup VerifyBackup chose and proved; what RestoreBackup restores and Validate compares with.</summary>
     public VerifiedBackup? VerifiedBackup { get; private set; }
 
-    /// <summary>Restore, RestoreBackup: beside live, directly, or --in-place; decided when the run starts (null for other targets).</summary>
+    /// <summary>Restore, RestoreBackup, ColdRebuild: beside live, directly, or --in-place; decided when the run starts (null for others).</summary>
     public RestoreMode? Mode { get; private set; }
 
     /// <summary>Restore beside live: the incoming database, its swap and its cleanup (null in the other modes).</summary>
     public SwapRestore? Swap { get; private set; }
 
-    /// <summary>Restore's target: the live name, or beside live the incoming database that is swapped in once valid.</summary>
-    public string RestoreInto => Swap?.Incoming ?? Settings.Database;
+    /// <summary>The database Restore and ColdRebuild build: the target's name, or beside live the incoming one swapped in once valid.</summary>
+    public string BuildInto => Swap?.Incoming ?? Settings.Database;
 
     /// <summary>The process's exit code when the run finished (Status: 0 OK, 1 warning, 2 critical).</summary>
     public int ExitCode { get; set; }
@@ -79,11 +79,12 @@ public sealed class RunSession : IDisposable
         }
         if (!Settings.IsDryRun && (Settings.WritesDatabase || Settings.ReadsDatabase))
             runLock = RunLock.Acquire(Run, Settings.Database, Settings.WritesDatabase ? LockMode.Exclusive : LockMode.Shared);
-        if (Settings.Target is "Restore" or "RestoreBackup" && server is not null && !Settings.IsDryRun)
+        if (Settings.Target is "Restore" or "RestoreBackup" or "ColdRebuild" && server is not null && !Settings.IsDryRun)
         {
             Mode = RestoreModes.Decide(Admin.Exists(Settings.Database), Settings.InPlace);
             // RestoreBackup alone has no Validate and no Swap to follow it: Preflight refuses it beside an existing database.
-            if (Mode == RestoreMode.Beside && Settings.Target == "Restore") Swap = new SwapRestore(Run, Settings.Database, Settings.Consent, Settings.KeepsFailed);
+            if (Mode == RestoreMode.Beside && Settings.Target != "RestoreBackup")
+                Swap = new SwapRestore(Run, Settings.Database, Settings.Consent, Settings.KeepsFailed, Settings.Target);
         }
         if (Settings.Target != "Test")
             Log.Info($"Target {Settings.Target} on " +
@@ -113,6 +114,13 @@ public sealed class RunSession : IDisposable
     /// <summary>Runbook A.2 / B.1: the target created empty (dropped first with consent); beside live, the incoming database.</summary>
     public void DropCreate()
     {
+        // ColdRebuild has no Preflight: its mode is said, and its --in-place consent checked, here.
+        if (Settings.Target == "ColdRebuild" && Mode is { } mode)
+        {
+            Log.Info("ColdRebuild: " + mode.Describe(Settings.Database, Swap?.Incoming, "the database is rebuilt"));
+            if (mode == RestoreMode.InPlace)
+                Settings.Consent.Require("ColdRebuild --in-place", Settings.Database, "would drop, before the rebuild is proven, the live database");
+        }
         if (Swap is not null) Swap.Prepare();
         else Admin.DropCreate(Settings.Database, Settings.Consent, Log, Run.Cancellation);
     }
@@ -121,7 +129,7 @@ public sealed class RunSession : IDisposable
     public void RestoreBackup()
     {
         var backup = VerifiedBackup ?? throw new InvalidOperationException("VerifyBackup did not run");
-        BackupRestorer.Restore(Run, backup.Path, RestoreInto, Settings.Jobs, live: Swap?.Database);
+        BackupRestorer.Restore(Run, backup.Path, BuildInto, Settings.Jobs, live: Swap?.Database);
     }
 
     /// <summary>Runbook A.1: one backup, proved whole before anything is destroyed (--from-offsite: downloaded first, then proved).</summary>
@@ -200,8 +208,11 @@ public sealed class RunSession : IDisposable
     void DescribeMigrate()
     {
         var database = Settings.Database;
-        // ColdRebuild recreates the database and a sandbox starts empty: every script would run.
+        // ColdRebuild recreates the database (beside an existing one) and a sandbox starts empty: every script would run.
         var recreated = Settings.Target == "ColdRebuild" || server is null || !Admin.Exists(database);
+        if (Settings.Target == "ColdRebuild" && server is not null)
+            Log.Info("ColdRebuild --dryrun: " + RestoreModes.Decide(Admin.Exists(database), Settings.InPlace)
+                .Describe(database, SwapRestore.IncomingName(database, DateTime.UtcNow), "the database is rebuilt"));
         var plan = recreated
             ? new MigrationPlan([], Migrator.Scripts().Select(s => s.Name).ToList())
             : Migrator.Plan(server!, database);

@@ -27,12 +27,16 @@ public sealed class ColdRebuildEndToEndTests
     public void EveryStepRanInRunbookOrderAndValidatePassed()
     {
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
-        var steps = new[] { "DropCreate", "Migrate", "VerifyEmptySchema", "Ingest", "Validate" }
+        var steps = new[] { "DropCreate", "Migrate", "VerifyEmptySchema", "Ingest", "Validate", "Swap" }
             .Select(step => run.Output.IndexOf($" {step} ", StringComparison.Ordinal)).ToList();
         Assert.That(steps, Is.All.GreaterThanOrEqualTo(0), run.Output);
         Assert.That(steps, Is.Ordered, run.Output);
-        Assert.That(run.Output, Does.Contain($"Validate: \"{database}\" passed"));
-        Assert.That(Databases.Scalar<bool>(database, "SELECT to_regclass('public.stale') IS NULL"), Is.True, "the old database was dropped");
+        // The database existed: rebuilt beside it, validated there, then swapped in; the old one kept as the previous copy.
+        Assert.That(run.Output, Does.Contain($"ColdRebuild: \"{database}\" exists: the database is rebuilt beside it into \"{database}_incoming_"));
+        Assert.That(run.Output, Does.Match($"Validate: \"{database}_incoming_\\d{{14}}\" passed"));
+        Assert.That(Databases.Scalar<bool>(database, "SELECT to_regclass('public.stale') IS NULL"), Is.True, "the old database was replaced");
+        var previous = Databases.Admin.WithPrefix(StocksRebuild.Restore.SwapRestore.PreviousPrefix(database)).Single();
+        Assert.That(Databases.Scalar<bool>(previous, "SELECT to_regclass('public.stale') IS NOT NULL"), Is.True, "and kept as the previous copy");
     }
 
     [Test]

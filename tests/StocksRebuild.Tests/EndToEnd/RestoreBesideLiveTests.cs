@@ -122,6 +122,66 @@ public sealed class RestoreBesideLiveTests
         Assert.That(Incoming(live).Concat(Previous(live)), Is.Empty, "in place: no incoming database, no previous copy");
     }
 
+    [Test, Category("Fault")]
+    public void ALiveDatabaseThatRefusesConnectionsIsReplacedAllTheSame()
+    {
+        // What an outage may leave: live that no one can enter (here: connections refused; lost files alike).
+        var live = Databases.Seeded();
+        var (source, backup) = Databases.SourceWithBackup;
+        Databases.Execute("postgres", $"ALTER DATABASE {DatabaseName.Quote(live)} WITH ALLOW_CONNECTIONS false");
+
+        var run = BuildScript.Run("--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup={backup}");
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(run.Output, Does.Contain($"Restore: \"{live}\" cannot be read"));
+        Assert.That(run.Output, Does.Contain($"Swap: whether \"{live}\" was written to while the backup was restored cannot be told"));
+        Assert.That(Databases.Fingerprint(live), Is.EqualTo(Databases.Fingerprint(source)));
+        Assert.That(Previous(live), Has.Count.EqualTo(1));
+    }
+
+    [Test, Category("Fault")]
+    public void AColdRebuildWhoseLastFileHoldsABadRowLeavesLiveAsItWasAndAGoodDropIsSwappedIn()
+    {
+        var live = Databases.Seeded();
+        Databases.Execute(live, "DELETE FROM stocks_research.fundamentals_yoy WHERE security_id = 1");
+        var before = State(live);
+        // The last file the jobs read (fundamentals_raw, the sixth job): every table before it is loaded when it fails.
+        var drop = Drops.CopyOfSample();
+        Drops.Append(drop, "fundamentals.csv", "1,2026,5,2026-12-31,1.00,1.00,0.01,42000000");
+        var lastLine = Drops.Lines(drop, "fundamentals.csv").Count;
+
+        var refused = BuildScript.Run("--target=ColdRebuild", $"--database={live}", $"--confirm={live}", $"--source={drop}");
+
+        Assert.That(refused.ExitCode, Is.Not.Zero);
+        Assert.That(refused.Output, Does.Contain($"fundamentals.csv:{lastLine}: fiscal_quarter"));
+        Assert.That(refused.Output, Does.Contain($"ColdRebuild did not finish: dropped the incoming database \"{live}_incoming_"));
+        Assert.That(State(live), Is.EqualTo(before), "live's rows, constraints and indexes as they were");
+        Assert.That(Incoming(live).Concat(Previous(live)), Is.Empty);
+
+        var rebuilt = BuildScript.Run("--target=ColdRebuild", $"--database={live}", $"--confirm={live}");
+        Assert.That(rebuilt.ExitCode, Is.Zero, rebuilt.ToString());
+        Assert.That(rebuilt.Output, Does.Contain($"Swap: ended 0 session(s) on \"{live}\""));
+        var previous = Previous(live).Single();
+        Assert.That(State(previous), Is.EqualTo(before), "the replaced database is the previous copy, as it was");
+        Assert.That(Databases.DataFingerprint(live), Is.EqualTo(Databases.DataFingerprint(Databases.SourceWithBackup.Database)),
+            "the rebuilt database holds the sample");
+    }
+
+    [Test, Category("BadInput")]
+    public void AColdRebuildInPlaceWithoutConsentIsRefusedBeforeAnythingChanges()
+    {
+        var live = Databases.Seeded();
+        var before = State(live);
+
+        var run = BuildScript.Run("--target=ColdRebuild", $"--database={live}", "--in-place");
+
+        Assert.That(run.ExitCode, Is.Not.Zero);
+        Assert.That(run.Output, Does.Contain($"ColdRebuild --in-place would drop, before the rebuild is proven, the live database \"{live}\". " +
+            $"Re-run with --confirm={live}"));
+        Assert.That(State(live), Is.EqualTo(before));
+        Assert.That(Incoming(live).Concat(Previous(live)), Is.Empty);
+    }
+
     [Test]
     public void ARestoreIntoADatabaseThatDoesNotExistRestoresDirectly()
     {
