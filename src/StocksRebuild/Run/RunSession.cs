@@ -106,7 +106,11 @@ public sealed class RunSession : IDisposable
                 $"to restore. --target=Restore restores beside it and swaps it in only when green; --target=RestoreBackup --in-place " +
                 $"--confirm={database} is the literal step. Nothing was changed.");
         Log.Info("Preflight: " + mode.Describe(database, Swap?.Incoming));
-        if (mode == RestoreMode.Beside) Swap!.RequireConsent();
+        if (mode == RestoreMode.Beside)
+        {
+            Swap!.RequireConsent();
+            BesideSpace.Check(Run, database, "Preflight");
+        }
         if (mode == RestoreMode.InPlace)
             Settings.Consent.Require("Restore --in-place", database, "would drop, before the backup is proven to restore, the live database");
     }
@@ -120,6 +124,11 @@ public sealed class RunSession : IDisposable
             Log.Info("ColdRebuild: " + mode.Describe(Settings.Database, Swap?.Incoming, "the database is rebuilt"));
             if (mode == RestoreMode.InPlace)
                 Settings.Consent.Require("ColdRebuild --in-place", Settings.Database, "would drop, before the rebuild is proven, the live database");
+            if (mode == RestoreMode.Beside)
+            {
+                Swap!.RequireConsent();
+                BesideSpace.Check(Run, Settings.Database, "ColdRebuild");
+            }
         }
         if (Swap is not null) Swap.Prepare();
         else Admin.DropCreate(Settings.Database, Settings.Consent, Log, Run.Cancellation);
@@ -239,6 +248,7 @@ public sealed class RunSession : IDisposable
             : Settings.Confirm == database ? $"--confirm={database} is given"
             : $"it needs --confirm={database}, which is not given: the run would stop there";
         var incoming = SwapRestore.IncomingName(database, DateTime.UtcNow);
+        if (mode == RestoreMode.Beside) BesideSpace.Check(Run, database, "Restore --dryrun", refuse: false);
         Log.Info($"Restore --dryrun: {mode.Describe(database, incoming)} Plan: VerifyBackup → Preflight → " + mode switch
         {
             RestoreMode.Beside => $"DropCreate of \"{incoming}\" → RestoreBackup into it → Validate it → Swap",

@@ -37,7 +37,7 @@ public sealed class SandboxServer : IDisposable
     {
         rootDirectory = ReachableRoot(rootDirectory, log);
         RemoveLeftovers(rootDirectory, log);
-        var directory = Path.GetFullPath(Path.Combine(rootDirectory, $"pg-{DateTime.UtcNow:yyyyMMddHHmmss}-{Environment.ProcessId}"));
+        var directory = Path.GetFullPath(Path.Combine(rootDirectory, $"pg-{DateTime.UtcNow:yyyyMMddHHmmss}-{RandomNumberGenerator.GetHexString(4, lowercase: true)}-{Environment.ProcessId}"));
         System.IO.Directory.CreateDirectory(directory);
 
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(18)).ToLowerInvariant();
@@ -98,7 +98,8 @@ public sealed class SandboxServer : IDisposable
     public void Dispose() => Stop(keep: false);
 
     /// <summary>
-    /// Clusters of killed runs: the folder is named after the process that made it (pg-STAMP-PID), and a
+    /// Clusters of killed runs: the folder is named after the process that made it (pg-STAMP-RANDOM-PID: one process may start
+    /// two in a second), and a
     /// folder whose process is gone is a leftover: its server is stopped and the folder removed.
     /// </summary>
     static void RemoveLeftovers(string rootDirectory, IRunbookLog log)

@@ -1,8 +1,12 @@
 using Npgsql;
 using StocksRebuild.Backups;
 using StocksRebuild.Database;
+using StocksRebuild.Connection;
 using StocksRebuild.Restore;
+using StocksRebuild.Sample;
+using StocksRebuild.Sandbox;
 using StocksRebuild.Tests.Support;
+using StocksRebuild.Tools;
 
 namespace StocksRebuild.Tests.EndToEnd;
 
@@ -18,13 +22,13 @@ public sealed class RestoreBesideLiveTests
     static string NewFolder(string name) => Directory.CreateTempSubdirectory($"{name}-").FullName;
 
     /// <summary>Content and schema: every table's rows, and every constraint's and index's definition.</summary>
-    static (IReadOnlyDictionary<string, string> Rows, string Objects) State(string database) => (Databases.Fingerprint(database),
-        Databases.Scalar<string>(database, """
+    static (IReadOnlyDictionary<string, string> Rows, string Objects) State(string database, ServerConnection? server = null) => (
+        Databases.Fingerprint(database, server), Databases.Scalar<string>(database, """
             SELECT count(*) || ':' || md5(string_agg(d, E'\n' ORDER BY d)) FROM (
                 SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) AS d FROM pg_constraint
                 WHERE connamespace = 'stocks_research'::regnamespace
                 UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = 'stocks_research') o
-            """));
+            """, server));
 
     static IReadOnlyList<string> Incoming(string live) => Databases.Admin.WithPrefix(SwapRestore.IncomingPrefix(live));
     static IReadOnlyList<string> Previous(string live) => Databases.Admin.WithPrefix(SwapRestore.PreviousPrefix(live));
@@ -94,6 +98,50 @@ public sealed class RestoreBesideLiveTests
         Assert.That(again.ExitCode, Is.Zero, again.ToString());
         Assert.That(again.Output, Does.Contain($"removed \"{kept}\", the incoming database of an earlier Restore that did not finish"));
         Assert.That(Incoming(live), Is.Empty);
+    }
+
+    [Test, Category("Fault")]
+    public void ARestoreBesideLiveThatWouldFillTheServersDiskIsRefusedBeforeAnythingStartsAndInPlaceGoesOn()
+    {
+        // A server of this machine whose data directory is on a 160 MB file system: room for live, not for a second copy and the margin.
+        var root = Directory.CreateTempSubdirectory("stocksrebuild-small-disk-").FullName;
+        var mount = ToolRun.Run("mount", ["-t", "tmpfs", "-o", "size=160m,mode=0755", "tmpfs", root]);
+        if (!mount.Succeeded) Assert.Ignore($"cannot mount a small tmpfs here ({mount.ErrorText}); the full-disk case needs one");
+        try
+        {
+            using var sandbox = SandboxServer.Start(root, new TestLog());
+            var server = sandbox.Connection;
+            const string Live = "small_disk_live";
+            new DatabaseAdmin(server).DropCreate(Live, Consent.None, new TestLog());
+            SampleData.Seed(TestServer.Run(new TestLog(), server), Live, Drops.Sample);
+            var backups = NewFolder("small-disk-backups");
+            BackupWriter.Backup(TestServer.Run(new TestLog(), server), Live, backups);
+            var before = State(Live, server);
+            var listing = Databases.Listing(backups);
+
+            var dryRun = BuildScript.Run(server, "--target=Restore", $"--database={Live}", $"--backup-dir={backups}", "--dryrun");
+            Assert.That(dryRun.Output, Does.Contain($"Restore --dryrun would be refused: a copy of \"{Live}\" beside it needs about"));
+
+            var run = BuildScript.Run(server, "--target=Restore", $"--database={Live}", $"--confirm={Live}", $"--backup-dir={backups}");
+
+            Assert.That(run.ExitCode, Is.Not.Zero);
+            Assert.That(run.Output, Does.Match($"Preflight refused: a copy of \"{Live}\" beside it needs about \\d+ MB \\(its size now\\); the file " +
+                $"system of .+ has \\d+ MB free of 160 MB, and 256 MB must stay free"));
+            Assert.That(run.Output, Does.Contain($"--in-place --confirm={Live} (it drops \"{Live}\" first). Nothing was changed."));
+            Assert.That(run.Output, Does.Not.Contain("pg_restore:"), "refused before anything started");
+            Assert.That(State(Live, server), Is.EqualTo(before));
+            Assert.That(new DatabaseAdmin(server).WithPrefix(SwapRestore.IncomingPrefix(Live)), Is.Empty);
+            Assert.That(Databases.Listing(backups), Is.EqualTo(listing));
+
+            var inPlace = BuildScript.Run(server, "--target=Restore", $"--database={Live}", $"--confirm={Live}", $"--backup-dir={backups}",
+                "--in-place");
+            Assert.That(inPlace.ExitCode, Is.Zero, inPlace.ToString());
+            Assert.That(Databases.Fingerprint(Live, server), Is.EqualTo(before.Rows));
+        }
+        finally
+        {
+            ToolRun.Run("umount", ["-l", root]);
+        }
     }
 
     [Test, Category("BadInput")]

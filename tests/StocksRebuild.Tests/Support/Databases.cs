@@ -153,9 +153,9 @@ public static class Databases
     /// Every table of every user schema with its row count and an md5 of its rows in a stable order:
     /// equal fingerprints mean equal contents.
     /// </summary>
-    public static IReadOnlyDictionary<string, string> Fingerprint(string database)
+    public static IReadOnlyDictionary<string, string> Fingerprint(string database, ServerConnection? server = null)
     {
-        using var connection = TestServer.Connection.Open(database);
+        using var connection = (server ?? TestServer.Connection).Open(database);
         var tables = new List<string>();
         using (var list = new NpgsqlCommand(
             """
@@ -193,9 +193,9 @@ public static class Databases
         command.ExecuteNonQuery();
     }
 
-    public static T Scalar<T>(string database, string sql)
+    public static T Scalar<T>(string database, string sql, ServerConnection? server = null)
     {
-        using var connection = TestServer.Connection.Open(database);
+        using var connection = (server ?? TestServer.Connection).Open(database);
         using var command = new NpgsqlCommand(sql, connection);
         return (T)command.ExecuteScalar()!;
     }
