@@ -104,6 +104,8 @@ public sealed class RunbookSettingsTests
 
     [TestCase("--target=Backup --swap", "--swap goes with --target=Restore")]
     [TestCase("--target=Restore --swap --in-place", "--swap and --in-place contradict each other")]
+    [TestCase("--target=Restore --read-only-live --in-place", "--read-only-live and --in-place contradict each other")]
+    [TestCase("--target=Validate --read-only-live", "--read-only-live goes with --target=Restore or ColdRebuild, not --target=Validate")]
     [TestCase("--target=Ingest --in-place", "--in-place goes with --target=Restore or ColdRebuild, not --target=Ingest")]
     [TestCase("--target=RestoreBackup --keep-failed", "--keep-failed goes with --target=Restore or ColdRebuild, not --target=RestoreBackup")]
     [TestCase("--target=Backup --keep-sandbox", "--keep-sandbox goes with --sandbox")]

@@ -8,6 +8,9 @@ public static class Statements
 {
     public static string Quote(string identifier) => DatabaseName.Quote(identifier);
 
+    /// <summary>A string literal where DDL takes no parameter (ALTER DATABASE … SET): standard_conforming_strings, quotes doubled.</summary>
+    public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+
     /// <summary>"schema"."table"</summary>
     public static string Qualified(string schema, string table) => $"{Quote(schema)}.{Quote(table)}";
 

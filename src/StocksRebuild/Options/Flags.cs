@@ -32,6 +32,8 @@ public static class Flags
         ["swap"] = "Restore: beside the live database, validated, then swapped in (the default; kept so that scripts saying it still work)",
         ["in-place"] = "Restore, ColdRebuild: the runbook's literal order, dropping the live database before the backup is proven to restore (a server " +
             "without room for two copies); needs --confirm=<db> too",
+        ["read-only-live"] = "Restore, ColdRebuild: new sessions on the live database are read-only while the copy is built beside it " +
+            "(default_transaction_read_only; open sessions can still write, and are counted)",
         ["keep-failed"] = "Restore, ColdRebuild: keep the incoming database of a build beside live that failed, for a look (Status names it; the next " +
             "Restore removes it)",
         ["deep"] = "Validate/Rehearsal: also amcheck every B-tree index and read every table in full",

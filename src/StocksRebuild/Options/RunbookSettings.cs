@@ -62,6 +62,8 @@ public sealed record RunbookSettings
     public bool InPlace { get; init; }
     /// <summary>--keep-failed: a restore beside live that failed keeps its incoming database for a look.</summary>
     public bool KeepsFailed { get; init; }
+    /// <summary>--read-only-live: new sessions on live are read-only while the copy is built beside it.</summary>
+    public bool ReadOnlyLive { get; init; }
     public bool IsDeep { get; init; }
     /// <summary>--strict: Validate's warnings (a database these migrations did not build) are failures.</summary>
     public bool IsStrict { get; init; }
@@ -168,6 +170,7 @@ public sealed record RunbookSettings
             },
             InPlace = Switch("in-place"),
             KeepsFailed = Switch("keep-failed"),
+            ReadOnlyLive = Switch("read-only-live"),
             IsDeep = Switch("deep"),
             IsStrict = Switch("strict"),
             Scratch = ScratchServer.Parse(Text("scratch")),
@@ -181,6 +184,10 @@ public sealed record RunbookSettings
         if (Switch("swap") && settings.InPlace) throw new RunbookException("--swap and --in-place contradict each other: choose one. Nothing was run.");
         if (settings.InPlace && target is not ("Restore" or "RestoreBackup" or "ColdRebuild"))
             throw new RunbookException($"--in-place goes with --target=Restore or ColdRebuild, not --target={target}.");
+        if (settings.ReadOnlyLive && target is not ("Restore" or "ColdRebuild"))
+            throw new RunbookException($"--read-only-live goes with --target=Restore or ColdRebuild, not --target={target}.");
+        if (settings.ReadOnlyLive && settings.InPlace)
+            throw new RunbookException("--read-only-live and --in-place contradict each other: in place, live is dropped first. Nothing was run.");
         if (settings.KeepsFailed && target is not ("Restore" or "ColdRebuild"))
             throw new RunbookException($"--keep-failed goes with --target=Restore or ColdRebuild, not --target={target}.");
         if ((given.ContainsKey("scratch") || settings.ScratchImage is not null) && target != "Rehearsal")

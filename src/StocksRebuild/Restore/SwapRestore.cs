@@ -15,6 +15,9 @@ public sealed class SwapRestore
     readonly RunContext run;
     readonly Consent consent;
     readonly bool keepFailed;
+    /// <summary>--read-only-live: live refuses writes from new sessions while the copy is built beside it.</summary>
+    public bool ReadOnlyLive { get; init; }
+    bool madeReadOnly;
     /// <summary>The run that builds the incoming database, as messages name it: Restore or ColdRebuild.</summary>
     readonly string runName;
     /// <summary>Live's write counters when the restore began (null: not taken yet, or the statistics do not count).</summary>
@@ -74,6 +77,7 @@ public sealed class SwapRestore
                 "the restore cannot be counted; the backup is restored beside it all the same.");
         }
         run.Admin.DropCreate(Incoming, Consent.None, run.Log, run.Cancellation);
+        if (ReadOnlyLive) MakeLiveReadOnly();
     }
 
     public void RequireConsent() =>
@@ -100,6 +104,8 @@ public sealed class SwapRestore
             throw new RunbookException($"Swap refused: \"{previous}\" exists already; drop it (--target=DropPrevious --confirm={previous}) " +
                                        $"or wait a second. \"{database}\" is untouched.");
 
+        // Before live's settings are carried: the restored copy must not inherit the read-only spell.
+        if (madeReadOnly) UndoReadOnly();
         CarryDatabaseState(connection);
         var clock = Stopwatch.StartNew();
         // From here no new session may start on the live database; the ones open are ended, then both
@@ -141,6 +147,53 @@ public sealed class SwapRestore
         }
         return previous;
     }
+
+    /// <summary>
+    /// --read-only-live: new sessions on live get default_transaction_read_only. The mark that this run did it is the incoming
+    /// database's comment (a database the run owns; a custom setting on live would need a superuser), so that the next run,
+    /// removing the incoming copy of a run killed before undoing it, undoes it too. A live database read-only by its own
+    /// setting is left alone.
+    /// </summary>
+    void MakeLiveReadOnly()
+    {
+        using var connection = run.Server.Open(run.MaintenanceDatabase);
+        var (own, sessions) = ReadOnlyState(connection, Database);
+        if (own)
+        {
+            run.Log.Info($"{runName}: \"{Database}\" is read-only by a setting of its own already; --read-only-live leaves it as it is.");
+            return;
+        }
+        Sql.Execute(connection, $"COMMENT ON DATABASE {DatabaseName.Quote(Incoming)} IS {Statements.Literal(ReadOnlyMark + Database)}");
+        Sql.Execute(connection, $"ALTER DATABASE {DatabaseName.Quote(Database)} SET default_transaction_read_only = on");
+        madeReadOnly = true;
+        run.Log.Info($"{runName}: \"{Database}\" is read-only for new sessions until the swap (--read-only-live); {sessions} open session(s) on " +
+            "it can still write until they reconnect" + (sessions == 0 ? "." : ": what they write is reported at the swap."));
+    }
+
+    const string ReadOnlyMark = "stocksrebuild --read-only-live made this database read-only while it was built: ";
+
+    void UndoReadOnly()
+    {
+        using var connection = run.Server.Open(run.MaintenanceDatabase);
+        Sql.Execute(connection, $"ALTER DATABASE {DatabaseName.Quote(Database)} RESET default_transaction_read_only");
+        Sql.Execute(connection, $"COMMENT ON DATABASE {DatabaseName.Quote(Incoming)} IS NULL");
+        madeReadOnly = false;
+    }
+
+    /// <summary>Before a leftover incoming copy is dropped: the read-only spell its run cast on live, undone.</summary>
+    static void RepairReadOnly(RunContext run, string database, string leftover)
+    {
+        using var connection = run.Server.Open(run.MaintenanceDatabase);
+        var comment = Sql.Scalar<string?>(connection, "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = @leftover",
+            new { leftover });
+        if (comment != ReadOnlyMark + database) return;
+        Sql.Execute(connection, $"ALTER DATABASE {DatabaseName.Quote(database)} RESET default_transaction_read_only");
+        run.Log.Warning($"\"{database}\" was left read-only for new sessions by the run that built \"{leftover}\" and did not finish; it accepts " +
+            "writes again.");
+    }
+
+    static (bool Own, long Sessions) ReadOnlyState(NpgsqlConnection connection, string database) =>
+        Sql.Query(connection, SqlFiles.Read("database/read_only_live.sql"), r => (r.GetBoolean(0), r.GetInt64(1)), new { database }).SingleOrDefault();
 
     /// <summary>
     /// The database's own state (privileges, ALTER DATABASE/ROLE ... SET, connection limit, comment, owner) from live onto
@@ -216,10 +269,26 @@ public sealed class SwapRestore
     public void Cleanup()
     {
         if (Swapped) return;
+        var keep = keepFailed;
+        if (madeReadOnly)
+        {
+            try
+            {
+                UndoReadOnly();
+                run.Log.Info($"{runName}: \"{Database}\" accepts writes from new sessions again (--read-only-live undone).");
+            }
+            catch (Exception e) when (e is NpgsqlException or RunbookException)
+            {
+                // The incoming copy carries the mark the next run repairs by: it must stay.
+                keep = true;
+                run.Log.Warning($"{runName}: \"{Database}\" is still read-only for new sessions ({Secrets.Mask(e.Message, run.Server)}); the next " +
+                    $"{runName} undoes it, or by hand: ALTER DATABASE {DatabaseName.Quote(Database)} RESET default_transaction_read_only");
+            }
+        }
         try
         {
             if (!run.Admin.Exists(Incoming)) return;
-            if (keepFailed)
+            if (keep)
             {
                 run.Log.Warning($"{runName} did not finish: \"{Database}\" was not touched and kept serving; the incoming database " +
                     $"\"{Incoming}\" is kept for a look (--keep-failed; it must not be used as live). The next {runName} removes it.");
@@ -260,6 +329,7 @@ public sealed class SwapRestore
         var removed = run.Admin.WithPrefix(IncomingPrefix(database)).Where(name => name != current).ToList();
         foreach (var name in removed)
         {
+            RepairReadOnly(run, database, name);
             run.Admin.Drop(name);
             run.Log.Info($"Restore: removed \"{name}\", the incoming database of an earlier Restore that did not finish.");
         }

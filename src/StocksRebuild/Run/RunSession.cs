@@ -84,7 +84,10 @@ public sealed class RunSession : IDisposable
             Mode = RestoreModes.Decide(Admin.Exists(Settings.Database), Settings.InPlace);
             // RestoreBackup alone has no Validate and no Swap to follow it: Preflight refuses it beside an existing database.
             if (Mode == RestoreMode.Beside && Settings.Target != "RestoreBackup")
-                Swap = new SwapRestore(Run, Settings.Database, Settings.Consent, Settings.KeepsFailed, Settings.Target);
+                Swap = new SwapRestore(Run, Settings.Database, Settings.Consent, Settings.KeepsFailed, Settings.Target)
+                {
+                    ReadOnlyLive = Settings.ReadOnlyLive,
+                };
         }
         if (Settings.Target != "Test")
             Log.Info($"Target {Settings.Target} on " +

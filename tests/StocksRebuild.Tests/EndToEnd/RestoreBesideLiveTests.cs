@@ -144,6 +144,83 @@ public sealed class RestoreBesideLiveTests
         }
     }
 
+    /// <summary>A new session's write on live, rolled back: null when it went through, else the server's refusal.</summary>
+    static string? TryWrite(string database)
+    {
+        using var connection = new NpgsqlConnection(TestServer.Connection.ConnectionString(database) + ";Pooling=false");
+        connection.Open();
+        using var transaction = connection.BeginTransaction();
+        try
+        {
+            new NpgsqlCommand("INSERT INTO stocks_research.securities (security_id, name, exchange, currency) VALUES (990500, 'probe', 'XNYS', 'USD')",
+                connection, transaction).ExecuteNonQuery();
+            transaction.Rollback();
+            return null;
+        }
+        catch (PostgresException e) when (e.SqlState == "25006")
+        {
+            return e.MessageText;
+        }
+    }
+
+    static string DatabaseSettings(string database) => Databases.Scalar<string>("postgres", "SELECT coalesce(string_agg(array_to_string(s.setconfig, ';'), " +
+        $"' '), '') FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = {Statements.Literal(database)}");
+
+    [Test]
+    public void ReadOnlyLiveRefusesANewSessionsWriteDuringTheRestoreAndIsUndoneAtTheSwap()
+    {
+        var live = Databases.Seeded();
+        // A new session's write, tried all through the restore of the medium backup (seconds, one job).
+        string? refused = null;
+        using var stop = new CancellationTokenSource();
+        var probe = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested && refused is null)
+            {
+                if (Incoming(live).Count > 0) refused = TryWrite(live);
+                Thread.Sleep(20);
+            }
+        });
+
+        var run = BuildScript.Run("--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup-dir={Databases.MediumBackup.Folder}",
+            "--jobs=1", "--read-only-live");
+        stop.Cancel();
+        probe.Wait();
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        // The probe's own session may be open at that instant: the count is said, whatever it is.
+        Assert.That(run.Output, Does.Match($"\"{live}\" is read-only for new sessions until the swap \\(--read-only-live\\); \\d+ open " +
+            "session\\(s\\) on it can still write until they reconnect"));
+        Assert.That(refused, Does.Contain("read-only transaction"), "a new session could not write to live during the restore");
+        var previous = Previous(live).Single();
+        Assert.That(TryWrite(live), Is.Null, "the restored database accepts writes");
+        Assert.That(DatabaseSettings(live) + DatabaseSettings(previous), Does.Not.Contain("default_transaction_read_only"));
+        Assert.That(TryWrite(previous), Is.Null, "and so does the previous copy");
+    }
+
+    [Test, Category("Fault")]
+    public void AKilledReadOnlyLiveRunLeavesLiveReadOnlyAndTheNextRunUndoesIt()
+    {
+        var live = Databases.Seeded();
+        var run = BuildScript.LaunchInOwnGroup("--target=Restore", $"--database={live}", $"--confirm={live}",
+            $"--backup-dir={Databases.MediumBackup.Folder}", "--jobs=1", "--read-only-live");
+        Assert.That(run.WaitForOutput("is read-only for new sessions until the swap", TimeSpan.FromMinutes(1)), Is.True, run.OutputSoFar);
+        run.SignalGroup("KILL"); // as the OOM killer does: nothing of the run may clean up
+        run.Finish();
+        var leftover = Incoming(live).Single();
+        Assert.That(TryWrite(live), Does.Contain("read-only transaction"), "what the killed run left");
+
+        var next = BuildScript.Run("--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup={Databases.SourceWithBackup.Backup}");
+
+        Assert.That(next.ExitCode, Is.Zero, next.ToString());
+        Assert.That(next.Output, Does.Contain($"\"{live}\" was left read-only for new sessions by the run that built \"{leftover}\" and did not " +
+            "finish; it accepts writes again."));
+        var previous = Previous(live).Single();
+        Assert.That(DatabaseSettings(previous) + DatabaseSettings(live), Does.Not.Contain("default_transaction_read_only"));
+        Assert.That(TryWrite(live), Is.Null);
+        Assert.That(Incoming(live), Is.Empty);
+    }
+
     [Test, Category("BadInput")]
     public void InPlaceWithoutConsentIsRefusedBeforeAnythingChangesAndWithItDropsLiveFirst()
     {
