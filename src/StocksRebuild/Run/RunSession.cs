@@ -102,6 +102,7 @@ public sealed class RunSession : IDisposable
     {
         ClientLogin.Prove(Run.Server, Settings.MaintenanceDatabase, "RestoreBackup (pg_restore)");
         Log.Info($"Preflight: the client tools log in to {Run.Server.Describe(Settings.MaintenanceDatabase)} as pg_restore will.");
+        JudgeManifest(refuse: true);
         if (Mode is not { } mode) return;
         var database = Settings.Database;
         if (mode == RestoreMode.Beside && Swap is null)
@@ -116,6 +117,29 @@ public sealed class RunSession : IDisposable
         }
         if (mode == RestoreMode.InPlace)
             Settings.Consent.Require("Restore --in-place", database, "would drop, before the backup is proven to restore, the live database");
+    }
+
+    /// <summary>The backup's manifest judged by the rules Validate will apply, before anything is dropped or restored.</summary>
+    void JudgeManifest(bool refuse)
+    {
+        if (VerifiedBackup is not { } backup) return;
+        if (backup.Manifest is not { } manifest)
+        {
+            Log.Warning($"Preflight: {Path.GetFileName(backup.Path)} has no manifest, so the rules Validate will judge by row counts " +
+                $"(row count > 0 of {string.Join(", ", Validation.Validator.TablesThatMustHaveRows)}, = manifest) cannot be checked before the restore.");
+            return;
+        }
+        var failures = Validation.Validator.JudgeManifest(manifest);
+        if (failures.Count == 0)
+        {
+            Log.Info($"Preflight: the manifest's row counts can pass Validate (row count > 0 of " +
+                $"{string.Join(", ", Validation.Validator.TablesThatMustHaveRows)}).");
+            return;
+        }
+        var refusal = $"Preflight refused: {Path.GetFileName(backup.Path)} cannot pass Validate after the restore, as its manifest says: " +
+            $"{string.Join("; ", failures)}. Choose another backup (--backup=FILE). Nothing was changed.";
+        if (refuse) throw new RunbookException(refusal);
+        Log.Warning(refusal.Replace("Preflight refused:", "Restore --dryrun: it would be refused:", StringComparison.Ordinal));
     }
 
     /// <summary>Runbook A.2 / B.1: the target created empty (dropped first with consent); beside live, the incoming database.</summary>
@@ -237,7 +261,8 @@ public sealed class RunSession : IDisposable
     void DescribeRestore()
     {
         var database = Settings.Database;
-        BackupVerifier.Verify(VerifyOptions(), Log);
+        VerifiedBackup = BackupVerifier.Verify(VerifyOptions(), Log);
+        JudgeManifest(refuse: false);
         if (server is null)
         {
             Log.Info("Restore --dryrun: a new sandbox would be started; no consent is needed there.");

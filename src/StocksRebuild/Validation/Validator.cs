@@ -14,6 +14,16 @@ public static partial class Validator
     /// <summary>The runbook's three tables that must hold rows after a restore.</summary>
     public static readonly IReadOnlyList<string> TablesThatMustHaveRows = ["securities", "prices_daily", "corporate_actions"];
 
+    /// <summary>
+    /// Before anything is dropped or restored: the verdict rules Validate will apply that the backup's manifest already decides
+    /// (its exact row counts, taken in the dumped snapshot). Each failure names the rule and the table; none means "can pass".
+    /// </summary>
+    public static IReadOnlyList<string> JudgeManifest(BackupManifest manifest) =>
+        TablesThatMustHaveRows.Select(table => (table, rows: manifest.RowCounts.TryGetValue($"{Schema}.{table}", out var n) ? n : (long?)null))
+            .Where(t => t.rows is not > 0)
+            .Select(t => $"row count > 0 {Schema}.{t.table}: " + (t.rows is null ? "not in the manifest" : $"{t.rows:N0} rows in the manifest"))
+            .ToList();
+
     public static ValidationReport Validate(ServerConnection server, string database, BackupManifest? manifest = null, ProgressLine? progress = null)
     {
         var clock = Stopwatch.StartNew();

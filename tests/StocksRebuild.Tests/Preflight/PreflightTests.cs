@@ -30,6 +30,27 @@ public sealed class PreflightTests : SeededLive
         Assert.That(Databases.Listing(folder), Is.EqualTo(listing), "the backup folder changed");
     }
 
+    [TestCase("")]
+    [TestCase("--in-place")]
+    public void ABackupWhoseManifestSaysPricesDailyIsEmptyIsRefusedBeforeDropCreate(string mode)
+    {
+        // Validate's rule "row count > 0" would fail after the restore: in place, with live already dropped. The manifest knows now.
+        var backup = Databases.CopyOfBackup();
+        var manifest = BackupName.ManifestPathFor(backup);
+        var json = File.ReadAllText(manifest);
+        var edited = System.Text.RegularExpressions.Regex.Replace(json, "\"stocks_research.prices_daily\": \\d+", "\"stocks_research.prices_daily\": 0");
+        Assert.That(edited, Is.Not.EqualTo(json));
+        File.WriteAllText(manifest, edited);
+        string[] extra = mode.Length == 0 ? [] : [mode];
+
+        AssertRefused(backup, () => Restore(backup, extra), $"Preflight refused: {Path.GetFileName(backup)} cannot pass Validate after the " +
+            "restore, as its manifest says: row count > 0 stocks_research.prices_daily: 0 rows in the manifest. Choose another backup");
+        Assert.That(Databases.Admin.WithPrefix(Live + "_incoming_"), Is.Empty);
+
+        var dryRun = BuildScript.Run("--target=Restore", $"--database={Live}", $"--backup={backup}", "--dryrun");
+        Assert.That(dryRun.Output, Does.Contain("Restore --dryrun: it would be refused:"));
+    }
+
     [Test]
     public void ABackupWhoseTablesAreInPublicIsRefusedNamingWhatItHolds()
     {
@@ -127,7 +148,7 @@ public sealed class PreflightTests : SeededLive
 
         var inPlace = BuildScript.Run("--target=Restore", $"--database={Live}", $"--backup={backup}", "--dryrun", "--in-place", $"--confirm={Live}");
         Assert.That(inPlace.ExitCode, Is.Zero, inPlace.ToString());
-        Assert.That(inPlace.Output, Does.Contain($"--in-place: \"{Live}\" is dropped before the backup is restored; if the restore or Validate " +
+        Assert.That(inPlace.Output, Does.Contain($"--in-place: \"{Live}\" is dropped before the backup is restored; if that or Validate " +
             "fails, the live database is gone"));
         Assert.That(inPlace.Output, Does.Contain($"Plan: VerifyBackup → Preflight → DropCreate of \"{Live}\" (dropped first) → RestoreBackup → " +
             $"Validate; --confirm={Live} is given."));
