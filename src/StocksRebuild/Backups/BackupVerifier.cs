@@ -59,18 +59,6 @@ public static partial class BackupVerifier
         var link = options.BackupFile is { } given && Path.GetFullPath(given) != Path.GetFullPath(path) ? $" (--backup={given} is a link to it)" : "";
         log.Info($"VerifyBackup: checking {path}{link}");
 
-        var size = new FileInfo(path).Length;
-        if (size == 0) throw Refuse(path, "the file is empty (0 bytes)");
-
-        ArchiveHeader? header;
-        try { header = ArchiveHeader.Read(path); }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-        {
-            throw Refuse(path, $"cannot be read: {e.Message}");
-        }
-        if (header is null) throw Refuse(path, "not a pg_dump archive (no PGDMP header): a plain SQL dump or another file renamed .dump?");
-        if (!header.IsCustomFormat) throw Refuse(path, "a pg_dump archive, but not custom format (-Fc); the runbook restores one custom-format file");
-
         if (options.ExpectTimestamp is { } expected)
         {
             if (!BackupName.TryParseTimestamp(expected, out var expectedUtc))
@@ -78,32 +66,10 @@ public static partial class BackupVerifier
             if (expectedUtc != timestamp)
                 throw Refuse(path, $"its timestamp {timestamp:yyyyMMdd_HHmm} is not the expected {expected} (--expect-backup)");
         }
-
+        var judged = Judge(path);
+        if (judged.Refusal is { } refusal) throw Refuse(path, refusal);
+        var (size, toc, contents, created) = (judged.SizeBytes, judged.Toc!, judged.Contents!, judged.CreatedUtc!.Value);
         var pgRestore = PgTools.Find("pg_restore");
-        var list = ToolRun.Run(pgRestore, ["--list", path]);
-        if (!list.Succeeded)
-        {
-            if (list.ErrorText.Contains("unsupported version", StringComparison.OrdinalIgnoreCase))
-                throw Refuse(path, $"archive format {header.ArchiveVersion.ToString(2)} was written by a pg_dump newer than the local pg_restore " +
-                    $"{PgTools.VersionOf("pg_restore")} reads; restore with a newer pg_restore");
-            throw Refuse(path, $"pg_restore cannot read its table of contents: {list.ErrorText}");
-        }
-        var toc = string.Join("\n", list.StdOut);
-
-        // What the destructive steps will need, proven from the archive itself before anything is dropped.
-        var contents = ArchiveContents.Parse(toc);
-        var missing = contents.MissingFor(Schema.Name, Validator.TablesThatMustHaveRows);
-        if (missing.Count > 0)
-            throw Refuse(path, $"it lacks {string.Join(", ", missing)}: the archive is {contents.Describe()}; restoring it would leave " +
-                $"\"{Schema.Name}\" without its data");
-
-        // Age is the archive's own creation time: a name can be given to any file, the header only by pg_dump.
-        var created = contents.CreatedUtc ?? throw Refuse(path, "its table of contents has no creation time");
-        var skew = created - timestamp;
-        if (skew.Duration() > NameTolerance)
-            throw Refuse(path, $"pg_dump created it at {created:yyyy-MM-dd HH:mm:ss} UTC, {Durations.Format(skew.Duration())} " +
-                $"{(skew < TimeSpan.Zero ? "before" : "after")} the time in its name; " +
-                               $"a renamed copy of another backup? If it is the one you mean, rename it {BackupName.For(created)}");
         var age = options.NowUtc - created;
         if (options.MaxAge is { } maxAge && age > maxAge)
             throw Refuse(path, $"pg_dump created it {Durations.Format(age)} ago ({created:yyyy-MM-dd HH:mm:ss} UTC), longer than " +
@@ -117,8 +83,6 @@ public static partial class BackupVerifier
         var manifest = BackupManifest.ReadFor(path);
         if (manifest is not null)
         {
-            if (manifest.SizeBytes != size)
-                throw Refuse(path, $"its size {size:N0} bytes differs from its manifest's {manifest.SizeBytes:N0}");
             if (!string.Equals(manifest.Sha256, sha256, StringComparison.OrdinalIgnoreCase))
                 throw Refuse(path, $"its sha256 {sha256} differs from its manifest's {manifest.Sha256}");
         }
@@ -132,6 +96,60 @@ public static partial class BackupVerifier
             sha256, manifest);
         foreach (var line in verified.Describe()) log.Info(line);
         return verified;
+    }
+
+    /// <summary>What <see cref="Judge"/> found: the refusal, or what the checks read on the way.</summary>
+    public sealed record Judgement(string? Refusal, long SizeBytes, string? Toc, ArchiveContents? Contents, DateTime? CreatedUtc);
+
+    /// <summary>
+    /// VerifyBackup's checks that need no full read, in its order: empty, not a custom-format pg_dump archive, a table of
+    /// contents pg_restore cannot read, without the runbook's schema, tables and rows, without a creation time, named for
+    /// another time, or another size than its manifest's. What Status judges every newer backup by; VerifyBackup then reads
+    /// every data block and the sha256.
+    /// </summary>
+    public static Judgement Judge(string path)
+    {
+        var size = new FileInfo(path).Length;
+        Judgement Refused(string reason) => new(reason, size, null, null, null);
+        if (size == 0) return Refused("the file is empty (0 bytes)");
+
+        ArchiveHeader? header;
+        try { header = ArchiveHeader.Read(path); }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return Refused($"cannot be read: {e.Message}");
+        }
+        if (header is null) return Refused("not a pg_dump archive (no PGDMP header): a plain SQL dump or another file renamed .dump?");
+        if (!header.IsCustomFormat) return Refused("a pg_dump archive, but not custom format (-Fc); the runbook restores one custom-format file");
+
+        var list = ToolRun.Run(PgTools.Find("pg_restore"), ["--list", path]);
+        if (!list.Succeeded)
+        {
+            if (list.ErrorText.Contains("unsupported version", StringComparison.OrdinalIgnoreCase))
+                return Refused($"archive format {header.ArchiveVersion.ToString(2)} was written by a pg_dump newer than the local pg_restore " +
+                    $"{PgTools.VersionOf("pg_restore")} reads; restore with a newer pg_restore");
+            return Refused($"pg_restore cannot read its table of contents: {list.ErrorText}");
+        }
+        var toc = string.Join("\n", list.StdOut);
+
+        // What the destructive steps will need, proven from the archive itself before anything is dropped.
+        var contents = ArchiveContents.Parse(toc);
+        var missing = contents.MissingFor(Schema.Name, Validator.TablesThatMustHaveRows);
+        if (missing.Count > 0)
+            return Refused($"it lacks {string.Join(", ", missing)}: the archive is {contents.Describe()}; restoring it would leave " +
+                $"\"{Schema.Name}\" without its data");
+
+        // Age is the archive's own creation time: a name can be given to any file, the header only by pg_dump.
+        if (contents.CreatedUtc is not { } created) return Refused("its table of contents has no creation time");
+        BackupName.TryParse(Path.GetFileName(path), out var timestamp);
+        var skew = created - timestamp;
+        if (skew.Duration() > NameTolerance)
+            return Refused($"pg_dump created it at {created:yyyy-MM-dd HH:mm:ss} UTC, {Durations.Format(skew.Duration())} " +
+                $"{(skew < TimeSpan.Zero ? "before" : "after")} the time in its name; " +
+                $"a renamed copy of another backup? If it is the one you mean, rename it {BackupName.For(created)}");
+        if (BackupManifest.ReadFor(path) is { } manifest && manifest.SizeBytes != size)
+            return Refused($"its size {size:N0} bytes differs from its manifest's {manifest.SizeBytes:N0}");
+        return new(null, size, toc, contents, created);
     }
 
     /// <summary>Backup names the minute it starts and pg_dump stamps its archive moments later; more is another file's name.</summary>

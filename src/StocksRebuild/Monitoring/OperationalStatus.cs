@@ -71,20 +71,32 @@ public static class OperationalStatus
             findings.Add(new("backup", StatusLevel.Critical, $"no backup in {options.BackupDirectory}: take one with --target=Backup"));
             return report;
         }
-        var newest = backups[0].Path;
-        var size = new FileInfo(newest).Length;
-        var created = ArchiveContents.Read(newest, out var unreadable)?.CreatedUtc;
-        report = report with { BackupsTotal = backups.Count, NewestBackupSizeBytes = size };
-        if (created is not { } createdUtc)
+        report = report with { BackupsTotal = backups.Count, NewestBackupSizeBytes = new FileInfo(backups[0].Path).Length };
+        // Judged as VerifyBackup judges what it picks: a newer backup Restore would refuse is critical, and the age is the usable one's.
+        string? newest = null;
+        DateTime createdUtc = default;
+        foreach (var (path, _) in backups)
         {
-            findings.Add(new("backup", StatusLevel.Critical, $"{Path.GetFileName(newest)}: pg_restore cannot read its table of " +
-                $"contents{(unreadable.Length > 0 ? $": {unreadable}" : " (no creation time)")}"));
+            var judged = BackupVerifier.Judge(path);
+            if (judged.Refusal is null)
+            {
+                (newest, createdUtc) = (path, judged.CreatedUtc!.Value);
+                break;
+            }
+            findings.Add(new("backup", StatusLevel.Critical, $"{Path.GetFileName(path)}: {judged.Refusal}: Restore would refuse it" +
+                (path == backups[0].Path ? " (it is the newest, which Restore picks)" : "")));
+        }
+        if (newest is null)
+        {
+            findings.Add(new("backup", StatusLevel.Critical, $"no usable backup in {options.BackupDirectory}: take one with --target=Backup"));
             return report;
         }
+        var size = new FileInfo(newest).Length;
         var age = options.NowUtc - createdUtc;
         var tooOld = options.MaxBackupAge is { } max && age > max;
         findings.Add(new("backup", tooOld ? StatusLevel.Critical : StatusLevel.Ok,
-            $"newest {Path.GetFileName(newest)}, {size:N0} bytes, created {Durations.Format(age)} ago" +
+            $"{(newest == backups[0].Path ? "newest" : "newest usable")} {Path.GetFileName(newest)}, {size:N0} bytes, created " +
+            $"{Durations.Format(age)} ago" +
             (options.MaxBackupAge is { } limit
                 ? $" (limit {Durations.Format(limit)}, --max-backup-age{(tooOld ? ": backups have stopped?" : "")})"
                 : " (no limit given: --max-backup-age)") +

@@ -1,3 +1,4 @@
+using StocksRebuild.Backups;
 using StocksRebuild.Database;
 using System.Globalization;
 using StocksRebuild.Migrations;
@@ -29,6 +30,47 @@ public sealed class StatusTests
 
     static BuildRun Status(string database, string backups, string reports, params string[] extra) =>
         BuildScript.Run(["--target=Status", $"--database={database}", $"--backup-dir={backups}", $"--report-dir={reports}", .. extra]);
+
+    [Test]
+    public void NewerBackupsRestoreWouldRefuseAreCriticalAndTheAgeIsTheNewestUsableOnes()
+    {
+        var database = Databases.SourceWithBackup.Database;
+        var folder = Directory.CreateTempSubdirectory("stocksrebuild-status-unusable-").FullName;
+        // The usable one: the shared backup with its manifest, older than the three below.
+        var usable = Path.Combine(folder, Path.GetFileName(Databases.SourceWithBackup.Backup));
+        File.Copy(Databases.SourceWithBackup.Backup, usable);
+        File.Copy(BackupName.ManifestPathFor(Databases.SourceWithBackup.Backup), BackupName.ManifestPathFor(usable));
+        var usableCreated = BackupVerifier.Judge(usable).CreatedUtc!.Value;
+        var soon = DateTime.UtcNow.AddMinutes(2);
+        // A dump of another database, written under a backup's name.
+        var other = Databases.NewName("appdb");
+        Databases.Admin.DropCreate(other, Consent.None, new TestLog());
+        Databases.Execute(other, "CREATE TABLE notes (t text); INSERT INTO notes VALUES ('x')");
+        var foreign = BackupName.For(soon);
+        File.Move(Databases.Dump(other, name: foreign), Path.Combine(folder, foreign));
+        // A dump pg_dump wrote three days ago, renamed as if it were new.
+        var renamed = BackupName.For(soon.AddMinutes(1));
+        File.Move(Databases.Dump(database, ago: TimeSpan.FromDays(3), name: renamed), Path.Combine(folder, renamed));
+        // The newest: cut short after Backup wrote it and its manifest.
+        var truncated = BackupName.For(soon.AddMinutes(2));
+        File.Move(Databases.Dump(database, name: truncated), Path.Combine(folder, truncated));
+        var manifest = BackupManifest.ReadFor(usable)! with { File = truncated, SizeBytes = new FileInfo(Path.Combine(folder, truncated)).Length };
+        File.WriteAllText(BackupName.ManifestPathFor(Path.Combine(folder, truncated)), manifest.ToJson());
+        using (var stream = new FileStream(Path.Combine(folder, truncated), FileMode.Open)) stream.SetLength(stream.Length / 2);
+        var metrics = Path.Combine(Directory.CreateTempSubdirectory("stocksrebuild-metrics-").FullName, "stocksrebuild.prom");
+
+        var run = Status(database, folder, History(database, "passed"), $"--metrics-file={metrics}");
+
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.ToString());
+        Assert.That(run.Output, Does.Contain($"{truncated}: its size").And.Contain("differs from its manifest's").And.Contain(
+            "Restore would refuse it (it is the newest, which Restore picks)"));
+        Assert.That(run.Output, Does.Contain($"{renamed}: pg_dump created it at").And.Contain("before the time in its name"));
+        Assert.That(run.Output, Does.Contain($"{foreign}: it lacks schema stocks_research"));
+        Assert.That(run.Output, Does.Contain($"newest usable {Path.GetFileName(usable)}"));
+        var age = File.ReadAllLines(metrics).Single(l => l.StartsWith("stocksrebuild_backup_newest_age_seconds{", StringComparison.Ordinal));
+        var seconds = double.Parse(age[(age.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+        Assert.That(seconds, Is.EqualTo((DateTime.UtcNow - usableCreated).TotalSeconds).Within(60), "the usable backup's age");
+    }
 
     [Test]
     public void HealthyIsZeroAndTheMetricsFileReadsBack()
