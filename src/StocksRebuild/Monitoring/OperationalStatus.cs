@@ -56,7 +56,7 @@ public static class OperationalStatus
                         $"running now, {size}{age}; not live, never to be used as such; the next Restore removes it"));
             }
         }
-        catch (NpgsqlException e)
+        catch (Exception e) when (e is NpgsqlException or RunbookException)
         {
             findings.Add(new("restore", StatusLevel.Warning, $"the copies a Restore leaves could not be listed: {Secrets.Mask(e.Message, server)}"));
         }

@@ -22,8 +22,19 @@ public static class BesideSpace
         string? place;
         using (var connection = server.Open(run.MaintenanceDatabase))
         {
-            var row = Sql.Query(connection, SqlFiles.Read("database/beside_space.sql"), r => (bytes: r.GetInt64(0), tablespace: r.IsDBNull(1) ? null : r.GetString(1)),
-                new { database = live }).SingleOrDefault();
+            (long bytes, string? tablespace) row;
+            try
+            {
+                row = Sql.Query(connection, SqlFiles.Read("database/beside_space.sql"),
+                    r => (r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1)), new { database = live }).SingleOrDefault();
+            }
+            catch (PostgresException e)
+            {
+                // pg_database_size needs CONNECT on live (or pg_read_all_stats): without it the copy cannot be weighed.
+                log.Info($"{runName}: the size of a copy of \"{live}\" beside it cannot be known ({e.MessageText}): be sure the server has room " +
+                    $"for it, or go without a second copy: --in-place --confirm={live}.");
+                return;
+            }
             if (row == default) return; // gone since the run started: the restore goes in directly
             needed = row.bytes;
             place = row.tablespace ?? DataDirectory(connection);
