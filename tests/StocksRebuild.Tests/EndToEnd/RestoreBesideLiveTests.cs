@@ -74,6 +74,32 @@ public sealed class RestoreBesideLiveTests
     }
 
     [Test, Category("Fault")]
+    public void AnExtensionOnlyASuperuserMayCreateFailsTheOwnersRestoreAndLeavesLiveAsItWas()
+    {
+        // amcheck installed by a superuser (as Validate --deep advises), the backup restored by the database's owner, as production runs it.
+        const string Owner = "stocksrebuild_test_owner";
+        var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+        Databases.Execute("postgres", $"DO $$ BEGIN CREATE ROLE {Owner} LOGIN CREATEDB; EXCEPTION WHEN duplicate_object THEN NULL; END $$; " +
+            $"ALTER ROLE {Owner} PASSWORD {Statements.Literal(password)}");
+        var live = Databases.Seeded();
+        Databases.Execute("postgres", $"ALTER DATABASE {DatabaseName.Quote(live)} OWNER TO {Owner}");
+        Databases.Execute(live, "CREATE EXTENSION IF NOT EXISTS amcheck");
+        var backups = NewFolder("beside-amcheck");
+        BackupWriter.Backup(TestServer.Run(), live, backups);
+        var before = State(live);
+        var owner = TestServer.Connection with { User = Owner, Password = password, PassFile = null };
+
+        var run = BuildScript.Run(owner, "--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup-dir={backups}");
+
+        Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
+        Assert.That(run.Output, Does.Contain("permission denied to create extension \"amcheck\""), "pg_restore's first error");
+        Assert.That(run.Output, Does.Contain($"The live \"{live}\" was not touched and keeps serving"));
+        Assert.That(run.Output, Does.Not.Contain(password));
+        Assert.That(State(live), Is.EqualTo(before));
+        Assert.That(Incoming(live).Concat(Previous(live)), Is.Empty);
+    }
+
+    [Test, Category("Fault")]
     public void KeepFailedKeepsTheIncomingDatabaseForALookStatusNamesItAndTheNextRestoreRemovesIt()
     {
         var (live, backups) = LiveWhoseBackupCannotRestore();
