@@ -196,10 +196,10 @@ public sealed class RestoreBesideLiveTests
     public void ReadOnlyLiveRefusesANewSessionsWriteDuringTheRestoreAndIsUndoneAtTheSwap()
     {
         var live = Databases.Seeded();
-        // A new session's write, tried all through the restore of the medium backup (seconds, one job).
+        // A new session's write, tried all through the restore of the slow backup (seconds, one job), from a thread of its own.
         string? refused = null;
         using var stop = new CancellationTokenSource();
-        var probe = Task.Run(() =>
+        var probe = new Thread(() =>
         {
             while (!stop.IsCancellationRequested && refused is null)
             {
@@ -207,11 +207,12 @@ public sealed class RestoreBesideLiveTests
                 Thread.Sleep(20);
             }
         });
+        probe.Start();
 
-        var run = BuildScript.Run("--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup-dir={Databases.MediumBackup.Folder}",
+        var run = BuildScript.Run("--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup-dir={Databases.SlowBackup.Folder}",
             "--jobs=1", "--read-only-live");
         stop.Cancel();
-        probe.Wait();
+        probe.Join();
 
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
         // The probe's own session may be open at that instant: the count is said, whatever it is.
@@ -229,7 +230,7 @@ public sealed class RestoreBesideLiveTests
     {
         var live = Databases.Seeded();
         var run = BuildScript.LaunchInOwnGroup("--target=Restore", $"--database={live}", $"--confirm={live}",
-            $"--backup-dir={Databases.MediumBackup.Folder}", "--jobs=1", "--read-only-live");
+            $"--backup-dir={Databases.SlowBackup.Folder}", "--jobs=1", "--read-only-live");
         Assert.That(run.WaitForOutput("is read-only for new sessions until the swap", TimeSpan.FromMinutes(1)), Is.True, run.OutputSoFar);
         run.SignalGroup("KILL"); // as the OOM killer does: nothing of the run may clean up
         run.Finish();
@@ -407,8 +408,8 @@ public sealed class RestoreBesideLiveTests
     public void WritesToLiveDuringTheRestoreAreReportedAtTheSwapAndKeptInThePreviousCopy()
     {
         var live = Databases.Seeded();
-        // The medium backup, restored with one job: seconds in which the application writes to live.
-        var backups = Databases.MediumBackup.Folder;
+        // The slow backup, restored with one job (it rebuilds a large text index): seconds in which the application writes to live.
+        var backups = Databases.SlowBackup.Folder;
         var earlier = Databases.Seeded(); // an earlier Restore's previous copy, which this green one drops
         var older = SwapRestore.PreviousName(live, new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc));
         Databases.Execute("postgres", $"ALTER DATABASE {DatabaseName.Quote(earlier)} RENAME TO {DatabaseName.Quote(older)}");
@@ -416,7 +417,8 @@ public sealed class RestoreBesideLiveTests
         // An application writing to live once the restore beside it has begun, until its session is ended at the swap.
         var written = 0;
         using var stop = new CancellationTokenSource();
-        var writer = Task.Run(() =>
+        // A thread of its own: on a busy machine a pool thread may start after a short restore has ended.
+        var writer = new Thread(() =>
         {
             while (!stop.IsCancellationRequested && Incoming(live).Count == 0) Thread.Sleep(5);
             try
@@ -437,10 +439,11 @@ public sealed class RestoreBesideLiveTests
                 TestContext.Out.WriteLine($"the writer's session ended after {written} row(s): {e.Message}"); // at the swap
             }
         });
+        writer.Start();
 
         var run = BuildScript.Run("--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup-dir={backups}", "--jobs=1");
         stop.Cancel();
-        writer.Wait();
+        writer.Join();
 
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
         var previous = Previous(live).Single();
