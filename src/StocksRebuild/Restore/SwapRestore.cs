@@ -129,7 +129,8 @@ public sealed class SwapRestore
             throw new RunbookException($"Swap failed: {Secrets.Mask(e.Message, run.Server)}. \"{database}\" is unchanged" +
                 (reopened ? " and accepts connections again"
                     : $" but still refuses new connections: run ALTER DATABASE {DatabaseName.Quote(database)} WITH ALLOW_CONNECTIONS true") +
-                $"; the restored copy \"{incoming}\" is dropped at the end of the run. Run Restore again.", e);
+                (isSwapBack ? $"; \"{incoming}\" stays as it was. Run SwapBack again."
+                    : $"; the restored copy \"{incoming}\" is dropped at the end of the run. Run {runName} again."), e);
         }
         // The previous copy stays reachable so a DBA can compare or take rows back from it.
         Sql.Execute(connection, Statements.AllowConnections(previous, true));
