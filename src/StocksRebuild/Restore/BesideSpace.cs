@@ -11,14 +11,17 @@ public static class BesideSpace
     /// <summary>Never less than this free after the copy: WAL, the sort space of the index builds, the other databases.</summary>
     public const long MinimumMarginBytes = 256L << 20;
 
-    /// <summary>And never less than this share of the file system.</summary>
+    /// <summary>
+    /// Above the minimum: this share of the file system, but no more than twice max_wal_size (what WAL may take between
+    /// checkpoints), so that a large file system with ample room is not refused for want of 5% of it.
+    /// </summary>
     public const double MarginShare = 0.05;
 
     /// <param name="refuse">false for --dryrun: say what would be refused, refuse nothing.</param>
     public static void Check(RunContext run, string live, string runName, bool refuse = true)
     {
         var (log, server) = (run.Log, run.Server);
-        long needed;
+        long needed, maxWal;
         string? place;
         using (var connection = server.Open(run.MaintenanceDatabase))
         {
@@ -38,6 +41,7 @@ public static class BesideSpace
             if (row == default) return; // gone since the run started: the restore goes in directly
             needed = row.bytes;
             place = row.tablespace ?? DataDirectory(connection);
+            maxWal = Sql.Scalar<long>(connection, "SELECT pg_size_bytes(current_setting('max_wal_size'))");
         }
         var copy = $"a copy of \"{live}\" beside it needs about {Mb(needed)} (its size now)";
         var localPlace = IsOnThisMachine(server) && place is not null && Directory.Exists(place) ? place : null;
@@ -51,10 +55,10 @@ public static class BesideSpace
             return;
         }
         var drive = new DriveInfo(localPlace);
-        var margin = Math.Max(MinimumMarginBytes, (long)(drive.TotalSize * MarginShare));
+        var margin = Math.Max(MinimumMarginBytes, Math.Min((long)(drive.TotalSize * MarginShare), 2 * maxWal));
         var free = drive.AvailableFreeSpace;
         var figures = $"{copy}; the file system of {localPlace} has {Mb(free)} free of {Mb(drive.TotalSize)}, and {Mb(margin)} must stay free " +
-            $"(5% of it, at least {Mb(MinimumMarginBytes)})";
+            $"(5% of it up to twice max_wal_size, at least {Mb(MinimumMarginBytes)})";
         if (free - needed >= margin)
         {
             log.Info($"{runName}: {figures}: room enough.");
