@@ -340,13 +340,7 @@ public sealed class SwapRestore
     /// <summary>DropPrevious: drops one &lt;db&gt;_previous_&lt;utc&gt; database, named exactly by --confirm.</summary>
     public static void DropPrevious(RunContext run, string database, string? confirm)
     {
-        var candidates = Previous(run, database);
-        var listing = candidates.Count == 0 ? "there is none" : "there is " + string.Join(", ", candidates.Select(c => $"\"{c}\""));
-        if (confirm is null)
-            throw new RunbookException("DropPrevious drops a previous copy kept by Restore; name it with --confirm=<name> " +
-                                       $"({listing}). Nothing was changed.");
-        if (!candidates.Contains(confirm))
-            throw new RunbookException($"--confirm={confirm} is not a previous copy of \"{database}\" ({listing}). Nothing was changed.");
+        confirm = NamedPrevious(run, database, confirm, "DropPrevious drops a previous copy kept by Restore");
         using var runLock = RunLock.Acquire(run.Server, confirm, run.Log);
         run.Admin.Drop(confirm);
         run.Log.Info($"DropPrevious: dropped \"{confirm}\".");
@@ -358,17 +352,23 @@ public sealed class SwapRestore
     /// </summary>
     public static void SwapBack(RunContext run, string database, string? confirm)
     {
-        var candidates = Previous(run, database);
-        var listing = candidates.Count == 0 ? "there is none" : "there is " + string.Join(", ", candidates.Select(c => $"\"{c}\""));
-        if (confirm is null)
-            throw new RunbookException($"SwapBack puts a previous copy back as \"{database}\"; name it with --confirm=<name> ({listing}). " +
-                                       "Nothing was changed.");
-        if (!candidates.Contains(confirm))
-            throw new RunbookException($"--confirm={confirm} is not a previous copy of \"{database}\" ({listing}). Nothing was changed.");
+        confirm = NamedPrevious(run, database, confirm, $"SwapBack puts a previous copy back as \"{database}\"");
         using var previousLock = RunLock.Acquire(run.Server, confirm, run.Log);
         var replaced = new SwapRestore(run, database, Consent.Checked, keepFailed: true, confirm, isSwapBack: true, "SwapBack").Swap();
         run.Log.Info($"SwapBack: \"{confirm}\" is \"{database}\" again" + (replaced is null ? "."
             : $"; the database it replaced is kept as \"{replaced}\" (--target=SwapBack --confirm={replaced} undoes this)."));
+    }
+
+    /// <summary>DropPrevious and SwapBack act on one previous copy of <paramref name="database"/>, named exactly by --confirm.</summary>
+    /// <param name="usage">What the target does, said when --confirm is missing.</param>
+    static string NamedPrevious(RunContext run, string database, string? confirm, string usage)
+    {
+        var candidates = Previous(run, database);
+        var listing = candidates.Count == 0 ? "there is none" : "there is " + string.Join(", ", candidates.Select(c => $"\"{c}\""));
+        if (confirm is null) throw new RunbookException($"{usage}; name it with --confirm=<name> ({listing}). Nothing was changed.");
+        if (!candidates.Contains(confirm))
+            throw new RunbookException($"--confirm={confirm} is not a previous copy of \"{database}\" ({listing}). Nothing was changed.");
+        return confirm;
     }
 
     public static IReadOnlyList<string> Previous(RunContext run, string database) => run.Admin.WithPrefix(PreviousPrefix(database));
