@@ -68,7 +68,7 @@ public static partial class BackupVerifier
         }
         var judged = Judge(path);
         if (judged.Refusal is { } refusal) throw Refuse(path, refusal);
-        var (size, toc, contents, created) = (judged.SizeBytes, judged.Toc!, judged.Contents!, judged.CreatedUtc!.Value);
+        var (size, toc, contents, created, manifest) = (judged.SizeBytes, judged.Toc!, judged.Contents!, judged.CreatedUtc!.Value, judged.Manifest);
         var pgRestore = PgTools.Find("pg_restore");
         var age = options.NowUtc - created;
         if (options.MaxAge is { } maxAge && age > maxAge)
@@ -80,7 +80,6 @@ public static partial class BackupVerifier
         if (!fullRead.Succeeded) throw Refuse(path, $"truncated or corrupt: pg_restore failed reading its data: {fullRead.ErrorText}");
 
         var sha256 = BackupManifest.Sha256Of(path);
-        var manifest = BackupManifest.ReadFor(path);
         if (manifest is not null)
         {
             if (!string.Equals(manifest.Sha256, sha256, StringComparison.OrdinalIgnoreCase))
@@ -99,7 +98,8 @@ public static partial class BackupVerifier
     }
 
     /// <summary>What <see cref="Judge"/> found: the refusal, or what the checks read on the way.</summary>
-    public sealed record Judgement(string? Refusal, long SizeBytes, string? Toc, ArchiveContents? Contents, DateTime? CreatedUtc);
+    public sealed record Judgement(string? Refusal, long SizeBytes, string? Toc, ArchiveContents? Contents, DateTime? CreatedUtc,
+        BackupManifest? Manifest = null);
 
     /// <summary>
     /// VerifyBackup's checks that need no full read, in its order: empty, not a custom-format pg_dump archive, a table of
@@ -147,9 +147,10 @@ public static partial class BackupVerifier
             return Refused($"pg_dump created it at {created:yyyy-MM-dd HH:mm:ss} UTC, {Durations.Format(skew.Duration())} " +
                 $"{(skew < TimeSpan.Zero ? "before" : "after")} the time in its name; " +
                 $"a renamed copy of another backup? If it is the one you mean, rename it {BackupName.For(created)}");
-        if (BackupManifest.ReadFor(path) is { } manifest && manifest.SizeBytes != size)
+        var manifest = BackupManifest.ReadFor(path);
+        if (manifest is not null && manifest.SizeBytes != size)
             return Refused($"its size {size:N0} bytes differs from its manifest's {manifest.SizeBytes:N0}");
-        return new(null, size, toc, contents, created);
+        return new(null, size, toc, contents, created, manifest);
     }
 
     /// <summary>Backup names the minute it starts and pg_dump stamps its archive moments later; more is another file's name.</summary>
