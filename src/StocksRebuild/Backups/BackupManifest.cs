@@ -48,10 +48,10 @@ public sealed record BackupManifest
         catch (JsonException e) { throw new RunbookException($"not a readable backup manifest ({e.Message})", e); }
     }
 
-    public static string Sha256Of(string path)
+    public static string Sha256Of(string path, CancellationToken cancellation = default)
     {
         using var stream = System.IO.File.OpenRead(path);
-        return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+        return Convert.ToHexString(SHA256.HashDataAsync(stream, cancellation).AsTask().GetAwaiter().GetResult()).ToLowerInvariant();
     }
 
     /// <summary>sha256 and md5 in one read of the file.</summary>

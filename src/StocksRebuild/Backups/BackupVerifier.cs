@@ -12,6 +12,12 @@ public sealed record VerifyBackupOptions
     public string? ExpectTimestamp { get; init; }
     public TimeSpan? MaxAge { get; init; }
     public DateTime NowUtc { get; init; } = DateTime.UtcNow;
+    /// <summary>
+    /// Restore beside live: the restore into the incoming database reads every data block itself (and stops at the first
+    /// it cannot read) and the sha256 is read while it runs (<see cref="BackupVerifier.ProveChecksum"/>); the swap waits
+    /// for both, so the full read before it would only delay the restore. Everywhere else the full read comes first.
+    /// </summary>
+    public bool ReadDuringRestore { get; init; }
 }
 
 public sealed record VerifiedBackup(
@@ -25,9 +31,12 @@ public sealed record VerifiedBackup(
     string SourceServerVersion,
     string SourceDatabase,
     int TableCount,
-    string Sha256,
+    string? Sha256,
     BackupManifest? Manifest)
 {
+    /// <summary>Not yet read: the restore beside live reads the data and the sha256 (<see cref="VerifyBackupOptions.ReadDuringRestore"/>).</summary>
+    public bool ReadDuringRestore => Sha256 is null;
+
     public IEnumerable<string> Describe()
     {
         yield return $"Backup:          {Path}";
@@ -38,9 +47,12 @@ public sealed record VerifiedBackup(
         yield return $"pg_dump version: {PgDumpVersion} (source server {SourceServerVersion})";
         yield return $"Source database: {SourceDatabase}";
         yield return $"Tables:          {TableCount}";
-        yield return $"sha256:          {Sha256}";
+        yield return Sha256 is null
+            ? "Data, sha256:    read while RestoreBackup restores beside live; the swap waits for both"
+            : $"sha256:          {Sha256}";
         yield return Manifest is null
             ? "Manifest:        none (size and checksum not compared; backups made by --target=Backup have one)"
+            : Sha256 is null ? $"Manifest:        size matches {BackupName.ManifestPathFor(Path)}; its sha256 is compared after the read"
             : $"Manifest:        size and sha256 match {BackupName.ManifestPathFor(Path)}";
     }
 }
@@ -75,15 +87,14 @@ public static partial class BackupVerifier
             throw Refuse(path, $"pg_dump created it {Durations.Format(age)} ago ({created:yyyy-MM-dd HH:mm:ss} UTC), longer than " +
                 $"--max-backup-age={Durations.Format(maxAge)}");
 
-        // Reading every data block is what exposes a truncated or corrupt archive.
-        var fullRead = ToolRun.Run(pgRestore, ["--file=/dev/null", path]);
-        if (!fullRead.Succeeded) throw Refuse(path, $"truncated or corrupt: pg_restore failed reading its data: {fullRead.ErrorText}");
-
-        var sha256 = BackupManifest.Sha256Of(path);
-        if (manifest is not null)
+        string? sha256 = null;
+        if (!options.ReadDuringRestore)
         {
-            if (!string.Equals(manifest.Sha256, sha256, StringComparison.OrdinalIgnoreCase))
-                throw Refuse(path, $"its sha256 {sha256} differs from its manifest's {manifest.Sha256}");
+            // Reading every data block is what exposes a truncated or corrupt archive.
+            var fullRead = ToolRun.Run(pgRestore, ["--file=/dev/null", path]);
+            if (!fullRead.Succeeded) throw Refuse(path, $"truncated or corrupt: pg_restore failed reading its data: {fullRead.ErrorText}");
+            sha256 = BackupManifest.Sha256Of(path);
+            if (ChecksumRefusal(sha256, manifest) is { } differs) throw Refuse(path, differs);
         }
 
         var verified = new VerifiedBackup(
@@ -96,6 +107,24 @@ public static partial class BackupVerifier
         foreach (var line in verified.Describe()) log.Info(line);
         return verified;
     }
+
+    /// <summary>
+    /// The sha256 of a backup whose data the restore beside live reads (<see cref="VerifyBackupOptions.ReadDuringRestore"/>),
+    /// read while pg_restore runs and compared with the manifest; the run's stop signal ends it.
+    /// </summary>
+    public static VerifiedBackup ProveChecksum(VerifiedBackup backup, string live, string incoming, CancellationToken cancellation)
+    {
+        var sha256 = BackupManifest.Sha256Of(backup.Path, cancellation);
+        if (ChecksumRefusal(sha256, backup.Manifest) is { } differs)
+            throw new RunbookException($"VerifyBackup refused {backup.Path}: {differs}. The live \"{live}\" was not touched and keeps serving; " +
+                $"the incoming \"{incoming}\", restored from it, is removed at the end of the run (kept with --keep-failed).");
+        return backup with { Sha256 = sha256 };
+    }
+
+    static string? ChecksumRefusal(string sha256, BackupManifest? manifest) =>
+        manifest is not null && !string.Equals(manifest.Sha256, sha256, StringComparison.OrdinalIgnoreCase)
+            ? $"its sha256 {sha256} differs from its manifest's {manifest.Sha256}"
+            : null;
 
     /// <summary>What <see cref="Judge"/> found: the refusal, or what the checks read on the way.</summary>
     public sealed record Judgement(string? Refusal, long SizeBytes, string? Toc, ArchiveContents? Contents, DateTime? CreatedUtc,

@@ -362,7 +362,7 @@ public sealed class RecoveryRehearsal
         FinishedUtc = DateTime.UtcNow,
         Status = status,
         Backup = verified is null ? null
-            : new BackupFacts(Path.GetFileName(verified.Path), verified.Path, verified.SizeBytes, verified.Sha256, verified.TimestampUtc,
+            : new BackupFacts(Path.GetFileName(verified.Path), verified.Path, verified.SizeBytes, verified.Sha256!, verified.TimestampUtc,
                 backupTaken, verified.Manifest is not null),
         RpoSeconds = rpo,
         MaxBackupAgeSeconds = options.MaxBackupAge?.TotalSeconds,

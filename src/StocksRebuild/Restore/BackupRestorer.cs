@@ -61,7 +61,10 @@ public static partial class BackupRestorer
         {
             var error = FirstError(result);
             var full = DiskFull().IsMatch(error) || result.StdErr.Any(l => DiskFull().IsMatch(l));
-            var disk = !full ? "" : live is null
+            // Beside live the restore is the backup's full read: a block it cannot read is the backup's fault, not the server's.
+            var unreadable = ArchiveUnreadable().IsMatch(error) ? " The backup cannot be read whole: it is truncated or corrupt; choose another " +
+                "(--backup=FILE)." : "";
+            var disk = !full ? unreadable : live is null
                 ? " The server ran out of disk space: free space where its data directory (and tablespaces) are."
                 : $" The server ran out of disk space for a second copy beside \"{live}\": free space, or on a server without room for two " +
                   $"copies restore with --in-place --confirm={live} (it drops \"{live}\" first).";
@@ -85,6 +88,11 @@ public static partial class BackupRestorer
 
     [GeneratedRegex("worker process died unexpectedly|a worker process failed", RegexOptions.IgnoreCase)]
     private static partial Regex WorkerDied();
+
+    // What pg_restore says when an archive's data cannot be read (truncated, bits flipped in compressed data).
+    [GeneratedRegex("could not read from input file|could not find block ID|could not uncompress data|possibly corrupt archive|" +
+        "unexpected end of file", RegexOptions.IgnoreCase)]
+    private static partial Regex ArchiveUnreadable();
 
     [GeneratedRegex("No space left on device|could not extend file", RegexOptions.IgnoreCase)]
     private static partial Regex DiskFull();

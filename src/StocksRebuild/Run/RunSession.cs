@@ -161,19 +161,52 @@ public sealed class RunSession : IDisposable
         else Admin.DropCreate(Settings.Database, Settings.Consent, Log, Run.Cancellation);
     }
 
-    /// <summary>Runbook A.3: pg_restore of the verified backup into the target, or beside live into the incoming database.</summary>
+    /// <summary>
+    /// Runbook A.3: pg_restore of the verified backup into the target, or beside live into the incoming database. Beside live
+    /// VerifyBackup's reads are done here: pg_restore reads every data block, and the sha256 is read on the other core while it
+    /// runs; Validate and the swap begin only when both are green.
+    /// </summary>
     public void RestoreBackup()
     {
         var backup = VerifiedBackup ?? throw new InvalidOperationException("VerifyBackup did not run");
-        BackupRestorer.Restore(Run, backup.Path, BuildInto, Settings.Jobs, live: Swap?.Database);
+        if (!backup.ReadDuringRestore)
+        {
+            BackupRestorer.Restore(Run, backup.Path, BuildInto, Settings.Jobs, live: Swap?.Database);
+            return;
+        }
+        var live = Swap!.Database;
+        using var stopChecksum = CancellationTokenSource.CreateLinkedTokenSource(interruption.Token);
+        var checksum = Task.Run(() => BackupVerifier.ProveChecksum(backup, live, BuildInto, stopChecksum.Token));
+        try
+        {
+            BackupRestorer.Restore(Run, backup.Path, BuildInto, Settings.Jobs, live);
+        }
+        catch
+        {
+            stopChecksum.Cancel();
+            ((IAsyncResult)checksum).AsyncWaitHandle.WaitOne(); // the file is not read after the step ends; the restore's error is the cause
+            throw;
+        }
+        try { VerifiedBackup = checksum.GetAwaiter().GetResult(); }
+        catch (OperationCanceledException e)
+        {
+            throw new RunInterruptedException("RestoreBackup", $"\"{BuildInto}\" was restored but the backup's sha256 was not read; the live " +
+                $"\"{live}\" was not touched.", "run --target=Restore again.", e);
+        }
+        Log.Info($"VerifyBackup: every data block was read by the restore; sha256 {VerifiedBackup.Sha256}" +
+            (backup.Manifest is null ? " (no manifest to compare it with)." : " matches its manifest."));
     }
 
     /// <summary>Runbook A.1: one backup, proved whole before anything is destroyed (--from-offsite: downloaded first, then proved).</summary>
     public VerifiedBackup VerifyBackup() => VerifiedBackup = BackupVerifier.Verify(VerifyOptions(), Log);
 
-    VerifyBackupOptions VerifyOptions() => Settings.OffsiteSource is { } offsite
-        ? Settings.VerifyOptions with { BackupFile = fetched ??= OffsiteFetch.Fetch(offsite, Settings.BackupFile, Log, interruption.Token) }
-        : Settings.VerifyOptions;
+    VerifyBackupOptions VerifyOptions()
+    {
+        var options = Settings.VerifyOptions with { ReadDuringRestore = Swap is not null };
+        return Settings.OffsiteSource is { } offsite
+            ? options with { BackupFile = fetched ??= OffsiteFetch.Fetch(offsite, Settings.BackupFile, Log, interruption.Token) }
+            : options;
+    }
 
     /// <summary>
     /// Backup, and with --offsite its copy off-site: the remote is proven usable before pg_dump starts, and a copy that

@@ -78,15 +78,75 @@ public sealed class VerifyBackupRefusalTests : SeededLive
         AssertRefusedUnchanged(Restore($"--backup={directory}"), directory, "is a directory");
     }
 
-    [Test]
-    public void TruncatedArchive()
+    /// <summary>A truncated archive whose cheap checks pass: only reading its data exposes it.</summary>
+    static string TruncatedBackup()
     {
         var path = Databases.CopyOfBackup(withManifest: false);
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..(bytes.Length * 2 / 3)]);
-        // The cheap check a script would do still accepts it: only reading the data exposes it.
         Assert.That(Tools.ToolRun.Run(Tools.PgTools.Find("pg_restore"), ["--list", path]).Succeeded, Is.True);
-        AssertRefusedUnchanged(Restore($"--backup={path}"), path, "truncated or corrupt");
+        return path;
+    }
+
+    /// <summary>A whole backup whose manifest names another sha256 (same size): the file is not the one Backup wrote.</summary>
+    static string BackupWithAnotherChecksum()
+    {
+        var path = Databases.CopyOfBackup();
+        var manifest = BackupManifest.ReadFor(path)!;
+        File.WriteAllText(BackupName.ManifestPathFor(path), (manifest with { Sha256 = new string('0', 64) }).ToJson());
+        return path;
+    }
+
+    // Where nothing is restored beside live, the full read and the sha256 come before DropCreate.
+    [Test]
+    public void TruncatedArchive()
+    {
+        var path = TruncatedBackup();
+        var verify = BuildScript.Run("--target=VerifyBackup", $"--backup={path}");
+        Assert.That(verify.ExitCode, Is.Not.Zero, verify.ToString());
+        Assert.That(verify.Output, Does.Contain($"VerifyBackup refused {path}: truncated or corrupt"));
+        AssertRefusedUnchanged(Restore($"--backup={path}", "--in-place"), path, "truncated or corrupt");
+    }
+
+    [Test]
+    public void ChecksumDiffersFromTheManifest()
+    {
+        var path = BackupWithAnotherChecksum();
+        AssertRefusedUnchanged(Restore($"--backup={path}", "--in-place"), path, "its sha256", "differs from its manifest's 0000");
+    }
+
+    // Beside live the restore into the incoming database is the full read and the sha256 is read while it runs: the
+    // refusal comes before Validate and the swap, costs only the incoming copy and names the cause.
+    [Test]
+    public void TruncatedArchiveBesideLive()
+    {
+        var path = TruncatedBackup();
+        var listing = Databases.Listing(Path.GetDirectoryName(path)!);
+        var run = Restore($"--backup={path}");
+        AssertRefusedBeside(run, "The backup cannot be read whole: it is truncated or corrupt");
+        Assert.That(Databases.Listing(Path.GetDirectoryName(path)!), Is.EqualTo(listing));
+    }
+
+    [Test]
+    public void ChecksumDiffersFromTheManifestBesideLive()
+    {
+        var path = BackupWithAnotherChecksum();
+        var listing = Databases.Listing(Path.GetDirectoryName(path)!);
+        var run = Restore($"--backup={path}");
+        AssertRefusedBeside(run, $"VerifyBackup refused {path}: its sha256", "differs from its manifest's 0000");
+        Assert.That(run.Output, Does.Not.Contain("Validate: \""), "Validate does not begin before the checksum is green");
+        Assert.That(Databases.Listing(Path.GetDirectoryName(path)!), Is.EqualTo(listing));
+    }
+
+    void AssertRefusedBeside(BuildRun run, params string[] expected)
+    {
+        Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
+        foreach (var text in expected) Assert.That(run.Output, Does.Contain(text), run.ToString());
+        Assert.That(run.Output, Does.Contain($"The live \"{Live}\" was not touched and keeps serving"));
+        Assert.That(run.Output, Does.Not.Contain("Swap: "), "nothing is swapped");
+        Assert.That(Databases.Fingerprint(Live), Is.EqualTo(Before), "live changed");
+        Assert.That(Databases.Admin.WithPrefix(StocksRebuild.Restore.SwapRestore.IncomingPrefix(Live)), Is.Empty, "the incoming copy is removed");
+        Assert.That(Databases.Admin.WithPrefix(StocksRebuild.Restore.SwapRestore.PreviousPrefix(Live)), Is.Empty);
     }
 
     [Test]
@@ -121,16 +181,6 @@ public sealed class VerifyBackupRefusalTests : SeededLive
         var path = Databases.CopyOfBackup();
         File.AppendAllText(path, "x"); // pg_restore ignores a trailing byte; the manifest does not
         AssertRefusedUnchanged(Restore($"--backup={path}"), path, "differs from its manifest");
-    }
-
-    [Test]
-    public void ChecksumDiffersFromTheManifest()
-    {
-        var path = Databases.CopyOfBackup();
-        var manifestPath = BackupName.ManifestPathFor(path);
-        var manifest = BackupManifest.ReadFor(path)!;
-        File.WriteAllText(manifestPath, (manifest with { Sha256 = new string('0', 64) }).ToJson());
-        AssertRefusedUnchanged(Restore($"--backup={path}"), path, "its sha256", "differs from its manifest's 0000");
     }
 
     [Test]
