@@ -31,7 +31,8 @@ Task("Validate")
     .Description("Runbook A.4 / B.5: read-only checks of the target database")
     .Does<RunSession>((ctx, s) =>
     {
-        var report = Validator.Validate(s.Run.Server, s.BuildInto, s.VerifiedBackup?.Manifest, s.Settings.Output.Start("Validate", s.Log));
+        var backup = s.BackupToValidateAgainst();
+        var report = Validator.Validate(s.Run.Server, s.BuildInto, backup?.Manifest, s.Settings.Output.Start("Validate", s.Log), backup?.Path);
         // A database the tool did not create is only read: amcheck is used when installed, never installed.
         if (s.Settings.IsDeep) report = report.Including(Validator.Deep(s.Run.Server, s.BuildInto, installAmcheck: false));
         if (s.Settings.ValidatesStrictly) report = report.Strict();

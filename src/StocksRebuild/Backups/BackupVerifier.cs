@@ -165,6 +165,17 @@ public static partial class BackupVerifier
         var contents = ArchiveContents.Parse(toc);
         var missing = contents.MissingFor(Schema.Name, Validator.TablesThatMustHaveRows);
         if (missing.Count > 0)
+        {
+            // A partitioned table's rows are under its partitions (an inheritance parent's may be under its children): the
+            // pre-data script says which tables those are.
+            var preData = ToolRun.Run(PgTools.Find("pg_restore"), ["--section=pre-data", "--file=-", path]);
+            if (preData.Succeeded)
+            {
+                contents = contents.WithDescendants(string.Join('\n', preData.StdOut));
+                missing = contents.MissingFor(Schema.Name, Validator.TablesThatMustHaveRows);
+            }
+        }
+        if (missing.Count > 0)
             return Refused($"it lacks {string.Join(", ", missing)}: the archive is {contents.Describe()}; restoring it would leave " +
                 $"\"{Schema.Name}\" without its data");
 
@@ -195,6 +206,6 @@ public static partial class BackupVerifier
     }
 
     // "218; 1259 16390 TABLE stocks_research securities owner" (a TABLE DATA line is the data, not the table)
-    [GeneratedRegex(@"^\d+; \d+ \d+ TABLE (?!DATA )", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\d+; \d+ \d+ TABLE (?!DATA |ATTACH )", RegexOptions.Multiline)]
     private static partial Regex TableEntry();
 }

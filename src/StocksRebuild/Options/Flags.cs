@@ -10,7 +10,7 @@ public static class Flags
     {
         ["database"] = "target database (default: PGDATABASE, else stocks_research)",
         ["maintenance-db"] = "database used for CREATE/DROP DATABASE (default: postgres)",
-        ["backup"] = "the backup file to verify and restore",
+        ["backup"] = "the backup file to verify and restore (Validate: the backup to compare the database with)",
         ["backup-dir"] = "folder of full_YYYYMMDD_HHMM.dump backups (default: backups)",
         ["expect-backup"] = "the timestamp YYYYMMDD_HHMM the chosen backup must carry",
         ["max-backup-age"] = "refuse a backup older than this (e.g. 26h)",

@@ -290,7 +290,7 @@ public sealed class RecoveryRehearsal
 
     StepResult Validate()
     {
-        var validation = Validator.Validate(scratchRun.Server, restored!, verified!.Manifest, options.Output.Start("Validate", log));
+        var validation = Validator.Validate(scratchRun.Server, restored!, verified!.Manifest, options.Output.Start("Validate", log), verified.Path);
         // Strict: a rehearsal proves this project's recovery, so what Restore only warns about (a table without a key, a
         // NOT VALID constraint) fails it, as the schema comparison would.
         validation = validation.Strict();

@@ -200,6 +200,12 @@ public sealed class RunSession : IDisposable
     /// <summary>Runbook A.1: one backup, proved whole before anything is destroyed (--from-offsite: downloaded first, then proved).</summary>
     public VerifiedBackup VerifyBackup() => VerifiedBackup = BackupVerifier.Verify(VerifyOptions(), Log);
 
+    /// <summary>
+    /// What Validate compares the database with: the backup this run restored, or, for Validate alone, the one --backup names
+    /// (verified first, as Restore would). None: the checks that need no backup.
+    /// </summary>
+    public VerifiedBackup? BackupToValidateAgainst() => VerifiedBackup ?? (Settings.BackupFile is null ? null : VerifyBackup());
+
     VerifyBackupOptions VerifyOptions()
     {
         var options = Settings.VerifyOptions with { ReadDuringRestore = Swap is not null };

@@ -24,7 +24,9 @@ public static partial class Validator
             .Select(t => $"row count > 0 {Schema}.{t.table}: " + (t.rows is null ? "not in the manifest" : $"{t.rows:N0} rows in the manifest"))
             .ToList();
 
-    public static ValidationReport Validate(ServerConnection server, string database, BackupManifest? manifest = null, ProgressLine? progress = null)
+    /// <param name="backup">The archive the database was restored from: its schema is compared object by object (<see cref="BackupSchema"/>).</param>
+    public static ValidationReport Validate(ServerConnection server, string database, BackupManifest? manifest = null, ProgressLine? progress = null,
+        string? backup = null)
     {
         var clock = Stopwatch.StartNew();
         var checks = new List<ValidationCheck>();
@@ -60,6 +62,8 @@ public static partial class Validator
             });
         foreach (var view in views) scans.Add(c => [CheckView(c, view)]);
         scans.Add(CheckDerivedTables);
+        // Two client processes beside the scans' sessions: pg_restore writes the archive's schema, pg_dump the database's.
+        var sameSchema = backup is null ? null : Task.Run(() => BackupSchema.Compare(server, database, backup));
         var scanned = OnSessions(server, database, scans, progress);
 
         // Counted once: the row-count checks and the manifest comparison share these (count(*) of a large table dominates).
@@ -87,6 +91,7 @@ public static partial class Validator
 
         if (manifest is not null)
             checks.AddRange(CompareWithManifest(connection, manifest, rowCounts));
+        if (sameSchema is not null) checks.AddRange(sameSchema.GetAwaiter().GetResult());
 
         return new ValidationReport(database, checks, clock.Elapsed) { RowCounts = rowCounts };
     }

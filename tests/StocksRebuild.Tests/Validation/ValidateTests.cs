@@ -194,4 +194,50 @@ public sealed class ValidateTests
         Assert.That(strict.ExitCode, Is.Not.Zero);
         Assert.That(strict.Output, Does.Contain("Validation failed — stop and investigate"));
     }
+
+    /// <summary>
+    /// After a restore Validate compares the database's schema with the backup's, object by object: the wrong databases
+    /// it must tell from the restored one are each a restore that lost or changed one object the other checks do not
+    /// see (a foreign key, an index, a CHECK of a table, a view, a foreign key left NOT VALID) or gained one.
+    /// Validate alone compares with the backup --backup names; it stays read-only.
+    /// </summary>
+    [Test]
+    public void EveryObjectOfTheBackupIsComparedAndEachOneLostChangedOrAddedIsNamed()
+    {
+        var (_, backup) = Databases.SourceWithBackup;
+        var target = Databases.NewName("schema");
+        var restore = BuildScript.Run("--target=Restore", $"--database={target}", $"--backup={backup}", $"--confirm={target}");
+        Assert.That(restore.ExitCode, Is.Zero, restore.ToString());
+        Assert.That(restore.Output, Does.Match(@"= backup schema\s+\d\d+ objects\s+ok\s+every object of the backup's table of contents is here, " +
+            "defined as in the backup, and nothing else"));
+
+        Databases.Execute(target, """
+            ALTER TABLE stocks_research.prices_daily DROP CONSTRAINT prices_daily_security_id_fkey;
+            DROP INDEX stocks_research.corporate_actions_ex_date_idx;
+            ALTER TABLE stocks_research.prices_daily DROP CONSTRAINT prices_daily_volume_check;
+            DROP VIEW stocks_research.v_latest_fundamentals;
+            ALTER TABLE stocks_research.corporate_actions DROP CONSTRAINT corporate_actions_security_id_fkey;
+            ALTER TABLE stocks_research.corporate_actions ADD CONSTRAINT corporate_actions_security_id_fkey
+                FOREIGN KEY (security_id) REFERENCES stocks_research.securities (security_id) NOT VALID;
+            CREATE TABLE stocks_research.desk_notes (note_id int PRIMARY KEY);
+            """);
+        var before = Databases.Fingerprint(target);
+
+        var run = BuildScript.Run("--target=Validate", $"--database={target}", $"--backup={backup}");
+
+        Assert.That(run.ExitCode, Is.Not.Zero, run.ToString());
+        Assert.That(run.Output, Does.Contain("Validation failed — stop and investigate"));
+        string[] named =
+        [
+            "= backup schema FK CONSTRAINT stocks_research prices_daily prices_daily_security_id_fkey: in the backup, missing here",
+            "= backup schema INDEX stocks_research corporate_actions_ex_date_idx: in the backup, missing here",
+            "= backup schema TABLE stocks_research prices_daily: differs from the backup: the backup has \"CONSTRAINT prices_daily_volume_check CHECK ((volume >= 0))\"",
+            "= backup schema VIEW stocks_research v_latest_fundamentals: in the backup, missing here",
+            "= backup schema FK CONSTRAINT stocks_research corporate_actions corporate_actions_security_id_fkey: differs from the backup",
+            "= backup schema TABLE stocks_research desk_notes: here, not in the backup",
+            "= backup schema CONSTRAINT stocks_research desk_notes desk_notes_pkey: here, not in the backup",
+        ];
+        foreach (var failure in named) Assert.That(run.Output, Does.Contain(failure));
+        Assert.That(Databases.Fingerprint(target), Is.EqualTo(before), "Validate changes nothing");
+    }
 }
