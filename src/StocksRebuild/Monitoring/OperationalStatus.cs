@@ -3,6 +3,7 @@ using StocksRebuild.Migrations;
 using StocksRebuild.Offsite;
 using StocksRebuild.Rehearsal;
 using StocksRebuild.Restore;
+using StocksRebuild.Validation;
 
 namespace StocksRebuild.Monitoring;
 
@@ -127,8 +128,26 @@ public static class OperationalStatus
             findings.Add(new("offsite", StatusLevel.Critical, $"no backup off-site in {remote}: take one with --target=Backup --offsite={remote}"));
             return report with { OffsiteBackupsTotal = 0 };
         }
-        var newest = backups[0];
-        var manifest = newest.HasManifest ? OffsiteListing.ManifestOf(remote, newest.Name) : null;
+        // Judged as --from-offsite would pick and prove it, from the listing and the manifest (nothing downloaded): a newer
+        // backup Restore would refuse is critical, and the age is the usable one's.
+        OffsiteBackup? newest = null;
+        BackupManifest? manifest = null;
+        foreach (var candidate in backups)
+        {
+            var candidateManifest = candidate.HasManifest ? OffsiteListing.ManifestOf(remote, candidate.Name) : null;
+            if (OffsiteRefusal(candidate, candidateManifest) is not { } refusal)
+            {
+                (newest, manifest) = (candidate, candidateManifest);
+                break;
+            }
+            findings.Add(new("offsite", StatusLevel.Critical, $"{remote.PathOf(candidate.Name)}: {refusal}: Restore --from-offsite would refuse it" +
+                (candidate == backups[0] ? " (it is the newest, which Restore picks)" : "")));
+        }
+        if (newest is null)
+        {
+            findings.Add(new("offsite", StatusLevel.Critical, $"no usable backup off-site in {remote}: take one with --target=Backup --offsite={remote}"));
+            return report with { OffsiteBackupsTotal = backups.Count };
+        }
         var age = options.NowUtc - (manifest?.CreatedUtc ?? newest.Utc);
         var local = BackupName.InFolder(options.BackupDirectory).FirstOrDefault();
         // Same name, other bytes: a backup of the same minute from another folder or host went off-site, not this one.
@@ -136,11 +155,32 @@ public static class OperationalStatus
             && BackupManifest.ReadFor(local.Path) is { } localManifest && localManifest.Sha256 != manifest.Sha256);
         var tooOld = options.MaxBackupAge is { } max && age > max;
         findings.Add(new("offsite", tooOld ? StatusLevel.Critical : lags ? StatusLevel.Warning : StatusLevel.Ok,
-            $"newest {remote.PathOf(newest.Name)}, {newest.SizeBytes:N0} bytes, {Durations.Format(age)} old" +
+            $"{(newest == backups[0] ? "newest" : "newest usable")} {remote.PathOf(newest.Name)}, {newest.SizeBytes:N0} bytes, " +
+            $"{Durations.Format(age)} old" + (manifest is null ? " (no manifest: proven only when downloaded)" : "") +
             (tooOld ? $" (limit {Durations.Format(options.MaxBackupAge!.Value)}, --max-backup-age: off-site copies have stopped?)" : "") +
             (lags ? $"; it lags the local {Path.GetFileName(local.Path)}: send it with --target=OffsiteCopy --offsite={remote}" : "") +
             $"; {backups.Count} backup(s) off-site"));
         return report with { OffsiteBackupsTotal = backups.Count, OffsiteNewestAgeSeconds = Math.Max(0, age.TotalSeconds) };
+    }
+
+    /// <summary>
+    /// Why --from-offsite would refuse this backup, as far as its listing and manifest tell without the download: a manifest
+    /// that cannot be read, another size than the manifest's, a creation time other than its name's (a renamed copy), or counts
+    /// that cannot pass Validate. Bytes changed at the same size are found by the download's sha256.
+    /// </summary>
+    static string? OffsiteRefusal(OffsiteBackup backup, BackupManifest? manifest)
+    {
+        if (backup.HasManifest && manifest is null) return "its manifest cannot be read";
+        if (manifest is null) return null;
+        if (manifest.SizeBytes != backup.SizeBytes)
+            return $"it is {backup.SizeBytes:N0} bytes off-site, its manifest says {manifest.SizeBytes:N0}: changed or damaged off-site";
+        // VerifyBackup refuses an archive created at another time than its name says; the manifest holds that time.
+        var skew = manifest.CreatedUtc - backup.Utc;
+        if (skew.Duration() > BackupVerifier.NameTolerance)
+            return $"its manifest says it was created at {manifest.CreatedUtc:yyyy-MM-dd HH:mm} UTC, {Durations.Format(skew.Duration())} " +
+                $"{(skew < TimeSpan.Zero ? "before" : "after")} the time in its name: a renamed copy of another backup?";
+        var rules = Validator.JudgeManifest(manifest);
+        return rules.Count == 0 ? null : $"it cannot pass Validate after the restore, as its manifest says: {string.Join("; ", rules)}";
     }
 
     static StatusReport Rehearsals(StatusOptions options, List<StatusFinding> findings, StatusReport report)

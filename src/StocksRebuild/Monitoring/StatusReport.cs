@@ -58,7 +58,7 @@ public sealed record StatusReport
         if (OffsiteBackupsTotal is not null || Findings.Any(f => f.Check == "offsite"))
         {
             Gauge("stocksrebuild_offsite_backups_total", "Full backups in the off-site folder (--offsite).", OffsiteBackupsTotal);
-            Gauge("stocksrebuild_offsite_newest_age_seconds", "Age of the newest off-site backup by its manifest (the time its Backup started).",
+            Gauge("stocksrebuild_offsite_newest_age_seconds", "Age of the newest usable off-site backup by its manifest (the time its Backup started).",
                 OffsiteNewestAgeSeconds);
         }
         Gauge("stocksrebuild_rehearsal_last_success_timestamp_seconds", "Unix time at which the last passing recovery rehearsal started.",

@@ -110,6 +110,58 @@ public sealed class OffsiteTests : SeededLive
         Assert.That(Databases.Fingerprint(restored), Is.EqualTo(Before));
     }
 
+    /// <summary>
+    /// Status --offsite judges the remote's backups as --from-offsite would pick and prove them, from the listing and the
+    /// manifests alone: newer copies Restore would refuse are critical, each with the reason, and the age is the usable one's.
+    /// </summary>
+    [Test]
+    public void NewerOffsiteBackupsRestoreWouldRefuseAreCriticalAndTheAgeIsTheNewestUsableOnes()
+    {
+        var remote = NewRemote();
+        var folder = Folder();
+        var usable = BackupWriter.Backup(TestServer.Run(), Live, folder);
+        var usableManifest = BackupManifest.ReadFor(usable)!;
+        void Put(string local, string name) => Assert.That(Rclone.Run(["copyto", local, $"{remote}/{name}"]).Succeeded, Is.True, name);
+        void PutWith(string dump, BackupManifest manifest, string name)
+        {
+            Put(dump, name);
+            var file = Path.Combine(Directory.CreateTempSubdirectory("stocksrebuild-manifest-").FullName, BackupName.ManifestPathFor(name));
+            File.WriteAllText(file, manifest.ToJson());
+            Put(file, BackupName.ManifestPathFor(name));
+        }
+        Put(usable, Path.GetFileName(usable));
+        Put(BackupName.ManifestPathFor(usable), Path.GetFileName(BackupName.ManifestPathFor(usable)));
+        var later = DateTime.UtcNow.AddMinutes(30);
+        // A renamed copy: its manifest says it was made half an hour before its name.
+        var renamed = BackupName.For(later);
+        PutWith(usable, usableManifest, renamed);
+        // Cut short off-site: the manifest's size is the whole file's.
+        var truncated = BackupName.For(later.AddMinutes(1));
+        var half = Path.Combine(Directory.CreateTempSubdirectory("stocksrebuild-half-").FullName, truncated);
+        File.WriteAllBytes(half, File.ReadAllBytes(usable)[..(int)(new FileInfo(usable).Length / 2)]);
+        PutWith(half, usableManifest with { File = truncated, CreatedUtc = later.AddMinutes(1) }, truncated);
+        // The newest: whole, but its manifest says prices_daily was empty when it was dumped.
+        var empty = BackupName.For(later.AddMinutes(2));
+        var counts = usableManifest.RowCounts.ToDictionary();
+        counts["stocks_research.prices_daily"] = 0;
+        PutWith(usable, usableManifest with { File = empty, CreatedUtc = later.AddMinutes(2), RowCounts = counts }, empty);
+        var metrics = Path.Combine(Directory.CreateTempSubdirectory("stocksrebuild-metrics-").FullName, "stocksrebuild.prom");
+
+        var run = BuildScript.Run("--target=Status", $"--database={Live}", $"--backup-dir={folder}", $"--offsite={remote}",
+            $"--metrics-file={metrics}", $"--report-dir={Directory.CreateTempSubdirectory("stocksrebuild-reports-").FullName}");
+
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.ToString());
+        Assert.That(run.Output, Does.Contain($"{remote}/{empty}: it cannot pass Validate after the restore, as its manifest says: row count > 0 " +
+            "stocks_research.prices_daily: 0 rows in the manifest: Restore --from-offsite would refuse it (it is the newest, which Restore picks)"));
+        Assert.That(run.Output, Does.Contain($"{remote}/{truncated}: it is {new FileInfo(half).Length:N0} bytes off-site, its manifest says " +
+            $"{usableManifest.SizeBytes:N0}: changed or damaged off-site"));
+        Assert.That(run.Output, Does.Contain($"{remote}/{renamed}: its manifest says it was created at").And.Contain("before the time in its name"));
+        Assert.That(run.Output, Does.Contain($"newest usable {remote}/{Path.GetFileName(usable)}"));
+        var age = File.ReadAllLines(metrics).Single(l => l.StartsWith("stocksrebuild_offsite_newest_age_seconds{", StringComparison.Ordinal));
+        var seconds = double.Parse(age[(age.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(seconds, Is.EqualTo((DateTime.UtcNow - usableManifest.CreatedUtc).TotalSeconds).Within(60), "the usable backup's age");
+    }
+
     [Test, Category("Fault")]
     public void ARewrittenRemoteObjectIsRefusedBeforeDropCreateAndTheDatabaseIsUnchanged()
     {
