@@ -334,7 +334,27 @@ public sealed class SwapRestore
             run.Admin.Drop(name);
             run.Log.Info($"Restore: removed \"{name}\", the incoming database of an earlier Restore that did not finish.");
         }
+        RepairClosed(run, database, interrupted: removed.Count > 0);
         return removed;
+    }
+
+    /// <summary>
+    /// A swap closes live to new connections, renames, and opens the previous copy again: a run killed in between leaves live
+    /// closed (its incoming copy still there) or the previous copy closed (the renames committed). Either is repaired here,
+    /// under the run lock: live only when an incoming copy shows that a swap was under way, so that a DBA's own ALLOW_CONNECTIONS
+    /// false on a live database that no run touched stays.
+    /// </summary>
+    static void RepairClosed(RunContext run, string database, bool interrupted)
+    {
+        using var connection = run.Server.Open(run.MaintenanceDatabase);
+        var closed = Sql.Query(connection, SqlFiles.Read("database/closed_databases.sql"), r => r.GetString(0),
+            new { database, previous = PreviousPrefix(database) });
+        foreach (var name in closed.Where(name => name != database || interrupted))
+        {
+            Sql.Execute(connection, Statements.AllowConnections(name, true));
+            run.Log.Warning($"Restore: \"{name}\" was left refusing new connections by the swap of an earlier run that did not finish; it " +
+                "accepts connections again.");
+        }
     }
 
     /// <summary>DropPrevious: drops one &lt;db&gt;_previous_&lt;utc&gt; database, named exactly by --confirm.</summary>

@@ -274,6 +274,36 @@ public sealed class RestoreBesideLiveTests
         Assert.That(Incoming(live).Concat(Previous(live)), Is.Empty, "in place: no incoming database, no previous copy");
     }
 
+    /// <summary>
+    /// What a swap killed in its rename window leaves (kill -9 between closing live and the renames' commit): live refusing
+    /// new connections, and its incoming copy; killed just after the commit, the previous copy refusing them. The next run
+    /// holding the lock opens both again, says so, and restores as usual.
+    /// </summary>
+    [Test, Category("Fault")]
+    public void ASwapKilledInItsRenameWindowLeavesLiveClosedAndTheNextRunOpensIt()
+    {
+        var live = Databases.Seeded();
+        var (source, backup) = Databases.SourceWithBackup;
+        var leftover = SwapRestore.IncomingName(live, DateTime.UtcNow.AddMinutes(-5));
+        var closedPrevious = SwapRestore.PreviousName(live, DateTime.UtcNow.AddDays(-1));
+        Databases.Admin.DropCreate(leftover, Consent.Given(leftover), new TestLog());
+        Databases.Admin.DropCreate(closedPrevious, Consent.Given(closedPrevious), new TestLog());
+        foreach (var name in new[] { live, closedPrevious })
+            Databases.Execute("postgres", $"ALTER DATABASE {DatabaseName.Quote(name)} WITH ALLOW_CONNECTIONS false");
+
+        var next = BuildScript.Run("--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup={backup}");
+
+        Assert.That(next.ExitCode, Is.Zero, next.ToString());
+        foreach (var name in new[] { live, closedPrevious })
+            Assert.That(next.Output, Does.Contain($"Restore: \"{name}\" was left refusing new connections by the swap of an earlier run that did " +
+                "not finish; it accepts connections again."));
+        Assert.That(next.Output, Does.Contain($"removed \"{leftover}\""));
+        Assert.That(Databases.Scalar<long>("postgres", "SELECT count(*) FROM pg_database WHERE NOT datallowconn AND datname = ANY(@names)"
+            .Replace("@names", $"ARRAY['{live}', '{closedPrevious}']")), Is.Zero);
+        Assert.That(Databases.Fingerprint(live), Is.EqualTo(Databases.Fingerprint(source)));
+        Assert.That(Incoming(live), Is.Empty);
+    }
+
     [Test, Category("Fault")]
     public void ALiveDatabaseThatRefusesConnectionsIsReplacedAllTheSame()
     {
