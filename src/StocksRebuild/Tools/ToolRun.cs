@@ -71,7 +71,12 @@ public static class ToolRun
         // group (Ctrl-C in a terminal, systemd, timeout) then reaches the run, which stops the tool at a safe point
         // and says so, instead of the tool dying on its own first and the run reporting a plain failure.
         var isolate = options.Cancellation.CanBeCanceled && Setsid is not null;
-        var start = new ProcessStartInfo(isolate ? Setsid! : fileName)
+        // Whatever ends the run, kill -9 of its group or the OOM killer taking this process alone, the tool must not go on
+        // unsupervised (a pg_restore finishing a database no run holds, a pg_dump writing a backup no one proves): the
+        // kernel kills it with its parent (PR_SET_PDEATHSIG, set by util-linux setpriv, kept across exec). Its parent is
+        // the thread that starts it, which waits in Run until it ends.
+        string[] command = [.. Setpriv is null ? [] : new[] { Setpriv, "--pdeathsig", "KILL" }, .. isolate ? new[] { Setsid! } : [], fileName];
+        var start = new ProcessStartInfo(command[0])
         {
             WorkingDirectory = options.WorkingDirectory ?? "",
             RedirectStandardOutput = true,
@@ -79,13 +84,16 @@ public static class ToolRun
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        if (isolate) start.ArgumentList.Add(fileName);
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var argument in command[1..].Concat(arguments)) start.ArgumentList.Add(argument);
         foreach (var name in options.UnsetEnvironment ?? []) start.Environment.Remove(name);
         if (environment is not null)
             foreach (var (key, value) in environment) start.Environment[key] = value;
         return start;
     }
+
+    /// <summary>util-linux setpriv (Linux only): sets the parent-death signal and execs, keeping the pid.</summary>
+    static readonly string? Setpriv = !OperatingSystem.IsLinux() ? null
+        : new[] { "/usr/bin/setpriv", "/bin/setpriv" }.FirstOrDefault(File.Exists);
 
     /// <summary>util-linux setsid: as the child of this process (never a group leader) it calls setsid() and execs, keeping the pid.</summary>
     static readonly string? Setsid = OperatingSystem.IsWindows() ? null

@@ -129,6 +129,38 @@ public sealed class FaultTests
         }
     }
 
+    /// <summary>
+    /// kill -9 of the run alone, as the OOM killer takes the biggest process, and of its whole group as an operator's kill
+    /// does: pg_restore, in a session of its own (out of the group's reach, so that the run can stop it at a safe point),
+    /// dies with the run instead of restoring on unsupervised, and its server session with it.
+    /// </summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public void KillNineDuringRestoreLeavesNoPgRestoreRunning(bool wholeGroup)
+    {
+        var target = Databases.NewName("killed");
+        var run = BuildScript.LaunchInOwnGroup("--target=Restore", $"--database={target}", $"--confirm={target}",
+            $"--backup-dir={Databases.SlowBackup.Folder}", "--jobs=1");
+        Assert.That(run.WaitForOutput("Restore: pg_restore --jobs=1", TimeSpan.FromMinutes(1)), Is.True, run.OutputSoFar);
+        Databases.WaitForStatement(TestServer.Connection, target, "COPY", Task.Run(() => run.Process.WaitForExit()));
+        var restoring = Process.GetProcessesByName("pg_restore").Select(p => p.Id).ToList();
+        Assert.That(restoring, Is.Not.Empty, "pg_restore is running");
+
+        if (wholeGroup) run.SignalGroup("KILL"); else run.Signal("KILL");
+        run.Finish();
+
+        Assert.That(() => restoring.Where(Running).ToList(), Is.Empty.After(5000, 100), "no pg_restore outlives the run");
+        Assert.That(() => Databases.Scalar<long>("postgres", $"SELECT count(*) FROM pg_stat_activity WHERE datname = '{target}'"),
+            Is.Zero.After(5000, 100), "nor its session on the server");
+    }
+
+    /// <summary>Alive and not a zombie (a container's init may not reap an orphan at once).</summary>
+    static bool Running(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/stat").Split(") ")[1][0] != 'Z'; }
+        catch (IOException) { return false; }
+    }
+
     [Test]
     public void SigtermDuringRestoreKillsPgRestoreAndSaysWhatToRunNext()
     {
