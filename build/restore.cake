@@ -31,13 +31,16 @@ Task("Validate")
     .Description("Runbook A.4 / B.5: read-only checks of the target database")
     .Does<RunSession>((ctx, s) =>
     {
-        var backup = s.BackupToValidateAgainst();
+        var unfinished = s.UnfinishedRestoreOf();
+        var backup = s.BackupToValidateAgainst(unfinished);
         var report = Validator.Validate(s.Run.Server, s.BuildInto, backup?.Manifest, s.Settings.Output.Start("Validate", s.Log), backup?.Path);
         // A database the tool did not create is only read: amcheck is used when installed, never installed.
         if (s.Settings.IsDeep) report = report.Including(Validator.Deep(s.Run.Server, s.BuildInto, installAmcheck: false));
         if (s.Settings.ValidatesStrictly) report = report.Strict();
+        if (unfinished is not null) report = unfinished.Judge(report, backup, s.RestoredHere);
         s.Log.Info(report.FormatTable());
         if (!report.Passed) throw new RunbookException(report.FailureMessage());
+        if (unfinished is not null) UnfinishedRestore.Clear(s.Run, s.BuildInto);
         var warnings = report.Warnings.ToList();
         foreach (var warning in warnings) s.Log.Warning($"Validate: {warning.Check} {warning.Subject}: {warning.Detail}");
         var warned = warnings.Count == 0 ? "" : $", {warnings.Count} with a warning (a database these migrations did not build? --strict fails them)";

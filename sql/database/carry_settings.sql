@@ -31,6 +31,8 @@ SELECT kind, statement FROM (
     UNION ALL
     SELECT 5, 0, 'comment', format('COMMENT ON DATABASE %I IS %L', @incoming, shobj_description(oid, 'pg_database'))
     FROM live WHERE shobj_description(oid, 'pg_database') IS NOT NULL
+      -- The mark of a restore into live that did not finish (UnfinishedRestore) is not the database's: its replacement is whole.
+      AND NOT starts_with(shobj_description(oid, 'pg_database'), @unfinished)
     UNION ALL
     SELECT 6, 0, 'owner', format('ALTER DATABASE %I OWNER TO %I', @incoming, pg_get_userbyid(datdba))
     FROM live WHERE pg_get_userbyid(datdba) <> current_user

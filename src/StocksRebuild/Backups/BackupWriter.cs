@@ -27,6 +27,9 @@ public static class BackupWriter
         // The snapshot is exported from an open transaction: pg_dump dumps it, and the manifest's counts are
         // read in it too, so the counts are exactly what the file holds even while the database is written.
         using var connection = server.Open(database);
+        if (Restore.UnfinishedRestore.Of(connection, database) is { } unfinished)
+            throw new RunbookException($"Backup refused: {unfinished.Describe(database)}; a backup of it would restore that partial database. Run " +
+                $"Restore again, or --target=Validate, which compares it with {unfinished.Backup}. Nothing was written.");
         using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
         var serverVersion = Sql.Scalar<string>(connection, "SHOW server_version");
         RequirePgDumpNotOlderThanServer(pgDumpVersion, serverVersion);

@@ -221,6 +221,9 @@ public static class OperationalStatus
             report = report with { MigrationsPending = plan.Pending.Count };
 
             using var connection = server.Open(options.Database, readOnly: true);
+            if (UnfinishedRestore.Of(connection, options.Database) is { } unfinished)
+                findings.Add(new("restore", StatusLevel.Critical, $"{unfinished.Describe(options.Database)}: run Restore again, or --target=Validate, " +
+                    $"which compares it with {unfinished.Backup}"));
             using var command = new NpgsqlCommand(SqlFiles.Read("status/last_ingestion.sql"), connection);
             using var reader = command.ExecuteReader();
             var jobs = 0;

@@ -204,7 +204,7 @@ public sealed class SwapRestore
     void CarryDatabaseState(NpgsqlConnection connection)
     {
         var statements = Sql.Query(connection, SqlFiles.Read("database/carry_settings.sql"), r => (kind: r.GetString(0), sql: r.GetString(1)),
-            new { database = Database, incoming = Incoming });
+            new { database = Database, incoming = Incoming, unfinished = UnfinishedRestore.CommentPrefix });
         foreach (var (kind, sql) in statements)
         {
             try { Sql.Execute(connection, sql); }

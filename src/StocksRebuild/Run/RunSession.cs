@@ -171,6 +171,11 @@ public sealed class RunSession : IDisposable
         var backup = VerifiedBackup ?? throw new InvalidOperationException("VerifyBackup did not run");
         if (!backup.ReadDuringRestore)
         {
+            if (Swap is null)
+            {
+                UnfinishedRestore.Mark(Run, BuildInto, backup.Path);
+                RestoredHere = true;
+            }
             BackupRestorer.Restore(Run, backup.Path, BuildInto, Settings.Jobs, live: Swap?.Database);
             return;
         }
@@ -200,11 +205,27 @@ public sealed class RunSession : IDisposable
     /// <summary>Runbook A.1: one backup, proved whole before anything is destroyed (--from-offsite: downloaded first, then proved).</summary>
     public VerifiedBackup VerifyBackup() => VerifiedBackup = BackupVerifier.Verify(VerifyOptions(), Log);
 
+    /// <summary>This run restored into the database's own name and marked it unfinished (<see cref="UnfinishedRestore"/>).</summary>
+    public bool RestoredHere { get; private set; }
+
     /// <summary>
-    /// What Validate compares the database with: the backup this run restored, or, for Validate alone, the one --backup names
-    /// (verified first, as Restore would). None: the checks that need no backup.
+    /// What Validate compares the database with: the backup this run restored, or, for Validate alone, the one --backup names,
+    /// else the one a restore that did not finish was restoring (verified first, as Restore would). None: the checks that need no backup.
     /// </summary>
-    public VerifiedBackup? BackupToValidateAgainst() => VerifiedBackup ?? (Settings.BackupFile is null ? null : VerifyBackup());
+    public VerifiedBackup? BackupToValidateAgainst(UnfinishedRestore? unfinished)
+    {
+        if (VerifiedBackup is not null) return VerifiedBackup;
+        if (Settings.BackupFile is not null) return VerifyBackup();
+        if (unfinished is null || !File.Exists(unfinished.Backup)) return null;
+        return VerifiedBackup = BackupVerifier.Verify(Settings.VerifyOptions with { BackupFile = unfinished.Backup }, Log);
+    }
+
+    /// <summary>The mark of a restore into <see cref="BuildInto"/> that has not validated yet, this run's own or an earlier one's.</summary>
+    public UnfinishedRestore? UnfinishedRestoreOf()
+    {
+        using var connection = Run.Server.Open(Run.MaintenanceDatabase);
+        return UnfinishedRestore.Of(connection, BuildInto);
+    }
 
     VerifyBackupOptions VerifyOptions()
     {
