@@ -40,7 +40,7 @@ Task("Validate")
         if (unfinished is not null) report = unfinished.Judge(report, backup, s.RestoredHere);
         s.Log.Info(report.FormatTable());
         if (!report.Passed) throw new RunbookException(report.FailureMessage());
-        if (unfinished is not null) UnfinishedRestore.Clear(s.Run, s.BuildInto);
+        s.Validated(unfinished);
         var warnings = report.Warnings.ToList();
         foreach (var warning in warnings) s.Log.Warning($"Validate: {warning.Check} {warning.Subject}: {warning.Detail}");
         var warned = warnings.Count == 0 ? "" : $", {warnings.Count} with a warning (a database these migrations did not build? --strict fails them)";

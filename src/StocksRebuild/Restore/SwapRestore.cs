@@ -203,9 +203,8 @@ public sealed class SwapRestore
     /// </summary>
     void CarryDatabaseState(NpgsqlConnection connection)
     {
-        var statements = Sql.Query(connection, SqlFiles.Read("database/carry_settings.sql"), r => (kind: r.GetString(0), sql: r.GetString(1)),
-            new { database = Database, incoming = Incoming, unfinished = UnfinishedRestore.CommentPrefix });
-        foreach (var (kind, sql) in statements)
+        var state = DatabaseState.Read(connection, Database, Incoming);
+        foreach (var (kind, sql) in state.Statements)
         {
             try { Sql.Execute(connection, sql); }
             catch (PostgresException e) when (kind == "owner")
@@ -218,8 +217,7 @@ public sealed class SwapRestore
                 throw new RunbookException($"the live database's {kind} could not be carried to the restored copy: {sql}: {e.MessageText}");
             }
         }
-        var carried = statements.Where(s => s.kind != "owner").GroupBy(s => s.kind).Select(g => $"{g.Count()} {g.Key}").ToList();
-        if (carried.Count > 0) run.Log.Info($"Swap: carried the live database's own state to the restored copy: {string.Join(", ", carried)}.");
+        if (state.Summary.Length > 0) run.Log.Info($"Swap: carried the live database's own state to the restored copy: {state.Summary}.");
     }
 
     /// <summary>Rows counted by the statistics as inserted, updated, deleted per table (null when track_counts is off).</summary>

@@ -12,7 +12,8 @@ namespace StocksRebuild.Restore;
 /// and its backup; Validate, Status and Backup judge the database by it, and a Validate that finds it equal to that
 /// backup (the Restore's own, or a later one's) removes it. A restore beside live needs none: its incoming copy's name says it.
 /// </summary>
-public sealed partial record UnfinishedRestore(string Backup, DateTime StartedUtc)
+/// <param name="OwnComment">The database's own comment, kept inside the mark and given back when it is removed.</param>
+public sealed partial record UnfinishedRestore(string Backup, DateTime StartedUtc, string? OwnComment = null)
 {
     /// <summary>What the database is, in one sentence for a refusal or a finding.</summary>
     public string Describe(string database) =>
@@ -23,7 +24,9 @@ public sealed partial record UnfinishedRestore(string Backup, DateTime StartedUt
     public const string CommentPrefix = "stocksrebuild: a Restore of ";
 
     string Comment => $"{CommentPrefix}{Backup} began at {StartedUtc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} " +
-        "UTC; the database is partial until its Validate passes";
+        "UTC; the database is partial until its Validate passes" + (OwnComment is null ? "" : OwnCommentSeparator + OwnComment);
+
+    const string OwnCommentSeparator = "\nIts own comment: ";
 
     /// <summary>
     /// Validate's verdict on a marked database: complete when every check passed against the backup the restore was
@@ -49,30 +52,36 @@ public sealed partial record UnfinishedRestore(string Backup, DateTime StartedUt
 
     public const string Check = "restore finished";
 
+    /// <summary>Marks the database, keeping its own comment (the one DropCreate gave back) inside the mark.</summary>
     public static void Mark(RunContext run, string database, string backup)
     {
-        var mark = new UnfinishedRestore(Path.GetFullPath(backup), run.UtcNow());
         using var connection = run.Server.Open(run.MaintenanceDatabase);
+        var comment = CommentOf(connection, database);
+        var mark = new UnfinishedRestore(Path.GetFullPath(backup), run.UtcNow(), Parse(comment) is { } earlier ? earlier.OwnComment : comment);
         Sql.Execute(connection, $"COMMENT ON DATABASE {DatabaseName.Quote(database)} IS {Statements.Literal(mark.Comment)}");
     }
 
-    public static void Clear(RunContext run, string database)
+    /// <summary>The restore is proven: the database's own comment takes the mark's place again.</summary>
+    public void Clear(RunContext run, string database)
     {
         using var connection = run.Server.Open(run.MaintenanceDatabase);
-        Sql.Execute(connection, $"COMMENT ON DATABASE {DatabaseName.Quote(database)} IS NULL");
+        Sql.Execute(connection, $"COMMENT ON DATABASE {DatabaseName.Quote(database)} IS " +
+            (OwnComment is null ? "NULL" : Statements.Literal(OwnComment)));
     }
 
     /// <summary>The mark on <paramref name="database"/>, read through any database of the server; null when it has none.</summary>
-    public static UnfinishedRestore? Of(NpgsqlConnection connection, string database) =>
-        Parse(Sql.Query(connection, SqlFiles.Read("database/comment.sql"), r => r.IsDBNull(0) ? null : r.GetString(0), new { database })
-            .SingleOrDefault());
+    public static UnfinishedRestore? Of(NpgsqlConnection connection, string database) => Parse(CommentOf(connection, database));
+
+    static string? CommentOf(NpgsqlConnection connection, string database) =>
+        Sql.Query(connection, SqlFiles.Read("database/comment.sql"), r => r.IsDBNull(0) ? null : r.GetString(0), new { database }).SingleOrDefault();
 
     public static UnfinishedRestore? Parse(string? comment) =>
         comment is not null && Marked().Match(comment) is { Success: true } m
             ? new UnfinishedRestore(m.Groups["backup"].Value, DateTime.SpecifyKind(DateTime.ParseExact(m.Groups["at"].Value, "yyyy-MM-dd HH:mm:ss",
-                CultureInfo.InvariantCulture), DateTimeKind.Utc))
+                CultureInfo.InvariantCulture), DateTimeKind.Utc), m.Groups["own"].Success ? m.Groups["own"].Value : null)
             : null;
 
-    [GeneratedRegex(@"^stocksrebuild: a Restore of (?<backup>.+) began at (?<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC; the database is partial until its Validate passes$")]
+    [GeneratedRegex(@"\Astocksrebuild: a Restore of (?<backup>.+) began at (?<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC; the database is " +
+        @"partial until its Validate passes(?:\nIts own comment: (?<own>[\s\S]*))?\z")]
     private static partial Regex Marked();
 }

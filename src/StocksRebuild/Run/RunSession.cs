@@ -158,7 +158,41 @@ public sealed class RunSession : IDisposable
             }
         }
         if (Swap is not null) Swap.Prepare();
-        else Admin.DropCreate(Settings.Database, Settings.Consent, Log, Run.Cancellation);
+        else RecreateInItsName();
+    }
+
+    /// <summary>
+    /// DropCreate in the database's own name (it did not exist, or --in-place). Its own state, which pg_dump does not hold
+    /// (privileges, settings, connection limit, comment, owner), is read before the drop and given back after the create, as
+    /// the swap gives it to the copy beside live; what cannot be given back is named with its statement. The owner comes back
+    /// when Validate has passed: until then the run's role builds the database as its owner.
+    /// </summary>
+    void RecreateInItsName()
+    {
+        var database = Settings.Database;
+        DatabaseState state;
+        using (var connection = Run.Server.Open(Run.MaintenanceDatabase)) state = DatabaseState.Read(connection, database, database);
+        Admin.DropCreate(database, Settings.Consent, Log, Run.Cancellation);
+        if (state.Statements.Count == 0) return;
+        using var created = Run.Server.Open(Run.MaintenanceDatabase);
+        var failed = new List<string>();
+        foreach (var (kind, sql) in state.Statements)
+        {
+            if (kind == "owner")
+            {
+                ownerAfterValidate = sql;
+                continue;
+            }
+            try { Sql.Execute(created, sql); }
+            catch (PostgresException e)
+            {
+                failed.Add(kind);
+                Log.Warning($"DropCreate: the {kind} of the dropped \"{database}\" could not be given back ({e.MessageText}); as a role that may: {sql}");
+            }
+        }
+        if (state.Summary.Length > 0)
+            Log.Info($"DropCreate: gave \"{database}\" back its own state, which a backup does not hold: {state.Summary}" +
+                (failed.Count == 0 ? "." : $" ({failed.Count} could not be: see above)."));
     }
 
     /// <summary>
@@ -204,6 +238,22 @@ public sealed class RunSession : IDisposable
 
     /// <summary>Runbook A.1: one backup, proved whole before anything is destroyed (--from-offsite: downloaded first, then proved).</summary>
     public VerifiedBackup VerifyBackup() => VerifiedBackup = BackupVerifier.Verify(VerifyOptions(), Log);
+
+    string? ownerAfterValidate;
+
+    /// <summary>Validate passed: a restore's mark makes way for the database's own comment, and a database recreated in its name gets its owner back.</summary>
+    public void Validated(UnfinishedRestore? unfinished)
+    {
+        unfinished?.Clear(Run, BuildInto);
+        if (ownerAfterValidate is null) return;
+        using var connection = Run.Server.Open(Run.MaintenanceDatabase);
+        try { Sql.Execute(connection, ownerAfterValidate); }
+        catch (PostgresException e)
+        {
+            Log.Warning($"Validate: \"{BuildInto}\" belonged to another role and could not be given back to it ({e.MessageText}); it belongs to " +
+                $"{Run.Server.User}. As a role that may: {ownerAfterValidate}");
+        }
+    }
 
     /// <summary>This run restored into the database's own name and marked it unfinished (<see cref="UnfinishedRestore"/>).</summary>
     public bool RestoredHere { get; private set; }
