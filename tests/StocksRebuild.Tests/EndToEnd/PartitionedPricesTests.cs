@@ -25,9 +25,19 @@ public sealed class PartitionedPricesTests
         var script = string.Join('\n', dump.StdOut);
         var create = script.IndexOf("CREATE TABLE stocks_research.prices_daily (", StringComparison.Ordinal);
         var end = script.IndexOf("\n);", create, StringComparison.Ordinal) + "\n);".Length;
-        var years = Enumerable.Range(2023, 4).Select(y =>
-            $"CREATE TABLE stocks_research.prices_daily_{y} PARTITION OF stocks_research.prices_daily FOR VALUES FROM ('{y}-01-01') TO ('{y + 1}-01-01');");
-        script = script[..(end - 1)] + " PARTITION BY RANGE (trade_date);\n" + string.Join('\n', years) + script[end..];
+        // Four years: one in a schema of its own, one partitioned again by security (two levels down).
+        string Year(int y) => $"FOR VALUES FROM ('{y}-01-01') TO ('{y + 1}-01-01')";
+        string[] partitions =
+        [
+            $"CREATE TABLE stocks_research.prices_daily_2023 PARTITION OF stocks_research.prices_daily {Year(2023)};",
+            "CREATE SCHEMA archive;",
+            $"CREATE TABLE archive.prices_daily_2024 PARTITION OF stocks_research.prices_daily {Year(2024)};",
+            $"CREATE TABLE stocks_research.prices_daily_2025 PARTITION OF stocks_research.prices_daily {Year(2025)} PARTITION BY HASH (security_id);",
+            .. Enumerable.Range(0, 2).Select(r => $"CREATE TABLE stocks_research.prices_daily_2025_{r} PARTITION OF stocks_research.prices_daily_2025 " +
+                $"FOR VALUES WITH (MODULUS 2, REMAINDER {r});"),
+            $"CREATE TABLE stocks_research.prices_daily_2026 PARTITION OF stocks_research.prices_daily {Year(2026)};",
+        ];
+        script = script[..(end - 1)] + " PARTITION BY RANGE (trade_date);\n" + string.Join('\n', partitions) + script[end..];
         // ONLY would declare the key and foreign key on the parent alone; a DBA declares them on the partitioned table.
         script = script.Replace("ALTER TABLE ONLY stocks_research.prices_daily\n", "ALTER TABLE stocks_research.prices_daily\n");
         var file = Path.Combine(Directory.CreateTempSubdirectory("stocksrebuild-partitioned-").FullName, "partitioned.sql");
@@ -40,14 +50,42 @@ public sealed class PartitionedPricesTests
         Assert.That(load.Succeeded, Is.True, load.ErrorText);
         Assert.That(Databases.Scalar<long>(partitioned, "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhparent " +
             "WHERE c.relname = 'prices_daily' AND c.relkind = 'p'"), Is.EqualTo(4));
-        Assert.That(Databases.Scalar<long>(partitioned, "SELECT count(*) FROM ONLY stocks_research.prices_daily_2024"), Is.GreaterThan(0));
+        Assert.That(Databases.Scalar<long>(partitioned, "SELECT count(*) FROM ONLY archive.prices_daily_2024"), Is.GreaterThan(0));
+        Assert.That(Databases.Scalar<long>(partitioned, "SELECT count(*) FROM ONLY stocks_research.prices_daily_2025_1"), Is.GreaterThan(0));
         return partitioned;
     }
 
     [Test]
     public void BackupVerifyRestoreValidateAndTheRerunDigestUnderstandPartitions()
+        => Recovered(PartitionedSample(), "DROP TABLE stocks_research.prices_daily_2025", "TABLE stocks_research prices_daily_2025");
+
+    /// <summary>
+    /// Inheritance and unlogged tables beside the runbook's: a table of the site's own with a child holding rows of its own
+    /// (pg_dump writes each one's rows under itself), and an unlogged table (its rows are dumped too) come back as they were.
+    /// </summary>
+    [Test]
+    public void InheritanceChildrenAndUnloggedTablesComeBackAsTheyWere()
     {
-        var source = PartitionedSample();
+        var source = Databases.Seeded();
+        Databases.Execute(source, """
+            CREATE TABLE stocks_research.desk_notes (note_id int PRIMARY KEY, note text NOT NULL);
+            CREATE TABLE stocks_research.desk_notes_2025 (reviewed boolean NOT NULL DEFAULT false) INHERITS (stocks_research.desk_notes);
+            ALTER TABLE stocks_research.desk_notes_2025 ADD PRIMARY KEY (note_id);
+            INSERT INTO stocks_research.desk_notes VALUES (1, 'parent row');
+            INSERT INTO stocks_research.desk_notes_2025 VALUES (2, 'child row', true);
+            CREATE UNLOGGED TABLE stocks_research.quote_cache (security_id bigint PRIMARY KEY, last numeric(18, 6) NOT NULL);
+            INSERT INTO stocks_research.quote_cache SELECT security_id, 1 FROM stocks_research.securities;
+            """);
+        Recovered(source, "ALTER TABLE stocks_research.desk_notes_2025 NO INHERIT stocks_research.desk_notes",
+            "TABLE stocks_research desk_notes_2025", differs: true);
+    }
+
+    /// <summary>
+    /// Backup, VerifyBackup, Restore (fingerprint equal, the schema and counts green), the sample's rerun (nothing changes);
+    /// then <paramref name="damage"/> on the restored copy fails Validate --backup, naming <paramref name="entry"/>.
+    /// </summary>
+    static void Recovered(string source, string damage, string entry, bool differs = false)
+    {
         var before = Databases.Fingerprint(source);
         var backups = Directory.CreateTempSubdirectory("stocksrebuild-partitioned-backups-").FullName;
 
@@ -71,11 +109,11 @@ public sealed class PartitionedPricesTests
         Assert.That(rerun.Output, Does.Match(@"Ingest prices_daily: [\d,]+ rows read, 0 inserted, 0 updated"));
         Assert.That(Databases.DataFingerprint(target), Is.EqualTo(Databases.DataFingerprint(source)));
 
-        // A restore that lost a partition is not the backup: its schema and its counts say so.
-        Databases.Execute(target, "DROP TABLE stocks_research.prices_daily_2025");
+        // A restore that lost a partition (or a child) is not the backup: its schema and its counts say so.
+        Databases.Execute(target, damage);
         var validate = BuildScript.Run("--target=Validate", $"--database={target}", $"--backup={file}");
         Assert.That(validate.ExitCode, Is.Not.Zero, validate.ToString());
-        Assert.That(validate.Output, Does.Contain("= backup schema TABLE stocks_research prices_daily_2025: in the backup, missing here"));
-        Assert.That(validate.Output, Does.Match(@"= manifest stocks_research\.prices_daily: [\d,]+ rows here, [\d,]+ in the manifest"));
+        Assert.That(validate.Output, Does.Contain($"= backup schema {entry}: " + (differs ? "differs from the backup" : "in the backup, missing here")));
+        Assert.That(validate.Output, Does.Match(@"= manifest stocks_research\.(prices_daily|desk_notes): [\d,]+ rows here, [\d,]+ in the manifest"));
     }
 }
