@@ -28,7 +28,7 @@ public sealed class SignalTests
     static int Expected(string how) => how.Contains("TERM") ? ByTerm : ByInt;
 
     static void AssertNoneLeft(string program) =>
-        Assert.That(Process.GetProcessesByName(program), Is.Empty, $"no {program} is left running");
+        Assert.That(Processes.Running(program), Is.Empty, $"no {program} is left running");
 
     [TestCase("group TERM")]
     [TestCase("group TERM twice")]

@@ -22,7 +22,7 @@ public sealed class FaultTests
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromMinutes(1) && !work.IsCompleted)
         {
-            if (Process.GetProcessesByName(name).FirstOrDefault() is { } process) return process;
+            if (Processes.Running(name).FirstOrDefault() is { } process) return process;
             Thread.Sleep(10);
         }
         Assert.Fail($"{name} never ran");
@@ -143,13 +143,13 @@ public sealed class FaultTests
             $"--backup-dir={Databases.SlowBackup.Folder}", "--jobs=1");
         Assert.That(run.WaitForOutput("Restore: pg_restore --jobs=1", TimeSpan.FromMinutes(1)), Is.True, run.OutputSoFar);
         Databases.WaitForStatement(TestServer.Connection, target, "COPY", Task.Run(() => run.Process.WaitForExit()));
-        var restoring = Process.GetProcessesByName("pg_restore").Select(p => p.Id).ToList();
+        var restoring = Processes.Running("pg_restore").Select(p => p.Id).ToList();
         Assert.That(restoring, Is.Not.Empty, "pg_restore is running");
 
         if (wholeGroup) run.SignalGroup("KILL"); else run.Signal("KILL");
         run.Finish();
 
-        Assert.That(() => restoring.Where(Running).ToList(), Is.Empty.After(5000, 100), "no pg_restore outlives the run");
+        Assert.That(() => restoring.Where(Processes.IsRunning).ToList(), Is.Empty.After(5000, 100), "no pg_restore outlives the run");
         Assert.That(() => Databases.Scalar<long>("postgres", $"SELECT count(*) FROM pg_stat_activity WHERE datname = '{target}'"),
             Is.Zero.After(5000, 100), "nor its session on the server");
     }
@@ -195,13 +195,6 @@ public sealed class FaultTests
         Assert.That(BuildScript.Run("--target=Backup", $"--database={live}", $"--backup-dir={elsewhere}").ExitCode, Is.Zero);
     }
 
-    /// <summary>Alive and not a zombie (a container's init may not reap an orphan at once).</summary>
-    static bool Running(int pid)
-    {
-        try { return File.ReadAllText($"/proc/{pid}/stat").Split(") ")[1][0] != 'Z'; }
-        catch (IOException) { return false; }
-    }
-
     [Test]
     public void SigtermDuringRestoreKillsPgRestoreAndSaysWhatToRunNext()
     {
@@ -214,7 +207,7 @@ public sealed class FaultTests
         Assert.That(result.Output, Does.Contain("Received SIGTERM: stopping at the next safe point"));
         Assert.That(result.Output, Does.Contain($"Interrupted during RestoreBackup: pg_restore was stopped; \"{target}\" is partially restored and " +
             $"must not be used. Next: run --target=Restore again"));
-        Assert.That(Process.GetProcessesByName("pg_restore"), Is.Empty, "no pg_restore is left running");
+        Assert.That(Processes.Running("pg_restore"), Is.Empty, "no pg_restore is left running");
 
         var again = BuildScript.Run("--target=Restore", $"--database={target}", $"--confirm={target}",
             $"--backup-dir={Databases.MediumBackup.Folder}");
