@@ -56,7 +56,9 @@ public sealed record ServerConnection
                 throw new RunbookException($"PGSSLMODE={SslMode} is not an SSL mode (disable, allow, prefer, require, verify-ca, verify-full).");
             builder.SslMode = mode;
         }
-        if (readOnly) builder.Options = "-c default_transaction_read_only=on";
+        // A production role or database often limits statements and idle transactions for the application; the tool's own
+        // sessions load, count and hold a dump's snapshot for as long as the data needs, as pg_dump and pg_restore set for theirs.
+        builder.Options = "-c statement_timeout=0 -c idle_in_transaction_session_timeout=0" + (readOnly ? " -c default_transaction_read_only=on" : "");
         return builder.ConnectionString;
     }
 
