@@ -163,36 +163,18 @@ public sealed class RunSession : IDisposable
 
     /// <summary>
     /// DropCreate in the database's own name (it did not exist, or --in-place). Its own state, which pg_dump does not hold
-    /// (privileges, settings, connection limit, comment, owner), is read before the drop and given back after the create, as
-    /// the swap gives it to the copy beside live; what cannot be given back is named with its statement. The owner comes back
-    /// when Validate has passed: until then the run's role builds the database as its owner.
+    /// (privileges, settings, connection limit, comment, owner), is read before the drop and given back once Validate has
+    /// passed, as the swap gives it to the copy beside live only then: a setting such as default_transaction_read_only or a
+    /// connection limit would stop the restore itself. The statements are logged first, for a run that does not get there.
     /// </summary>
     void RecreateInItsName()
     {
         var database = Settings.Database;
-        DatabaseState state;
-        using (var connection = Run.Server.Open(Run.MaintenanceDatabase)) state = DatabaseState.Read(connection, database, database);
+        using (var connection = Run.Server.Open(Run.MaintenanceDatabase)) stateAfterValidate = DatabaseState.Read(connection, database, database);
+        if (stateAfterValidate.Statements.Count > 0)
+            Log.Info($"DropCreate: \"{database}\"'s own state, which a backup does not hold, is given back once Validate has passed " +
+                $"({stateAfterValidate.Summary}; if the run stops before: {string.Join("; ", stateAfterValidate.Statements.Select(s => s.Sql))}).");
         Admin.DropCreate(database, Settings.Consent, Log, Run.Cancellation);
-        if (state.Statements.Count == 0) return;
-        using var created = Run.Server.Open(Run.MaintenanceDatabase);
-        var failed = new List<string>();
-        foreach (var (kind, sql) in state.Statements)
-        {
-            if (kind == "owner")
-            {
-                ownerAfterValidate = sql;
-                continue;
-            }
-            try { Sql.Execute(created, sql); }
-            catch (PostgresException e)
-            {
-                failed.Add(kind);
-                Log.Warning($"DropCreate: the {kind} of the dropped \"{database}\" could not be given back ({e.MessageText}); as a role that may: {sql}");
-            }
-        }
-        if (state.Summary.Length > 0)
-            Log.Info($"DropCreate: gave \"{database}\" back its own state, which a backup does not hold: {state.Summary}" +
-                (failed.Count == 0 ? "." : $" ({failed.Count} could not be: see above)."));
     }
 
     /// <summary>
@@ -239,20 +221,31 @@ public sealed class RunSession : IDisposable
     /// <summary>Runbook A.1: one backup, proved whole before anything is destroyed (--from-offsite: downloaded first, then proved).</summary>
     public VerifiedBackup VerifyBackup() => VerifiedBackup = BackupVerifier.Verify(VerifyOptions(), Log);
 
-    string? ownerAfterValidate;
+    DatabaseState? stateAfterValidate;
 
-    /// <summary>Validate passed: a restore's mark makes way for the database's own comment, and a database recreated in its name gets its owner back.</summary>
+    /// <summary>
+    /// Validate passed: a restore's mark makes way for the database's own comment, and a database recreated in its name gets
+    /// its own state back (<see cref="RecreateInItsName"/>); what cannot be given back is named with its statement.
+    /// </summary>
     public void Validated(UnfinishedRestore? unfinished)
     {
         unfinished?.Clear(Run, BuildInto);
-        if (ownerAfterValidate is null) return;
+        if (stateAfterValidate is not { Statements.Count: > 0 } state) return;
         using var connection = Run.Server.Open(Run.MaintenanceDatabase);
-        try { Sql.Execute(connection, ownerAfterValidate); }
-        catch (PostgresException e)
+        var failed = 0;
+        foreach (var (kind, sql) in state.Statements)
         {
-            Log.Warning($"Validate: \"{BuildInto}\" belonged to another role and could not be given back to it ({e.MessageText}); it belongs to " +
-                $"{Run.Server.User}. As a role that may: {ownerAfterValidate}");
+            try { Sql.Execute(connection, sql); }
+            catch (PostgresException e)
+            {
+                failed++;
+                Log.Warning($"Validate: the {kind} of \"{BuildInto}\" before it was dropped could not be given back ({e.MessageText}); as a role that " +
+                    $"may: {sql}");
+            }
         }
+        if (state.Summary.Length > 0)
+            Log.Info($"Validate: gave \"{BuildInto}\" back its own state, which a backup does not hold: {state.Summary}" +
+                (failed == 0 ? "." : $" ({failed} could not be: see above)."));
     }
 
     /// <summary>This run restored into the database's own name and marked it unfinished (<see cref="UnfinishedRestore"/>).</summary>
