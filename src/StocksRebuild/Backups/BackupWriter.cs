@@ -7,6 +7,23 @@ namespace StocksRebuild.Backups;
 /// </summary>
 public static class BackupWriter
 {
+    /// <summary>The partial dumps and manifests a Backup killed before its rename left in a folder (none is a backup).</summary>
+    public static IEnumerable<string> Leftovers(string backupDirectory) =>
+        Directory.Exists(backupDirectory)
+            ? Directory.EnumerateFiles(backupDirectory, ".full_*.partial").Concat(Directory.EnumerateFiles(backupDirectory, "full_*.manifest.json.partial"))
+            : [];
+
+    /// <summary>Under the folder lock no other Backup writes here: what a partial file is, is what a killed one left.</summary>
+    static void RemoveLeftovers(string backupDirectory, IRunbookLog log)
+    {
+        foreach (var leftover in Leftovers(backupDirectory).ToList())
+        {
+            var bytes = new FileInfo(leftover).Length;
+            File.Delete(leftover);
+            log.Warning($"Backup: removed {Path.GetFileName(leftover)} ({bytes:N0} bytes), left by a Backup that did not finish.");
+        }
+    }
+
     public static string Backup(RunContext run, string database, string backupDirectory)
     {
         var (server, log, output) = (run.Server, run.Log, run.Output);
@@ -16,6 +33,7 @@ public static class BackupWriter
         // Backups hold every row of the database: other local users have no business reading them.
         PrivateFiles.CreateDirectory(backupDirectory);
         using var folderLock = BackupFolderLock.Acquire(backupDirectory);
+        RemoveLeftovers(backupDirectory, log);
         var finalPath = Path.Combine(backupDirectory, BackupName.For(now));
         var manifestPath = BackupName.ManifestPathFor(finalPath);
         if (File.Exists(finalPath))

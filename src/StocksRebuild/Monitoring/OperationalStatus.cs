@@ -66,6 +66,10 @@ public static class OperationalStatus
     static StatusReport Backups(StatusOptions options, List<StatusFinding> findings)
     {
         var report = new StatusReport { Database = options.Database, Findings = [] };
+        var leftovers = BackupWriter.Leftovers(options.BackupDirectory).Select(f => new FileInfo(f)).ToList();
+        if (leftovers.Count > 0)
+            findings.Add(new("backup", StatusLevel.Warning, $"{string.Join(", ", leftovers.Select(f => $"{f.Name} ({f.Length:N0} bytes)"))}: left by a " +
+                "Backup that did not finish (killed?); not a backup, and the next Backup removes it"));
         var backups = BackupName.InFolder(options.BackupDirectory);
         if (backups.Count == 0)
         {

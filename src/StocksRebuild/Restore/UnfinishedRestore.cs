@@ -12,7 +12,7 @@ namespace StocksRebuild.Restore;
 /// and its backup; Validate, Status and Backup judge the database by it, and a Validate that finds it equal to that
 /// backup (the Restore's own, or a later one's) removes it. A restore beside live needs none: its incoming copy's name says it.
 /// </summary>
-/// <param name="OwnComment">The database's own comment, kept inside the mark and given back when it is removed.</param>
+/// <param name="OwnComment">The comment the database had when it was marked, kept inside the mark and given back when it is removed.</param>
 public sealed partial record UnfinishedRestore(string Backup, DateTime StartedUtc, string? OwnComment = null)
 {
     /// <summary>What the database is, in one sentence for a refusal or a finding.</summary>
@@ -52,7 +52,7 @@ public sealed partial record UnfinishedRestore(string Backup, DateTime StartedUt
 
     public const string Check = "restore finished";
 
-    /// <summary>Marks the database, keeping its own comment (the one DropCreate gave back) inside the mark.</summary>
+    /// <summary>Marks the database, keeping the comment it has (its own) inside the mark.</summary>
     public static void Mark(RunContext run, string database, string backup)
     {
         using var connection = run.Server.Open(run.MaintenanceDatabase);

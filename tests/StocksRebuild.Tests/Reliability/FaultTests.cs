@@ -155,6 +155,33 @@ public sealed class FaultTests
     }
 
     /// <summary>
+    /// kill -9 of a Backup's process group while pg_dump writes: pg_dump dies with it and its partial file stays. Status
+    /// names it (not a backup); the next Backup, holding the folder's lock, removes it and says so, and writes a whole one.
+    /// </summary>
+    [Test]
+    public void ABackupKilledMidDumpLeavesAPartialThatStatusNamesAndTheNextBackupRemoves()
+    {
+        var folder = Directory.CreateTempSubdirectory("stocksrebuild-killed-backup-").FullName;
+        var run = BuildScript.LaunchInOwnGroup("--target=Backup", $"--database={Databases.SlowToDump}", $"--backup-dir={folder}");
+        Assert.That(run.WaitForOutput("Backup: pg_dump -Fc of", TimeSpan.FromMinutes(1)), Is.True, run.OutputSoFar);
+        Databases.WaitForStatement(TestServer.Connection, Databases.SlowToDump, "COPY", Task.Run(() => run.Process.WaitForExit()));
+        run.SignalGroup("KILL");
+        run.Finish();
+        var partial = Directory.GetFiles(folder, ".full_*.partial").Select(Path.GetFileName).Single();
+        Assert.That(() => Processes.Running("pg_dump"), Is.Empty.After(5000, 100), "pg_dump died with the run");
+
+        var status = BuildScript.Run("--target=Status", $"--database={Databases.SlowToDump}", $"--backup-dir={folder}",
+            $"--report-dir={Directory.CreateTempSubdirectory("stocksrebuild-killed-reports-").FullName}");
+        Assert.That(status.Output, Does.Contain($"{partial} (").And.Contain("left by a Backup that did not finish"), status.ToString());
+
+        var next = BuildScript.Run("--target=Backup", $"--database={Databases.SlowToDump}", $"--backup-dir={folder}");
+        Assert.That(next.ExitCode, Is.Zero, next.ToString());
+        Assert.That(next.Output, Does.Contain($"Backup: removed {partial} ("));
+        Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName).Where(n => n!.Contains(".partial", StringComparison.Ordinal)), Is.Empty);
+        Assert.That(Directory.GetFiles(folder, "full_*.dump"), Has.Length.EqualTo(1), "the new backup, whole");
+    }
+
+    /// <summary>
     /// kill -9 of an in-place Restore while pg_restore builds an index leaves live partial: rows, but not all its indexes
     /// and keys. The database says so until a Validate proves it equal to the backup: Validate alone (comparing it with the
     /// backup the restore was restoring) fails, Backup refuses it, Status is critical; the next Restore makes it whole and
