@@ -182,10 +182,8 @@ public static partial class BackupVerifier
         // Age is the archive's own creation time: a name can be given to any file, the header only by pg_dump.
         if (contents.CreatedUtc is not { } created) return Refused("its table of contents has no creation time");
         BackupName.TryParse(Path.GetFileName(path), out var timestamp);
-        var skew = created - timestamp;
-        if (skew.Duration() > NameTolerance)
-            return Refused($"pg_dump created it at {created:yyyy-MM-dd HH:mm:ss} UTC, {Durations.Format(skew.Duration())} " +
-                $"{(skew < TimeSpan.Zero ? "before" : "after")} the time in its name; " +
+        if (NameDisagrees(created, timestamp) is { } skew)
+            return Refused($"pg_dump created it at {created:yyyy-MM-dd HH:mm:ss} UTC, {skew}; " +
                 $"a renamed copy of another backup? If it is the one you mean, rename it {BackupName.For(created)}");
         var manifest = BackupManifest.ReadFor(path);
         if (manifest is not null && manifest.SizeBytes != size)
@@ -195,6 +193,14 @@ public static partial class BackupVerifier
 
     /// <summary>Backup names the minute it starts and pg_dump stamps its archive moments later; more is another file's name.</summary>
     public static readonly TimeSpan NameTolerance = TimeSpan.FromMinutes(10);
+
+    /// <summary>"3d0h00m before the time in its name" when a backup was created further from its name's time than <see cref="NameTolerance"/>.</summary>
+    public static string? NameDisagrees(DateTime createdUtc, DateTime namedUtc)
+    {
+        var skew = createdUtc - namedUtc;
+        return skew.Duration() <= NameTolerance ? null
+            : $"{Durations.Format(skew.Duration())} {(skew < TimeSpan.Zero ? "before" : "after")} the time in its name";
+    }
 
     static RunbookException Refuse(string path, string reason) =>
         new($"VerifyBackup refused {path}: {reason}. Nothing was changed.");

@@ -273,10 +273,7 @@ public sealed class Benchmark(RunContext run, BenchmarkOptions options)
         do
         {
             prepare();
-            var clock = Stopwatch.StartNew();
-            run();
-            times.Add(clock.Elapsed.TotalSeconds);
-            log.Info($"Benchmark: {what}: {clock.Elapsed.TotalSeconds:0.00} s");
+            times.Add(Timed(what, run));
         } while (times.Count < 3 && times[0] < RepeatBelow.TotalSeconds);
         return MedianOf(times);
     }

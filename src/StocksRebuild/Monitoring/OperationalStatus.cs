@@ -179,10 +179,8 @@ public static class OperationalStatus
         if (manifest.SizeBytes != backup.SizeBytes)
             return $"it is {backup.SizeBytes:N0} bytes off-site, its manifest says {manifest.SizeBytes:N0}: changed or damaged off-site";
         // VerifyBackup refuses an archive created at another time than its name says; the manifest holds that time.
-        var skew = manifest.CreatedUtc - backup.Utc;
-        if (skew.Duration() > BackupVerifier.NameTolerance)
-            return $"its manifest says it was created at {manifest.CreatedUtc:yyyy-MM-dd HH:mm} UTC, {Durations.Format(skew.Duration())} " +
-                $"{(skew < TimeSpan.Zero ? "before" : "after")} the time in its name: a renamed copy of another backup?";
+        if (BackupVerifier.NameDisagrees(manifest.CreatedUtc, backup.Utc) is { } skew)
+            return $"its manifest says it was created at {manifest.CreatedUtc:yyyy-MM-dd HH:mm} UTC, {skew}: a renamed copy of another backup?";
         var rules = Validator.JudgeManifest(manifest);
         return rules.Count == 0 ? null : $"it cannot pass Validate after the restore, as its manifest says: {string.Join("; ", rules)}";
     }
