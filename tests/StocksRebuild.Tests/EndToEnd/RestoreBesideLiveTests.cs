@@ -477,36 +477,30 @@ public sealed class RestoreBesideLiveTests
         var older = SwapRestore.PreviousName(live, new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc));
         Databases.Execute("postgres", $"ALTER DATABASE {DatabaseName.Quote(earlier)} RENAME TO {DatabaseName.Quote(older)}");
 
-        // An application writing to live once the restore beside it has begun, until its session is ended at the swap.
+        // An application writing to live once the restore beside it has begun, until its session is ended at the swap. The
+        // writes start when the run says pg_restore has started, not when a polling thread happens to see the incoming copy:
+        // on a busy machine such a thread was not scheduled before the restore had ended.
         var written = 0;
-        using var stop = new CancellationTokenSource();
-        // A thread of its own: on a busy machine a pool thread may start after a short restore has ended.
-        var writer = new Thread(() =>
+        var launched = BuildScript.Launch("--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup-dir={backups}", "--jobs=1");
+        Assert.That(launched.WaitForOutput("Restore: pg_restore --jobs=1", TimeSpan.FromMinutes(1)), Is.True, launched.OutputSoFar);
+        try
         {
-            while (!stop.IsCancellationRequested && Incoming(live).Count == 0) Thread.Sleep(5);
-            try
+            using var connection = new NpgsqlConnection(TestServer.Connection.ConnectionString(live) + ";Pooling=false");
+            connection.Open();
+            while (!launched.Process.HasExited)
             {
-                using var connection = new NpgsqlConnection(TestServer.Connection.ConnectionString(live) + ";Pooling=false");
-                connection.Open();
-                while (!stop.IsCancellationRequested)
-                {
-                    using var insert = new NpgsqlCommand("INSERT INTO stocks_research.securities (security_id, name, exchange, currency) " +
-                        $"VALUES ({990001 + written}, 'written during the restore', 'XNYS', 'USD')", connection);
-                    insert.ExecuteNonQuery();
-                    written++;
-                    Thread.Sleep(5);
-                }
+                using var insert = new NpgsqlCommand("INSERT INTO stocks_research.securities (security_id, name, exchange, currency) " +
+                    $"VALUES ({990001 + written}, 'written during the restore', 'XNYS', 'USD')", connection);
+                insert.ExecuteNonQuery();
+                written++;
+                Thread.Sleep(5);
             }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
-            {
-                TestContext.Out.WriteLine($"the writer's session ended after {written} row(s): {e.Message}"); // at the swap
-            }
-        });
-        writer.Start();
-
-        var run = BuildScript.Run("--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup-dir={backups}", "--jobs=1");
-        stop.Cancel();
-        writer.Join();
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            TestContext.Out.WriteLine($"the writer's session ended after {written} row(s): {e.Message}"); // at the swap
+        }
+        var run = launched.Finish();
 
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
         var previous = Previous(live).Single();
