@@ -70,6 +70,34 @@ public sealed class ValidateTests
         Assert.That(view.Detail, Does.Contain("42P01"));
     }
 
+    /// <summary>
+    /// A derivation view is checked by its derivation, which reads it whole; when it fails, both checks say so, each
+    /// with the server's error, and every view still has exactly one check.
+    /// </summary>
+    [Test]
+    public void ABrokenDerivationViewFailsItsViewCheckAndItsDerivation()
+    {
+        var database = Databases.Seeded();
+        Databases.Execute(database, """
+            CREATE FUNCTION stocks_research.refuse() RETURNS boolean LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION 'refused'; END$$;
+            ALTER VIEW stocks_research.v_fundamentals_yoy_derived RENAME TO v_fundamentals_yoy_derived_kept;
+            CREATE VIEW stocks_research.v_fundamentals_yoy_derived AS
+                SELECT * FROM stocks_research.v_fundamentals_yoy_derived_kept WHERE stocks_research.refuse();
+            """);
+
+        var report = Validator.Validate(TestServer.Connection, database);
+
+        Assert.That(report.Failures.Select(f => (f.Check, f.Subject)), Is.EquivalentTo(new[]
+        {
+            ("view resolves", "stocks_research.v_fundamentals_yoy_derived"),
+            ("= derivation", "stocks_research.fundamentals_yoy"),
+        }));
+        Assert.That(report.Failures.Select(f => f.Detail), Has.All.Contain("P0001"));
+        Assert.That(report.Checks.Where(c => c.Check == "view resolves").Select(c => c.Subject).ToList(), Is.Unique.And.Count.EqualTo(6));
+        Assert.That(report.Checks.Single(c => c.Subject == "stocks_research.v_adjustment_factors_derived").Detail,
+            Is.EqualTo("selects (read whole by its derivation check)"));
+    }
+
     [Test]
     public void AnEmptyTableOfTheRunbookIsFound()
     {
