@@ -28,6 +28,8 @@ public static class BackupWriter
     {
         var (server, log, output) = (run.Server, run.Log, run.Output);
         var now = run.UtcNow();
+        // pg_dump dumps the snapshot this run exports: on another server it would not exist, or be another database's.
+        ClientLogin.Prove(server, database, "Backup (pg_dump)", step: "Backup");
         // Readers exclude writers: a Backup during a Restore would dump a half-restored database.
         using var databaseLock = RunLock.Acquire(run, database, LockMode.Shared);
         // Backups hold every row of the database: other local users have no business reading them.

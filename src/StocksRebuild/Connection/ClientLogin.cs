@@ -3,20 +3,36 @@ namespace StocksRebuild.Connection;
 
 /// <summary>
 /// Proves that the PostgreSQL client tools (libpq) can log in with exactly the environment pg_dump and
-/// pg_restore will be given. Npgsql and libpq read credentials differently (libpq ignores a password file
-/// that group or others can read; Npgsql reads it), so a run that only ever connected through Npgsql could
-/// drop the database and then find that pg_restore cannot log in.
+/// pg_restore will be given, and that they reach the server and database the tool's own connections (Npgsql) reach.
+/// Npgsql and libpq read credentials differently (libpq ignores a password file that group or others can read;
+/// Npgsql reads it), and where they connect can differ too (what libpq reads that the tool cannot follow), so a run
+/// that only ever connected through Npgsql could drop the database on one server and restore into another.
 /// </summary>
 public static class ClientLogin
 {
-    public static void Prove(ServerConnection server, string database, string purpose)
+    /// <returns>Who answered both: the server's identity line (<c>sql/connection/server_identity.sql</c>).</returns>
+    /// <param name="step">The step that refuses, named in the refusal.</param>
+    public static string Prove(ServerConnection server, string database, string purpose, string step = "Preflight")
     {
-        var result = ToolRun.Run(PgTools.Find("psql"), ["-X", "-w", "-A", "-t", "-c", "SELECT 1"], server.ClientEnvironment(database));
-        if (result.Succeeded) return;
-        var hint = PasswordFileHint(server) is { } h ? " " + h : "";
-        throw new RunbookException(
-            $"Preflight refused: {purpose} needs the PostgreSQL client tools to log in to {server.Describe(database)}, and libpq (psql -w) cannot: " +
-            $"{Secrets.Mask(result.ErrorText.Trim(), server)}.{hint} Nothing was changed.");
+        var identity = SqlFiles.Read("connection/server_identity.sql");
+        var result = ToolRun.Run(PgTools.Find("psql"), ["-X", "-w", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", identity], server.ClientEnvironment(database));
+        if (!result.Succeeded)
+        {
+            var hint = PasswordFileHint(server) is { } h ? " " + h : "";
+            throw new RunbookException(
+                $"{step} refused: {purpose} needs the PostgreSQL client tools to log in to {server.Describe(database)}, and libpq (psql -w) cannot: " +
+                $"{Secrets.Mask(result.ErrorText.Trim(), server)}.{hint} Nothing was changed.");
+        }
+        var libpq = string.Join(' ', result.StdOut.Where(l => l.Trim().Length > 0)).Trim();
+        string npgsql;
+        using (var connection = server.Open(database)) npgsql = Sql.Scalar<string>(connection, identity);
+        if (libpq != npgsql)
+            throw new RunbookException(
+                $"{step} refused: {purpose}: the client tools (libpq: psql, pg_dump, pg_restore) and the tool's own connections (Npgsql) reach " +
+                $"different servers or databases with the same settings ({server.Describe(database)}). Npgsql: {npgsql}; libpq: {libpq}. " +
+                "Something libpq reads that the tool does not follow sends one of them elsewhere (the README's Connection section lists what " +
+                "the tool follows). Nothing was changed.");
+        return npgsql;
     }
 
     /// <summary>Why libpq would not use the password file Npgsql reads, when that is the case.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 
 namespace StocksRebuild.Connection;
 
@@ -13,15 +14,28 @@ public sealed record ServerConnection
     public string? Password { get; init; }
     public string? PassFile { get; init; }
     public string? SslMode { get; init; }
+    public string? SslRootCert { get; init; }
+    public string? SslCert { get; init; }
+    public string? SslKey { get; init; }
+    /// <summary>Seconds to wait for a connection (libpq's connect_timeout); null waits as each client does by default.</summary>
+    public int? ConnectTimeout { get; init; }
+    /// <summary>The caller's own server options (libpq's options, PGOPTIONS), given to every session before the tool's.</summary>
+    public string? Options { get; init; }
 
+    /// <summary>The server as libpq would reach it from this environment: PG* variables and the service they name (<see cref="LibpqEnvironment"/>).</summary>
     public static ServerConnection FromEnvironment(Func<string, string?>? getEnv = null)
     {
-        getEnv ??= Environment.GetEnvironmentVariable;
-        string? Get(string name) => string.IsNullOrEmpty(getEnv(name)) ? null : getEnv(name);
+        if (getEnv is null) LibpqEnvironment.UnsetEmpty();
+        var settings = LibpqEnvironment.Resolve(getEnv ?? Environment.GetEnvironmentVariable);
+        string? Get(string name) => settings.TryGetValue(name, out var value) ? value : null;
 
         var port = 5432;
         if (Get("PGPORT") is { } portText && (!int.TryParse(portText, out port) || port is < 1 or > 65535))
             throw new RunbookException($"PGPORT={portText} is not a TCP port number (1-65535).");
+        int? timeout = null;
+        if (Get("PGCONNECT_TIMEOUT") is { } timeoutText)
+            timeout = int.TryParse(timeoutText, out var seconds) && seconds >= 0 ? seconds
+                : throw new RunbookException($"PGCONNECT_TIMEOUT={timeoutText} is not a number of seconds.");
 
         return new ServerConnection
         {
@@ -31,6 +45,11 @@ public sealed record ServerConnection
             Password = Get("PGPASSWORD"),
             PassFile = Get("PGPASSFILE"),
             SslMode = Get("PGSSLMODE"),
+            SslRootCert = Get("PGSSLROOTCERT"),
+            SslCert = Get("PGSSLCERT"),
+            SslKey = Get("PGSSLKEY"),
+            ConnectTimeout = timeout,
+            Options = Get("PGOPTIONS"),
         };
     }
 
@@ -50,6 +69,12 @@ public sealed record ServerConnection
             IncludeErrorDetail = true,
         };
         if (PassFile is not null) builder.Passfile = PassFile;
+        if (SslRootCert is not null) builder.RootCertificate = SslRootCert;
+        if (SslCert is not null) builder.SslCertificate = SslCert;
+        if (SslKey is not null) builder.SslKey = SslKey;
+        if (ConnectTimeout is { } timeout) builder.Timeout = Math.Min(timeout, 1024);
+        // Npgsql would take PGCLIENTENCODING as libpq does not for our text: a drop's text goes to the tables as written.
+        builder.ClientEncoding = "UTF8";
         if (SslMode is not null)
         {
             if (!Enum.TryParse<SslMode>(SslMode.Replace("-", ""), ignoreCase: true, out var mode))
@@ -58,7 +83,7 @@ public sealed record ServerConnection
         }
         // A production role or database often limits statements and idle transactions for the application; the tool's own
         // sessions load, count and hold a dump's snapshot for as long as the data needs, as pg_dump and pg_restore set for theirs.
-        builder.Options = "-c statement_timeout=0 -c idle_in_transaction_session_timeout=0" + (readOnly ? " -c default_transaction_read_only=on" : "");
+        builder.Options = (Options is null ? "" : Options + " ") + "-c statement_timeout=0 -c idle_in_transaction_session_timeout=0" + (readOnly ? " -c default_transaction_read_only=on" : "");
         return builder.ConnectionString;
     }
 
@@ -77,20 +102,26 @@ public sealed record ServerConnection
         }
     }
 
-    /// <summary>The variables a PostgreSQL client tool needs; the password travels here, never on a command line.</summary>
-    public IReadOnlyDictionary<string, string> ClientEnvironment(string database)
+    /// <summary>
+    /// The variables a PostgreSQL client tool needs, and nothing of the caller's libpq settings beside them (each null is
+    /// unset): a service or PGHOSTADDR inherited would send the tool elsewhere. The password travels here, never on a command line.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?> ClientEnvironment(string database)
     {
-        var env = new Dictionary<string, string>
-        {
-            ["PGHOST"] = Host,
-            ["PGPORT"] = Port.ToString(),
-            ["PGUSER"] = User,
-            ["PGDATABASE"] = database,
-            ["PGAPPNAME"] = "StocksRebuild",
-        };
-        if (Password is not null) env["PGPASSWORD"] = Password;
-        if (PassFile is not null) env["PGPASSFILE"] = PassFile;
-        if (SslMode is not null) env["PGSSLMODE"] = SslMode;
+        var env = LibpqEnvironment.NotInherited.Distinct().ToDictionary(name => name, _ => (string?)null);
+        env["PGHOST"] = Host;
+        env["PGPORT"] = Port.ToString(CultureInfo.InvariantCulture);
+        env["PGUSER"] = User;
+        env["PGDATABASE"] = database;
+        env["PGAPPNAME"] = "StocksRebuild";
+        env["PGPASSWORD"] = Password;
+        env["PGPASSFILE"] = PassFile;
+        env["PGSSLMODE"] = SslMode;
+        env["PGSSLROOTCERT"] = SslRootCert;
+        env["PGSSLCERT"] = SslCert;
+        env["PGSSLKEY"] = SslKey;
+        env["PGCONNECT_TIMEOUT"] = ConnectTimeout?.ToString(CultureInfo.InvariantCulture);
+        env["PGOPTIONS"] = Options;
         return env;
     }
 

@@ -79,9 +79,9 @@ public static class Rclone
     // --ca-cert (RCLONE_CA_CERT) reads the same bundle, so the operator's trust store still applies.
     static readonly string[] Unset = ["AWS_CA_BUNDLE"];
 
-    static Dictionary<string, string> ToolEnvironment()
+    static Dictionary<string, string?> ToolEnvironment()
     {
-        var environment = new Dictionary<string, string>();
+        var environment = new Dictionary<string, string?>();
         var bundle = System.Environment.GetEnvironmentVariable("AWS_CA_BUNDLE");
         if (!string.IsNullOrEmpty(bundle) && string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable("RCLONE_CA_CERT")))
             environment["RCLONE_CA_CERT"] = bundle;

@@ -100,8 +100,9 @@ public sealed class RunSession : IDisposable
     /// </summary>
     public void Preflight()
     {
-        ClientLogin.Prove(Run.Server, Settings.MaintenanceDatabase, "RestoreBackup (pg_restore)");
-        Log.Info($"Preflight: the client tools log in to {Run.Server.Describe(Settings.MaintenanceDatabase)} as pg_restore will.");
+        var identity = ClientLogin.Prove(Run.Server, Settings.MaintenanceDatabase, "RestoreBackup (pg_restore)");
+        Log.Info($"Preflight: the client tools log in to {Run.Server.Describe(Settings.MaintenanceDatabase)} as pg_restore will, and reach " +
+            $"the server the tool's own connections reach ({identity}).");
         JudgeManifest(refuse: true);
         if (Mode is not { } mode) return;
         var database = Settings.Database;
@@ -371,9 +372,9 @@ public sealed class RunSession : IDisposable
             Log.Info("Restore --dryrun: a new sandbox would be started; no consent is needed there.");
             return;
         }
-        ClientLogin.Prove(server, Settings.MaintenanceDatabase, "RestoreBackup (pg_restore)");
+        var identity = ClientLogin.Prove(server, Settings.MaintenanceDatabase, "RestoreBackup (pg_restore)");
         Log.Info($"Restore --dryrun: the client tools log in to {server.Describe(Settings.MaintenanceDatabase)} with the environment pg_restore " +
-            $"would get.");
+            $"would get, and reach the server the tool's own connections reach ({identity}).");
         var mode = RestoreModes.Decide(Admin.Exists(database), Settings.InPlace);
         var consent = mode == RestoreMode.Direct ? "no consent is needed"
             : Settings.Confirm == database ? $"--confirm={database} is given"

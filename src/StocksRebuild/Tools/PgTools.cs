@@ -21,6 +21,24 @@ public static partial class PgTools
                 $"postgresql).");
     }
 
+    /// <summary>
+    /// Where libpq looks for pg_service.conf when PGSYSCONFDIR is unset: compiled into it, as pg_config --sysconfdir says
+    /// (Debian and Ubuntu: /etc/postgresql-common).
+    /// </summary>
+    public static string SystemConfigurationDirectory()
+    {
+        try
+        {
+            var result = ToolRun.Run(Find("pg_config"), ["--sysconfdir"]);
+            if (result.Succeeded && result.StdOut.FirstOrDefault(l => l.Trim().Length > 0) is { } folder) return folder.Trim();
+        }
+        catch (RunbookException)
+        {
+            // pg_config is not installed with every client; the packaged default follows.
+        }
+        return "/etc/postgresql-common";
+    }
+
     /// <summary>The program in the first folder of PATH that holds it (rclone's lookup too); null when none does.</summary>
     public static string? OnPath(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)

@@ -31,7 +31,7 @@ public static class ToolRun
     public static ToolResult Run(
         string fileName,
         IEnumerable<string> arguments,
-        IReadOnlyDictionary<string, string>? environment = null,
+        IReadOnlyDictionary<string, string?>? environment = null,
         ToolRunOptions? options = null)
     {
         options ??= new ToolRunOptions();
@@ -64,7 +64,7 @@ public static class ToolRun
     /// How a tool is started: its arguments as a list (never a shell string), its output and input redirected, the
     /// connection in its environment. A cancellable tool runs in a session of its own (see <see cref="Run"/>).
     /// </summary>
-    public static ProcessStartInfo StartInfo(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment,
+    public static ProcessStartInfo StartInfo(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment,
         ToolRunOptions options)
     {
         // A tool the run will stop itself (cancellable) gets a session of its own: a signal to the run's process
@@ -87,7 +87,9 @@ public static class ToolRun
         foreach (var argument in command[1..].Concat(arguments)) start.ArgumentList.Add(argument);
         foreach (var name in options.UnsetEnvironment ?? []) start.Environment.Remove(name);
         if (environment is not null)
-            foreach (var (key, value) in environment) start.Environment[key] = value;
+            foreach (var (key, value) in environment)
+                if (value is null) start.Environment.Remove(key); // null: not inherited either
+                else start.Environment[key] = value;
         return start;
     }
 

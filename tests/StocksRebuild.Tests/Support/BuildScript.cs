@@ -30,7 +30,7 @@ public static class BuildScript
     static readonly string[] CallersConnection = ["PGDATABASE", "PGPASSFILE", "PGSSLMODE", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD"];
 
     /// <summary>The test server's PG* variables (no database: each run names its own), without colours in the output.</summary>
-    static Dictionary<string, string> Environment(ServerConnection server)
+    static Dictionary<string, string?> Environment(ServerConnection server)
     {
         var environment = server.ClientEnvironment("postgres").Where(kv => kv.Key != "PGDATABASE").ToDictionary();
         environment["NO_COLOR"] = "1";
