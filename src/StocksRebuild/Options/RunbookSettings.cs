@@ -30,6 +30,8 @@ public sealed record RunbookSettings
     public TimeSpan? MaxBackupAge { get; init; }
     public string? Confirm { get; init; }
     public int Jobs { get; init; } = System.Environment.ProcessorCount;
+    /// <summary>--jobs was given: Preflight refuses it when the server cannot take it, where it caps the default.</summary>
+    public bool JobsGiven { get; init; }
     public bool UsesSandbox { get; init; }
     public bool KeepsSandbox { get; init; }
     public bool IsDryRun { get; init; }
@@ -122,6 +124,7 @@ public sealed record RunbookSettings
             MaxBackupAge = Duration("max-backup-age"),
             Confirm = Text("confirm"),
             Jobs = Count("jobs") ?? System.Environment.ProcessorCount,
+            JobsGiven = Count("jobs") is not null,
             // Cake consumes its dry-run switches and runs Setup anyway: read them from the command line.
             IsDryRun = line.Words.Any(a => a is "--dryrun" or "--noop" or "--whatif"
                 || a.StartsWith("--dryrun=true", StringComparison.OrdinalIgnoreCase)),

@@ -55,6 +55,10 @@ public sealed class RunSession : IDisposable
     /// <summary>Restore, RestoreBackup, ColdRebuild: beside live, directly, or --in-place; decided when the run starts (null for others).</summary>
     public RestoreMode? Mode { get; private set; }
 
+    /// <summary>pg_restore's jobs: --jobs, or the default capped by Preflight to the connections the server has free.</summary>
+    public int RestoreJobs => cappedJobs ?? Settings.Jobs;
+    int? cappedJobs;
+
     /// <summary>Restore beside live: the incoming database, its swap and its cleanup (null in the other modes).</summary>
     public SwapRestore? Swap { get; private set; }
 
@@ -111,6 +115,9 @@ public sealed class RunSession : IDisposable
                 $"to restore. --target=Restore restores beside it and swaps it in only when green; --target=RestoreBackup --in-place " +
                 $"--confirm={database} is the literal step. Nothing was changed.");
         Log.Info("Preflight: " + mode.Describe(database, Swap?.Incoming));
+        var resources = RestoreResources.Check(Run, Settings.MaintenanceDatabase, database, mode, Settings.Jobs, Settings.JobsGiven);
+        cappedJobs = resources.Jobs;
+        Log.Info($"Preflight: the role may create and replace \"{database}\" and end its sessions; {resources.Connections}.");
         if (mode == RestoreMode.Beside)
         {
             Swap!.RequireConsent();
@@ -193,7 +200,7 @@ public sealed class RunSession : IDisposable
                 UnfinishedRestore.Mark(Run, BuildInto, backup.Path);
                 RestoredHere = true;
             }
-            BackupRestorer.Restore(Run, backup.Path, BuildInto, Settings.Jobs, live: Swap?.Database);
+            BackupRestorer.Restore(Run, backup.Path, BuildInto, RestoreJobs, live: Swap?.Database);
             return;
         }
         var live = Swap!.Database;
@@ -201,7 +208,7 @@ public sealed class RunSession : IDisposable
         var checksum = Task.Run(() => BackupVerifier.ProveChecksum(backup, live, BuildInto, stopChecksum.Token));
         try
         {
-            BackupRestorer.Restore(Run, backup.Path, BuildInto, Settings.Jobs, live);
+            BackupRestorer.Restore(Run, backup.Path, BuildInto, RestoreJobs, live);
         }
         catch
         {
@@ -381,6 +388,15 @@ public sealed class RunSession : IDisposable
             : $"it needs --confirm={database}, which is not given: the run would stop there";
         var incoming = SwapRestore.IncomingName(database, DateTime.UtcNow);
         if (mode == RestoreMode.Beside) BesideSpace.Check(Run, database, "Restore --dryrun", refuse: false);
+        try
+        {
+            var resources = RestoreResources.Check(Run, Settings.MaintenanceDatabase, database, mode, Settings.Jobs, Settings.JobsGiven);
+            Log.Info($"Restore --dryrun: the role may create and replace \"{database}\" and end its sessions; {resources.Connections}.");
+        }
+        catch (RunbookException e)
+        {
+            Log.Warning(e.Message.Replace("Preflight refused:", "Restore --dryrun: it would be refused:", StringComparison.Ordinal));
+        }
         Log.Info($"Restore --dryrun: {mode.Describe(database, incoming)} Plan: VerifyBackup → Preflight → " + mode switch
         {
             RestoreMode.Beside => $"DropCreate of \"{incoming}\" → RestoreBackup into it → Validate it → Swap",

@@ -108,6 +108,9 @@ public static partial class Validator
         return new ValidationReport(database, checks, clock.Elapsed) { RowCounts = rowCounts };
     }
 
+    /// <summary>The read-only sessions the scans run on: one per core, up to four.</summary>
+    public static int ScanSessions => Math.Clamp(Environment.ProcessorCount, 1, 4);
+
     /// <summary>Runs each scan once, spread over up to one read-only session per core; results in the scans' order.</summary>
     static List<ValidationCheck>[] OnSessions(ServerConnection server, string database, List<Func<NpgsqlConnection, List<ValidationCheck>>> scans,
         ProgressLine? progress = null)
@@ -115,7 +118,7 @@ public static partial class Validator
         var results = new List<ValidationCheck>[scans.Count];
         var next = -1;
         var done = 0;
-        var sessions = Math.Clamp(Environment.ProcessorCount, 1, 4);
+        var sessions = ScanSessions;
         Parallel.For(0, Math.Min(sessions, scans.Count), new ParallelOptions { MaxDegreeOfParallelism = sessions }, _ =>
         {
             using var connection = server.Open(database, readOnly: true);
