@@ -81,6 +81,9 @@ public sealed class RunSession : IDisposable
             Sandbox = SandboxServer.Start(".sandbox", Log);
             server = Sandbox.Connection;
         }
+        // A standby or a read-only role fails a writing run at its first change: refused before the lock and anything else.
+        if (Settings.WritesDatabase && server is not null && Sandbox is null && !Settings.IsDryRun)
+            WritableServer.Require(Run.Server, Run.MaintenanceDatabase, Settings.Database, Settings.Target);
         if (!Settings.IsDryRun && (Settings.WritesDatabase || Settings.ReadsDatabase))
             runLock = RunLock.Acquire(Run, Settings.Database, Settings.WritesDatabase ? LockMode.Exclusive : LockMode.Shared);
         if (Settings.Target is "Restore" or "RestoreBackup" or "ColdRebuild" && server is not null && !Settings.IsDryRun)

@@ -140,4 +140,26 @@ public sealed class RestoreResourcesTests
         Assert.That(Sql.Scalar<int>(dba, "SELECT 1"), Is.EqualTo(1), "the session was not ended");
         Assert.That(Databases.Fingerprint(live), Is.EqualTo(before));
     }
+    /// <summary>
+    /// A role read-only by default (as a reporting role often is): DropCreate, pg_restore and Ingest would each fail at their
+    /// first statement; every writing target is refused at the start instead, naming the setting and where it comes from.
+    /// </summary>
+    [TestCase("Restore")]
+    [TestCase("Restore --in-place")]
+    [TestCase("Ingest")]
+    public void ARoleWhoseSessionsAreReadOnlyIsRefusedBeforeAnything(string target)
+    {
+        var (live, backup) = OwnedLive();
+        Databases.Execute("postgres", $"ALTER ROLE {role} SET default_transaction_read_only = on");
+        var before = Databases.Fingerprint(live);
+        string[] arguments = target == "Ingest"
+            ? ["--target=Ingest", $"--database={live}"]
+            : ["--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup={backup}", .. target.Split(' ').Skip(1)];
+
+        var run = BuildScript.Run(AsRole, arguments);
+
+        AssertRefused(live, backup, run, $"{target.Split(' ')[0]} refused: the role's sessions on database \"postgres\" on {role}@",
+            "are read-only (default_transaction_read_only = on, set for the role: ALTER ROLE … SET): nothing can be created, dropped or restored");
+        Assert.That(Databases.Fingerprint(live), Is.EqualTo(before));
+    }
 }
