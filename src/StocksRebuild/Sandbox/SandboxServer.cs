@@ -37,8 +37,7 @@ public sealed class SandboxServer : IDisposable
     {
         rootDirectory = ReachableRoot(rootDirectory, log);
         RemoveLeftovers(rootDirectory, log);
-        var directory = Path.GetFullPath(Path.Combine(rootDirectory, $"pg-{DateTime.UtcNow:yyyyMMddHHmmss}-{RandomNumberGenerator.GetHexString(4, lowercase: true)}-{Environment.ProcessId}"));
-        System.IO.Directory.CreateDirectory(directory);
+        var directory = NewDirectory(rootDirectory);
 
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(18)).ToLowerInvariant();
         var port = FreePort();
@@ -68,6 +67,36 @@ public sealed class SandboxServer : IDisposable
         var connection = new ServerConnection { Host = "127.0.0.1", Port = port, User = User, Password = password };
         WritePassFile(Path.Combine(directory, "pgpass"), connection);
         log.Info($"Sandbox: PostgreSQL started on 127.0.0.1:{port} in {directory}");
+        return new SandboxServer(directory, connection, log);
+    }
+
+    /// <summary>A cluster's folder, named after the process that made it (see <see cref="RemoveLeftovers"/>).</summary>
+    static string NewDirectory(string rootDirectory)
+    {
+        var directory = Path.GetFullPath(Path.Combine(rootDirectory,
+            $"pg-{DateTime.UtcNow:yyyyMMddHHmmss}-{RandomNumberGenerator.GetHexString(4, lowercase: true)}-{Environment.ProcessId}"));
+        System.IO.Directory.CreateDirectory(directory);
+        return directory;
+    }
+
+    /// <summary>A streaming standby of this server (pg_basebackup -R) on a port of its own, beside it: for tests of what runs on a standby.</summary>
+    internal SandboxServer StartStandby(IRunbookLog log)
+    {
+        var directory = NewDirectory(Path.GetDirectoryName(Directory)!);
+        GiveToServerAccount(directory);
+        var data = Path.Combine(directory, "data");
+        var copy = RunAsServerAccount(PgTools.Find("pg_basebackup"),
+            ["--pgdata=" + data, "--write-recovery-conf", "--wal-method=stream", "--checkpoint=fast", "--no-sync"], Connection.ClientEnvironment("postgres"));
+        if (!copy.Succeeded) throw new RunbookException($"Sandbox: pg_basebackup failed: {Secrets.Mask(copy.ErrorText, Connection)}");
+        var port = FreePort();
+        File.AppendAllText(Path.Combine(data, "postgresql.auto.conf"), $"port = {port}\n");
+        var start = RunAsServerAccount(PgTools.Find("pg_ctl"),
+            ["start", "--pgdata=" + data, "--log=" + Path.Combine(directory, "server.log"), "--wait", "--timeout=60", "--silent"]);
+        if (!start.Succeeded)
+            throw new RunbookException($"Sandbox: the standby did not start: {start.ErrorText} (see {Path.Combine(directory, "server.log")})");
+        var connection = Connection with { Port = port };
+        WritePassFile(Path.Combine(directory, "pgpass"), connection);
+        log.Info($"Sandbox: a standby of 127.0.0.1:{Connection.Port} started on 127.0.0.1:{port} in {directory}");
         return new SandboxServer(directory, connection, log);
     }
 
@@ -144,10 +173,10 @@ public sealed class SandboxServer : IDisposable
     internal static ToolResult StopServer(string dataDirectory, string mode) =>
         RunAsServerAccount(PgTools.Find("pg_ctl"), ["stop", "--pgdata=" + dataDirectory, "--mode=" + mode, "--wait", "--silent"]);
 
-    static ToolResult RunAsServerAccount(string program, IReadOnlyList<string> arguments) =>
+    static ToolResult RunAsServerAccount(string program, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? environment = null) =>
         Environment.IsPrivilegedProcess
-            ? ToolRun.Run("runuser", ["-u", UnprivilegedAccount, "--", program, .. arguments])
-            : ToolRun.Run(program, arguments);
+            ? ToolRun.Run("runuser", ["-u", UnprivilegedAccount, "--", program, .. arguments], environment)
+            : ToolRun.Run(program, arguments, environment);
 
     /// <summary>
     /// As root the cluster runs as the server account, which cannot enter a checkout below a private folder
