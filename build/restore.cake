@@ -37,6 +37,7 @@ Task("Validate")
         // A database the tool did not create is only read: amcheck is used when installed, never installed.
         if (s.Settings.IsDeep) report = report.Including(Validator.Deep(s.Run.Server, s.BuildInto, installAmcheck: false));
         if (s.Settings.ValidatesStrictly) report = report.Strict();
+        report = s.JudgeSessions(report);
         if (unfinished is not null) report = unfinished.Judge(report, backup, s.RestoredHere);
         s.Log.Info(report.FormatTable());
         if (!report.Passed) throw new RunbookException(report.FailureMessage());

@@ -11,6 +11,18 @@ public sealed class DatabaseAdmin(ServerConnection server, string maintenanceDat
     }
 
     /// <summary>Databases whose names start with <paramref name="prefix"/> (taken literally), in name order.</summary>
+    /// <summary>
+    /// A database being restored or built admits only the run's own role (its owner) and superusers: CONNECT is revoked
+    /// from PUBLIC, which a new database grants it, so an application that reconnects to its name neither reads nor writes
+    /// it half made. Its own privileges, if it has others, are given back after Validate, over <see cref="OpenToPublic"/>.
+    /// </summary>
+    public static void CloseToOtherRoles(NpgsqlConnection connection, string database) =>
+        Sql.Execute(connection, $"REVOKE CONNECT ON DATABASE {DatabaseName.Quote(database)} FROM PUBLIC");
+
+    /// <summary>CONNECT for PUBLIC again, as a new database has it: what the database's own privileges then start from.</summary>
+    public static void OpenToPublic(NpgsqlConnection connection, string database) =>
+        Sql.Execute(connection, $"GRANT CONNECT ON DATABASE {DatabaseName.Quote(database)} TO PUBLIC");
+
     public IReadOnlyList<string> WithPrefix(string prefix)
     {
         using var connection = server.Open(maintenanceDatabase);

@@ -12,8 +12,11 @@ public sealed record DatabaseState(IReadOnlyList<(string Kind, string Sql)> Stat
     {
         var statements = Sql.Query(connection, SqlFiles.Read("database/carry_settings.sql"), r => (r.GetString(0), r.GetString(1)),
             new { database = from, incoming = to, unfinished = Restore.UnfinishedRestore.CommentPrefix });
-        // A partial database's comment is the mark of its unfinished restore (not carried); its own comment is inside it.
-        if (Restore.UnfinishedRestore.Of(connection, from)?.OwnComment is { } own)
+        // A partial database's comment is the mark of its unfinished restore (not carried); its own comment is inside it. Its
+        // privileges are the restore's closure (CONNECT revoked from PUBLIC), not its own: not carried either.
+        var unfinished = Restore.UnfinishedRestore.Of(connection, from);
+        if (unfinished is not null) statements.RemoveAll(s => s.Item1 == "privileges");
+        if (unfinished?.OwnComment is { } own)
             statements.Insert(statements.FindIndex(s => s.Item1 == "owner") is var owner and >= 0 ? owner : statements.Count,
                 ("comment", $"COMMENT ON DATABASE {DatabaseName.Quote(to)} IS {Database.Statements.Literal(own)}"));
         return new(statements);

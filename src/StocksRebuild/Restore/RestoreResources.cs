@@ -10,10 +10,11 @@ namespace StocksRebuild.Restore;
 public sealed record RestoreResources(int Jobs, string Connections)
 {
     /// <summary>
-    /// The connections a restore opens beyond those the run holds already (its lock's): pg_restore's leader and one per
-    /// job, then Validate's main session, one per scan session and pg_dump --schema-only.
+    /// The connections a restore opens beyond those the run holds already (its lock's): the session guard's (<see
+    /// cref="SessionGuard"/>), and pg_restore's leader and one per job, then Validate's main session, one per scan session
+    /// and pg_dump --schema-only.
     /// </summary>
-    public static int ConnectionsFor(int jobs) => Math.Max(jobs + 1, Validation.Validator.ScanSessions + 2);
+    public static int ConnectionsFor(int jobs) => 1 + Math.Max(jobs + 1, Validation.Validator.ScanSessions + 2);
 
     /// <param name="jobsGiven">--jobs was given: refused when too many, where the default is capped.</param>
     public static RestoreResources Check(RunContext run, string maintenanceDatabase, string database, RestoreMode mode, int jobs, bool jobsGiven)
@@ -50,12 +51,12 @@ public sealed record RestoreResources(int Jobs, string Connections)
             (r.RoleLimit >= 0 ? $"; the role's CONNECTION LIMIT {r.RoleLimit}, {r.RoleSessions} of its sessions open" : "");
         if (ConnectionsFor(jobs) <= free)
             return new RestoreResources(jobs, $"{ConnectionsFor(jobs)} connections needed, {free} free ({figures})");
-        var fitting = free - 1; // pg_restore's leader beside its jobs
+        var fitting = free - 2; // the guard and pg_restore's leader beside its jobs
         if (!jobsGiven && fitting >= 1 && ConnectionsFor(fitting) <= free)
             return new RestoreResources(fitting, $"--jobs capped at {fitting} (the default is {jobs}, one per core): {free} connections free " +
                 $"({figures})");
         throw new RunbookException($"Preflight refused: the restore needs {ConnectionsFor(jobs)} connections beyond those open (pg_restore's " +
-            $"leader and --jobs={jobs}, then Validate's {Validation.Validator.ScanSessions + 2}), and the role \"{role}\" may open {Math.Max(free, 0)} " +
+            $"leader and --jobs={jobs}, then Validate's {Validation.Validator.ScanSessions + 2}, and the session guard's), and the role \"{role}\" may open {Math.Max(free, 0)} " +
             $"now ({figures}). " + (fitting >= 1 && ConnectionsFor(fitting) <= free ? $"Give --jobs={fitting}, or " : "") +
             $"end idle sessions or raise the limits first.{unchanged}");
     }

@@ -77,6 +77,7 @@ public sealed class SwapRestore
                 "the restore cannot be counted; the backup is restored beside it all the same.");
         }
         run.Admin.DropCreate(Incoming, Consent.None, run.Log, run.Cancellation);
+        using (var connection = run.Server.Open(run.MaintenanceDatabase)) DatabaseAdmin.CloseToOtherRoles(connection, Incoming);
         if (ReadOnlyLive) MakeLiveReadOnly();
     }
 
@@ -204,6 +205,7 @@ public sealed class SwapRestore
     void CarryDatabaseState(NpgsqlConnection connection)
     {
         var state = DatabaseState.Read(connection, Database, Incoming);
+        DatabaseAdmin.OpenToPublic(connection, Incoming); // closed since DropCreate; live's own privileges, if any, follow
         foreach (var (kind, sql) in state.Statements)
         {
             try { Sql.Execute(connection, sql); }

@@ -18,7 +18,8 @@ public sealed partial record UnfinishedRestore(string Backup, DateTime StartedUt
     /// <summary>What the database is, in one sentence for a refusal or a finding.</summary>
     public string Describe(string database) =>
         $"\"{database}\" is partial: a Restore of {Backup} into it began at {StartedUtc:yyyy-MM-dd HH:mm:ss} UTC and has not validated " +
-        "(it was stopped, killed or failed), so it may lack rows, keys or indexes";
+        "(it was stopped, killed or failed), so it may lack rows, keys or indexes; no role but its owner and superusers may connect to it " +
+        "until a Restore or Validate passes";
 
     /// <summary>How the mark begins: what the swap does not carry from a partial live database onto its whole replacement.</summary>
     public const string CommentPrefix = "stocksrebuild: a Restore of ";
@@ -52,19 +53,24 @@ public sealed partial record UnfinishedRestore(string Backup, DateTime StartedUt
 
     public const string Check = "restore finished";
 
-    /// <summary>Marks the database, keeping the comment it has (its own) inside the mark.</summary>
+    /// <summary>
+    /// Marks the database, keeping the comment it has (its own) inside the mark, and closes it to other roles: an application
+    /// that reconnects to the database's name must not read or write it half restored. The mark says whose the closure is.
+    /// </summary>
     public static void Mark(RunContext run, string database, string backup)
     {
         using var connection = run.Server.Open(run.MaintenanceDatabase);
         var comment = CommentOf(connection, database);
         var mark = new UnfinishedRestore(Path.GetFullPath(backup), run.UtcNow(), Parse(comment) is { } earlier ? earlier.OwnComment : comment);
         Sql.Execute(connection, $"COMMENT ON DATABASE {DatabaseName.Quote(database)} IS {Statements.Literal(mark.Comment)}");
+        DatabaseAdmin.CloseToOtherRoles(connection, database);
     }
 
-    /// <summary>The restore is proven: the database's own comment takes the mark's place again.</summary>
+    /// <summary>The restore is proven: the database's own comment takes the mark's place again, and it is open as a new one is.</summary>
     public void Clear(RunContext run, string database)
     {
         using var connection = run.Server.Open(run.MaintenanceDatabase);
+        DatabaseAdmin.OpenToPublic(connection, database);
         Sql.Execute(connection, $"COMMENT ON DATABASE {DatabaseName.Quote(database)} IS " +
             (OwnComment is null ? "NULL" : Statements.Literal(OwnComment)));
     }

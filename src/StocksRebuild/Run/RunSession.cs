@@ -170,6 +170,19 @@ public sealed class RunSession : IDisposable
         }
         if (Swap is not null) Swap.Prepare();
         else RecreateInItsName();
+        guard = new SessionGuard(Run, BuildInto);
+    }
+
+    SessionGuard? guard;
+
+    /// <summary>Validate after this run's DropCreate: it fails if a session other than the run's own was on the database since.</summary>
+    public Validation.ValidationReport JudgeSessions(Validation.ValidationReport report)
+    {
+        if (guard is null) return report;
+        guard.Dispose(); // its verdict covers everything up to now; the database is given back when Validate passes
+        var judged = guard.Judge(report);
+        guard = null;
+        return judged;
     }
 
     /// <summary>
@@ -411,6 +424,7 @@ public sealed class RunSession : IDisposable
     /// <summary>Cake's Teardown, also when Setup failed: the unswapped copy, the metrics, the lock, the sandbox.</summary>
     public void Dispose()
     {
+        guard?.Dispose();
         Swap?.Cleanup();
         RefreshMetrics();
         runLock?.Dispose();

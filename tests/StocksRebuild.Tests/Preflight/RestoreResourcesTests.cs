@@ -73,14 +73,14 @@ public sealed class RestoreResourcesTests
 
         var refused = Restore(live, backup, ["--jobs=8", .. extra]);
 
-        // The run's lock holds one of the six: pg_restore's leader and four jobs fit in the other five.
-        AssertRefused(live, backup, refused, "Preflight refused: the restore needs 9 connections beyond those open (pg_restore's leader and " +
+        // The run's lock holds one of the six: the session guard, pg_restore's leader and three jobs fit in the other five.
+        AssertRefused(live, backup, refused, "Preflight refused: the restore needs 10 connections beyond those open (pg_restore's leader and " +
             $"--jobs=8, then Validate's", $"and the role \"{role}\" may open 5 now", "the role's CONNECTION LIMIT 6, 1 of its sessions open",
-            "Give --jobs=4, or end idle sessions or raise the limits first. Nothing was changed.");
+            "Give --jobs=3, or end idle sessions or raise the limits first. Nothing was changed.");
         Assert.That(Databases.Fingerprint(live), Is.EqualTo(before));
         Assert.That(Databases.Listing(Path.GetDirectoryName(backup)!), Is.EqualTo(listing));
 
-        var restored = Restore(live, backup, ["--jobs=4", .. extra]);
+        var restored = Restore(live, backup, ["--jobs=3", .. extra]);
         Assert.That(restored.ExitCode, Is.Zero, restored.ToString());
         Assert.That(restored.Output, Does.Contain("5 connections needed, 5 free"));
         Assert.That(Databases.DataFingerprint(live), Is.EqualTo(Databases.DataFingerprint(Databases.SourceWithBackup.Database)));
@@ -96,8 +96,8 @@ public sealed class RestoreResourcesTests
 
         var capped = RestoreResources.Check(run, "postgres", live, RestoreMode.Beside, jobs: 8, jobsGiven: false);
 
-        Assert.That(capped.Jobs, Is.EqualTo(5), "no session of the role is open: six free, one for pg_restore's leader");
-        Assert.That(capped.Connections, Does.StartWith("--jobs capped at 5 (the default is 8, one per core): 6 connections free"));
+        Assert.That(capped.Jobs, Is.EqualTo(4), "no session of the role is open: six free, one for the guard, one for pg_restore's leader");
+        Assert.That(capped.Connections, Does.StartWith("--jobs capped at 4 (the default is 8, one per core): 6 connections free"));
         Assert.Throws<RunbookException>(() => RestoreResources.Check(run, "postgres", live, RestoreMode.Beside, jobs: 8, jobsGiven: true));
     }
 

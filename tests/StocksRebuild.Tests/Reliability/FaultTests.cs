@@ -198,6 +198,8 @@ public sealed class FaultTests
         run.SignalGroup("KILL");
         run.Finish();
         var partial = $"\"{live}\" is partial: a Restore of {backup} into it began at ";
+        var publicMayConnect = $"SELECT has_database_privilege('public', {Statements.Literal(live)}, 'CONNECT')";
+        Assert.That(Databases.Scalar<bool>("postgres", publicMayConnect), Is.False, "closed to other roles while partial, after the kill too");
 
         var validate = BuildScript.Run("--target=Validate", $"--database={live}");
         Assert.That(validate.ExitCode, Is.Not.Zero, validate.ToString());
@@ -219,7 +221,59 @@ public sealed class FaultTests
         Assert.That(Databases.Fingerprint(live), Is.EqualTo(Databases.Fingerprint(Databases.SlowToDump)));
         Assert.That(Databases.Scalar<string>("postgres", "SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database " +
             $"WHERE datname = '{live}'"), Is.Empty, "the mark is removed");
+        Assert.That(Databases.Scalar<bool>("postgres", publicMayConnect), Is.True, "and it is open again");
         Assert.That(BuildScript.Run("--target=Backup", $"--database={live}", $"--backup-dir={elsewhere}").ExitCode, Is.Zero);
+    }
+
+    /// <summary>
+    /// An application that reconnects to live's name while an in-place Restore rebuilds it must not use the half-restored
+    /// database: another role is refused at connect (CONNECT is revoked from PUBLIC until Validate passes), and a session
+    /// of the run's own role (here the superuser, as an application named "app") is ended on sight and fails Validate,
+    /// since what it did there cannot be told. The next Restore, with the application stopped, is green and opens it again.
+    /// </summary>
+    [Test]
+    public void AnApplicationReconnectingDuringAnInPlaceRestoreIsKeptOutAndNamed()
+    {
+        var live = Databases.Seeded();
+        var role = "sr_app_" + Guid.NewGuid().ToString("N")[..8];
+        var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+        Databases.Execute("postgres", $"CREATE ROLE {role} LOGIN PASSWORD {Statements.Literal(password)}");
+        var (_, backup) = Databases.SlowBackup;
+        string[] restore = ["--target=Restore", $"--database={live}", $"--confirm={live}", $"--backup={backup}", "--in-place", "--jobs=1"];
+        string Application(ServerConnection server) =>
+            new Npgsql.NpgsqlConnectionStringBuilder(server.ConnectionString(live)) { ApplicationName = "app", Options = null }.ConnectionString;
+        var otherRole = Application(TestServer.Connection with { User = role, Password = password, PassFile = null });
+
+        var run = BuildScript.Launch(restore);
+        Databases.WaitForStatement(TestServer.Connection, live, "COPY", Task.Run(() => run.Process.WaitForExit()));
+        var refused = Assert.Throws<Npgsql.PostgresException>(() => { using var c = new Npgsql.NpgsqlConnection(otherRole); c.Open(); })!;
+        Assert.That(refused.SqlState, Is.EqualTo("42501"), "permission denied for database: CONNECT is not PUBLIC's while it is restored");
+        using (var owner = new Npgsql.NpgsqlConnection(Application(TestServer.Connection)))
+        {
+            owner.Open();
+            var ended = Assert.Catch<Exception>(() =>
+            {
+                for (var i = 0; i < 100; i++) { Sql.Scalar<int>(owner, "SELECT 1"); Thread.Sleep(50); }
+            });
+            Assert.That(ended, Is.InstanceOf<Npgsql.NpgsqlException>(), "the application's session was ended within 5 s");
+        }
+        var result = run.Finish();
+
+        Assert.That(result.ExitCode, Is.Not.Zero, result.ToString());
+        Assert.That(result.Output, Does.Match($@"only this run\s+{live}\s+FAILED\s+pid \d+ of role {TestServer.Connection.User} \(application app, " +
+            @"from [^)]+\): connected during the restore and ended; what it did there cannot be told"));
+        Assert.That(result.Output, Does.Contain($"Ended session pid "));
+
+        var again = BuildScript.Run(restore);
+        Assert.That(again.ExitCode, Is.Zero, again.ToString());
+        Assert.That(again.Output, Does.Match(@"only this run\s+\S+\s+ok"));
+        Assert.That(Databases.Fingerprint(live), Is.EqualTo(Databases.Fingerprint(Databases.SlowToDump)));
+        using (var app = new Npgsql.NpgsqlConnection(otherRole))
+        {
+            app.Open();
+            Assert.That(Sql.Scalar<int>(app, "SELECT 1"), Is.EqualTo(1), "open to PUBLIC again, as a new database is");
+        }
+        Databases.Execute("postgres", $"DROP ROLE {role}");
     }
 
     [Test]
