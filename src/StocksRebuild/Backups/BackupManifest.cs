@@ -19,6 +19,16 @@ public sealed record BackupManifest
     public required DateTime CreatedUtc { get; init; }
     public required string PgDumpVersion { get; init; }
     public required string ServerVersion { get; init; }
+    /// <summary>Taken on a standby: how current its data were (null on a primary).</summary>
+    public StandbyPoint? Standby { get; init; }
+
+    /// <summary>
+    /// How recent the data are, which is what the recovery point is: the commit time of the last transaction a standby had
+    /// replayed, else the time pg_dump ran (a standby that replayed none since it started: unknown, and said by <see cref="Standby"/>).
+    /// </summary>
+    [JsonIgnore]
+    public DateTime DataAsOfUtc => Standby?.LastReplayedUtc ?? CreatedUtc;
+
     /// <summary>Exact row count per table ("schema.table"), taken in the snapshot pg_dump dumped.</summary>
     public required IReadOnlyDictionary<string, long> RowCounts { get; init; }
 
@@ -71,4 +81,21 @@ public sealed record BackupManifest
     }
 
     static string Hex(byte[] hash) => Convert.ToHexString(hash).ToLowerInvariant();
+}
+
+/// <summary>Where a standby's replay stood when the dump's snapshot was taken (read just before it: the snapshot holds at least this).</summary>
+/// <param name="ReplayLsn">pg_last_wal_replay_lsn().</param>
+/// <param name="LastReplayedUtc">pg_last_xact_replay_timestamp(): the commit time of the last transaction replayed; null when none since it started.</param>
+/// <param name="Primary">The primary it follows (host and port), where the role may read primary_conninfo.</param>
+public sealed record StandbyPoint(string ReplayLsn, DateTime? LastReplayedUtc, string? Primary)
+{
+    /// <summary>The point the server's replay stands at now; null on a primary.</summary>
+    public static StandbyPoint? Of(NpgsqlConnection connection, NpgsqlTransaction? transaction = null) =>
+        Sql.Query(connection, SqlFiles.Read("backup/standby_point.sql"), r => new StandbyPoint(r.GetString(0),
+            r.IsDBNull(1) ? null : r.GetFieldValue<DateTime>(1).ToUniversalTime(), r.IsDBNull(2) ? null : r.GetString(2)), transaction: transaction)
+            .SingleOrDefault();
+
+    public string Describe() => LastReplayedUtc is { } at
+        ? $"its data are as of the last transaction it had replayed, committed at {at:yyyy-MM-dd HH:mm:ss} UTC (replay point {ReplayLsn})"
+        : $"it had replayed no transaction since it started (replay point {ReplayLsn}), so how recent its data are cannot be told";
 }

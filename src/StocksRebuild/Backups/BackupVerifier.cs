@@ -34,6 +34,9 @@ public sealed record VerifiedBackup(
     string? Sha256,
     BackupManifest? Manifest)
 {
+    /// <summary>How recent its data are (the recovery point): a standby's last replayed transaction, else pg_dump's time.</summary>
+    public DateTime DataAsOfUtc => Manifest?.Standby?.LastReplayedUtc ?? CreatedUtc;
+
     /// <summary>Not yet read: the restore beside live reads the data and the sha256 (<see cref="VerifyBackupOptions.ReadDuringRestore"/>).</summary>
     public bool ReadDuringRestore => Sha256 is null;
 
@@ -43,6 +46,7 @@ public sealed record VerifiedBackup(
         yield return $"Size:            {SizeBytes:N0} bytes";
         yield return $"Created:         {CreatedUtc:yyyy-MM-dd HH:mm:ss} UTC by pg_dump (age {Durations.Format(Age)}); name says " +
             $"{TimestampUtc:yyyy-MM-dd HH:mm}";
+        if (Manifest?.Standby is { } standby) yield return $"From a standby:  {standby.Describe()}; its age is counted from it";
         yield return $"Contents:        {Contents.Describe()}";
         yield return $"pg_dump version: {PgDumpVersion} (source server {SourceServerVersion})";
         yield return $"Source database: {SourceDatabase}";
@@ -82,10 +86,13 @@ public static partial class BackupVerifier
         if (judged.Refusal is { } refusal) throw Refuse(path, refusal);
         var (size, toc, contents, created, manifest) = (judged.SizeBytes, judged.Toc!, judged.Contents!, judged.CreatedUtc!.Value, judged.Manifest);
         var pgRestore = PgTools.Find("pg_restore");
-        var age = options.NowUtc - created;
+        // A standby's backup is as old as the last transaction it had replayed, which may be older than the archive.
+        var dataAsOf = manifest?.Standby?.LastReplayedUtc ?? created;
+        var age = options.NowUtc - dataAsOf;
         if (options.MaxAge is { } maxAge && age > maxAge)
-            throw Refuse(path, $"pg_dump created it {Durations.Format(age)} ago ({created:yyyy-MM-dd HH:mm:ss} UTC), longer than " +
-                $"--max-backup-age={Durations.Format(maxAge)}");
+            throw Refuse(path, (dataAsOf == created ? $"pg_dump created it {Durations.Format(age)} ago ({created:yyyy-MM-dd HH:mm:ss} UTC)"
+                : $"it was taken on a standby whose last replayed transaction committed {Durations.Format(age)} ago ({dataAsOf:yyyy-MM-dd HH:mm:ss} UTC)") +
+                $", longer than --max-backup-age={Durations.Format(maxAge)}");
 
         string? sha256 = null;
         if (!options.ReadDuringRestore)

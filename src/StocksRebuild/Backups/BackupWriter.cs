@@ -24,7 +24,8 @@ public static class BackupWriter
         }
     }
 
-    public static string Backup(RunContext run, string database, string backupDirectory)
+    /// <param name="maxReplayLag">On a standby: refuse when its last replayed transaction is older than this (--max-replay-lag).</param>
+    public static string Backup(RunContext run, string database, string backupDirectory, TimeSpan? maxReplayLag = null)
     {
         var (server, log, output) = (run.Server, run.Log, run.Output);
         var now = run.UtcNow();
@@ -53,6 +54,17 @@ public static class BackupWriter
         using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
         var serverVersion = Sql.Scalar<string>(connection, "SHOW server_version");
         RequirePgDumpNotOlderThanServer(pgDumpVersion, serverVersion);
+        var standby = StandbyPoint.Of(connection, transaction);
+        if (standby is not null)
+        {
+            log.Info($"Backup: {server.Describe(database)} is a standby" + (standby.Primary is { } primary ? $" of {primary}" : "") + $": " +
+                $"{standby.Describe()}. The manifest records it; ages and the recovery point are judged from it.");
+            var lag = standby.LastReplayedUtc is { } replayed ? now - replayed : (TimeSpan?)null;
+            if (maxReplayLag is { } max && (lag is null || lag > max))
+                throw new RunbookException($"Backup refused: the standby's data are " + (lag is { } l ? $"{Durations.Format(l)} behind this " +
+                    $"run's clock" : "of unknown age") + $", beyond --max-replay-lag={Durations.Format(max)}. Back up the primary, " +
+                    "or wait for the standby to catch up (on an idle primary no transaction is replayed: write one). Nothing was written.");
+        }
         var snapshot = Sql.Scalar<string>(connection, "SELECT pg_export_snapshot()");
         var tables = Sql.Scalar<int>(connection, SqlFiles.Read("backup/table_count.sql"));
         // Counted while pg_dump runs: the same snapshot, on this session, which pg_dump does not use.
@@ -116,6 +128,7 @@ public static class BackupWriter
                 PgDumpVersion = pgDumpVersion.ToString(),
                 ServerVersion = serverVersion,
                 RowCounts = counting.GetAwaiter().GetResult(),
+                Standby = standby,
             };
             WritePrivate(manifestPath + ".partial", manifest.ToJson());
             // Rename is atomic within a folder: the final name appears only over a whole, flushed file.
@@ -132,6 +145,7 @@ public static class BackupWriter
             File.Delete(manifestPath + ".partial");
         }
     }
+
 
     /// <summary>With --verbose, pg_dump's last lines are its account of work; the failure is in the lines that say error.</summary>
     static string LastErrors(ToolResult result)

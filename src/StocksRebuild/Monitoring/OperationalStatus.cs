@@ -80,12 +80,14 @@ public static class OperationalStatus
         // Judged as VerifyBackup judges what it picks: a newer backup Restore would refuse is critical, and the age is the usable one's.
         string? newest = null;
         DateTime createdUtc = default;
+        StocksRebuild.Backups.StandbyPoint? fromStandby = null;
         foreach (var (path, _) in backups)
         {
             var judged = BackupVerifier.Judge(path);
             if (judged.Refusal is null)
             {
-                (newest, createdUtc) = (path, judged.CreatedUtc!.Value);
+                // A standby's backup is as old as the last transaction it had replayed.
+                (newest, createdUtc, fromStandby) = (path, judged.Manifest?.Standby?.LastReplayedUtc ?? judged.CreatedUtc!.Value, judged.Manifest?.Standby);
                 break;
             }
             findings.Add(new("backup", StatusLevel.Critical, $"{Path.GetFileName(path)}: {judged.Refusal}: Restore would refuse it" +
@@ -100,8 +102,8 @@ public static class OperationalStatus
         var age = options.NowUtc - createdUtc;
         var tooOld = options.MaxBackupAge is { } max && age > max;
         findings.Add(new("backup", tooOld ? StatusLevel.Critical : StatusLevel.Ok,
-            $"{(newest == backups[0].Path ? "newest" : "newest usable")} {Path.GetFileName(newest)}, {size:N0} bytes, created " +
-            $"{Durations.Format(age)} ago" +
+            $"{(newest == backups[0].Path ? "newest" : "newest usable")} {Path.GetFileName(newest)}, {size:N0} bytes, " +
+            (fromStandby is null ? $"created {Durations.Format(age)} ago" : $"taken on a standby, its data {Durations.Format(age)} old") +
             (options.MaxBackupAge is { } limit
                 ? $" (limit {Durations.Format(limit)}, --max-backup-age{(tooOld ? ": backups have stopped?" : "")})"
                 : " (no limit given: --max-backup-age)") +
@@ -152,7 +154,7 @@ public static class OperationalStatus
             findings.Add(new("offsite", StatusLevel.Critical, $"no usable backup off-site in {remote}: take one with --target=Backup --offsite={remote}"));
             return report with { OffsiteBackupsTotal = backups.Count };
         }
-        var age = options.NowUtc - (manifest?.CreatedUtc ?? newest.Utc);
+        var age = options.NowUtc - (manifest?.DataAsOfUtc ?? newest.Utc);
         var local = BackupName.InFolder(options.BackupDirectory).FirstOrDefault();
         // Same name, other bytes: a backup of the same minute from another folder or host went off-site, not this one.
         var lags = local.Path is not null && (local.Utc > newest.Utc || local.Utc == newest.Utc && manifest is not null
@@ -223,6 +225,10 @@ public static class OperationalStatus
             report = report with { MigrationsPending = plan.Pending.Count };
 
             using var connection = server.Open(options.Database, readOnly: true);
+            // What is read here is a standby's: as recent as its replay, and nothing can be restored or ingested into it.
+            if (StocksRebuild.Backups.StandbyPoint.Of(connection) is { } standby)
+                findings.Add(new("database", StatusLevel.Ok, $"{server.Describe(options.Database)} is a standby" +
+                    (standby.Primary is { } primary ? $" of {primary}" : "") + $" (read-only): {standby.Describe()}"));
             if (UnfinishedRestore.Of(connection, options.Database) is { } unfinished)
                 findings.Add(new("restore", StatusLevel.Critical, $"{unfinished.Describe(options.Database)}: run Restore again, or --target=Validate, " +
                     $"which compares it with {unfinished.Backup}"));

@@ -14,6 +14,7 @@ public static class Flags
         ["backup-dir"] = "folder of full_YYYYMMDD_HHMM.dump backups (default: backups)",
         ["expect-backup"] = "the timestamp YYYYMMDD_HHMM the chosen backup must carry",
         ["max-backup-age"] = "refuse a backup older than this (e.g. 26h)",
+        ["max-replay-lag"] = "Backup on a standby: refuse when its last replayed transaction is older than this (e.g. 5m)",
         ["confirm"] = "consent to a destructive step: the exact target database name",
         ["jobs"] = "parallel pg_restore jobs (default: number of cores)",
         ["sandbox"] = "run against a throwaway local PostgreSQL the tool starts itself",

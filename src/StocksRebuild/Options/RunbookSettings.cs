@@ -28,6 +28,8 @@ public sealed record RunbookSettings
     public required string BackupDirectory { get; init; }
     public string? ExpectBackup { get; init; }
     public TimeSpan? MaxBackupAge { get; init; }
+    /// <summary>Backup on a standby: the oldest last-replayed transaction it accepts.</summary>
+    public TimeSpan? MaxReplayLag { get; init; }
     public string? Confirm { get; init; }
     public int Jobs { get; init; } = System.Environment.ProcessorCount;
     /// <summary>--jobs was given: Preflight refuses it when the server cannot take it, where it caps the default.</summary>
@@ -122,6 +124,7 @@ public sealed record RunbookSettings
             BackupDirectory = PathFlag("backup-dir") ?? (sandbox ? ".sandbox/backups" : "backups"),
             ExpectBackup = Text("expect-backup"),
             MaxBackupAge = Duration("max-backup-age"),
+            MaxReplayLag = Duration("max-replay-lag"),
             Confirm = Text("confirm"),
             Jobs = Count("jobs") ?? System.Environment.ProcessorCount,
             JobsGiven = Count("jobs") is not null,

@@ -263,7 +263,7 @@ public sealed class RecoveryRehearsal
     {
         // The archive's own creation time, to the second, by the clock of the machine that ran pg_dump; never negative
         // (a backup stamped by a clock ahead of ours is new), and a clock that differs is said, not hidden.
-        var raw = startedUtc - verified!.CreatedUtc;
+        var raw = startedUtc - verified!.DataAsOfUtc;
         var age = raw < TimeSpan.Zero ? TimeSpan.Zero : raw;
         rpo = age.TotalSeconds;
         var clocks = new List<string>();

@@ -317,7 +317,7 @@ public sealed class RunSession : IDisposable
                 Log.Warning($"{e.Message} The backup is taken locally only (--offsite-optional).");
             }
         }
-        var path = BackupWriter.Backup(Run, Settings.Database, Settings.BackupDirectory);
+        var path = BackupWriter.Backup(Run, Settings.Database, Settings.BackupDirectory, Settings.MaxReplayLag);
         if (store is not null) CopyOffsite(store, path);
         return path;
     }

@@ -1,3 +1,4 @@
+using StocksRebuild.Database;
 using StocksRebuild.Sandbox;
 using StocksRebuild.Tests.Support;
 
@@ -55,5 +56,57 @@ public sealed class StandbyTests
         Assert.That(run.Output, Does.Not.Contain(primary.Connection.Password!));
         Assert.That(Databases.Fingerprint(database, primary.Connection), Is.EqualTo(before));
         Assert.That(Databases.Listing(Path.GetDirectoryName(backup)!), Is.EqualTo(listing));
+    }
+    /// <summary>
+    /// A standby whose replay is paused behind its primary: its backup holds what it had replayed, so the manifest records
+    /// the replay point and the commit time of the last transaction replayed, and ages are judged from that, not from
+    /// when pg_dump ran: --max-replay-lag refuses it, Status counts its age from its data, and VerifyBackup's
+    /// --max-backup-age refuses it by its data's age.
+    /// </summary>
+    [Test]
+    public void ABackupOnAStandbyRecordsHowRecentItsDataAreAndItsAgeIsJudgedFromThat()
+    {
+        using (var connection = primary.Connection.Open(database))
+            Sql.Execute(connection, "CREATE TABLE IF NOT EXISTS public.heartbeat (at timestamptz); INSERT INTO public.heartbeat VALUES (now())");
+        using var onStandby = standby.Connection.Open(database);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        bool Replayed() => Sql.Scalar<bool>(onStandby, "SELECT to_regclass('public.heartbeat') IS NOT NULL") &&
+                           Sql.Scalar<long>(onStandby, "SELECT count(*) FROM public.heartbeat") > 0;
+        while (!Replayed() && clock.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(50);
+        Sql.Execute(onStandby, "SELECT pg_wal_replay_pause()");
+        var replayed = Sql.Scalar<DateTime>(onStandby, "SELECT pg_last_xact_replay_timestamp()").ToUniversalTime();
+        Thread.Sleep(TimeSpan.FromSeconds(3));
+        using (var connection = primary.Connection.Open(database)) Sql.Execute(connection, "INSERT INTO public.heartbeat VALUES (now())");
+        var folder = Directory.CreateTempSubdirectory("stocksrebuild-standby-backups-").FullName;
+        try
+        {
+            var refused = BuildScript.Run(standby.Connection, "--target=Backup", $"--database={database}", $"--backup-dir={folder}", "--max-replay-lag=2s");
+            Assert.That(refused.ExitCode, Is.Not.Zero, refused.ToString());
+            Assert.That(refused.Output, Does.Match(@"Backup refused: the standby's data are [\d.]+s behind this run's clock, beyond --max-replay-lag=2\.0s"));
+            Assert.That(Directory.GetFiles(folder), Is.Empty.Or.All.EndsWith(".lock"));
+
+            var backup = BuildScript.Run(standby.Connection, "--target=Backup", $"--database={database}", $"--backup-dir={folder}");
+            Assert.That(backup.ExitCode, Is.Zero, backup.ToString());
+            Assert.That(backup.Output, Does.Contain($"is a standby of host=127.0.0.1 port={primary.Connection.Port}: its data are as of the last " +
+                $"transaction it had replayed, committed at {replayed:yyyy-MM-dd HH:mm:ss} UTC"));
+            var manifest = StocksRebuild.Backups.BackupManifest.ReadFor(Directory.GetFiles(folder, "full_*.dump").Single())!;
+            Assert.That(manifest.Standby!.LastReplayedUtc, Is.EqualTo(replayed).Within(TimeSpan.FromMilliseconds(1)));
+            Assert.That(manifest.Standby.ReplayLsn, Does.Match("^[0-9A-F]+/[0-9A-F]+$"));
+            Assert.That(manifest.CreatedUtc - replayed, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(3)));
+            Assert.That(Sql.Scalar<long>(onStandby, "SELECT count(*) FROM public.heartbeat"), Is.EqualTo(1), "the later row is not in the standby");
+
+            var status = BuildScript.Run(standby.Connection, "--target=Status", $"--database={database}", $"--backup-dir={folder}", "--max-backup-age=2s",
+                $"--report-dir={Directory.CreateTempSubdirectory("stocksrebuild-standby-reports-").FullName}");
+            Assert.That(status.Output, Does.Match(@"CRITICAL\s+backup\s+newest full_\d{8}_\d{4}\.dump, [\d,]+ bytes, taken on a standby, its data [\d.]+s old"));
+            Assert.That(status.Output, Does.Contain("is a standby of host=127.0.0.1").And.Contain("(read-only)"));
+
+            var verify = BuildScript.Run(standby.Connection, "--target=VerifyBackup", $"--backup-dir={folder}", "--max-backup-age=2s");
+            Assert.That(verify.ExitCode, Is.Not.Zero, verify.ToString());
+            Assert.That(verify.Output, Does.Contain("it was taken on a standby whose last replayed transaction committed"));
+        }
+        finally
+        {
+            Sql.Execute(onStandby, "SELECT pg_wal_replay_resume()");
+        }
     }
 }
