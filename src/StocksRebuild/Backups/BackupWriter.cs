@@ -101,6 +101,7 @@ public static class BackupWriter
             {
                 result = ToolRun.Run(pgDump,
                     ["--format=custom", "--verbose", $"--snapshot={snapshot}", $"--file={temporaryPath}",
+                        $"--lock-wait-timeout={(long)server.LockTimeout.TotalMilliseconds}",
                         "--dbname=" + LibpqConnInfo.ForDatabase(database)],
                     server.ClientEnvironment(database),
                     new ToolRunOptions { OnStdErr = OnLine, Cancellation = run.Cancellation });
@@ -111,8 +112,13 @@ public static class BackupWriter
                     "run --target=Backup again.", e);
             }
             if (!result.Succeeded)
-                throw new RunbookException($"Backup failed: pg_dump {result.HowItEnded}: {Secrets.Mask(LastErrors(result), server)}. No backup was " +
-                    $"written; older backups are intact.");
+                throw new RunbookException($"Backup failed: pg_dump {result.HowItEnded}: {Secrets.Mask(LastErrors(result), server)}. " +
+                    // pg_dump waits --lock-wait-timeout for each table's lock through statement_timeout, which it sets to 0 otherwise.
+                    (result.StdErr.Any(l => l.Contains("due to statement timeout", StringComparison.Ordinal) || l.Contains("lock timeout", StringComparison.Ordinal))
+                        ? $"Another session held a lock on a table longer than --lock-timeout ({Durations.Format(server.LockTimeout)}): run Backup " +
+                          "again when it is done, or give a longer --lock-timeout. "
+                        : "") +
+                    "No backup was written; older backups are intact.");
             progress.Done(tables, "tables", $"{new FileInfo(temporaryPath).Length:N0} bytes");
             Flush(temporaryPath);
 

@@ -19,6 +19,16 @@ public sealed record ServerConnection
     public string? SslKey { get; init; }
     /// <summary>Seconds to wait for a connection (libpq's connect_timeout); null waits as each client does by default.</summary>
     public int? ConnectTimeout { get; init; }
+    /// <summary>
+    /// How long the tool's own statements wait for a lock another session holds (lock_timeout, and pg_dump's
+    /// --lock-wait-timeout): an application's long transaction then fails the step with its reason instead of holding the
+    /// run, and everyone queued behind the run's lock request, indefinitely. A role's or database's lock_timeout is the
+    /// application's, not the tool's.
+    /// </summary>
+    public TimeSpan LockTimeout { get; init; } = DefaultLockTimeout;
+
+    public static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>The caller's own server options (libpq's options, PGOPTIONS), given to every session before the tool's.</summary>
     public string? Options { get; init; }
 
@@ -83,7 +93,8 @@ public sealed record ServerConnection
         }
         // A production role or database often limits statements and idle transactions for the application; the tool's own
         // sessions load, count and hold a dump's snapshot for as long as the data needs, as pg_dump and pg_restore set for theirs.
-        builder.Options = (Options is null ? "" : Options + " ") + "-c statement_timeout=0 -c idle_in_transaction_session_timeout=0" + (readOnly ? " -c default_transaction_read_only=on" : "");
+        builder.Options = (Options is null ? "" : Options + " ") + "-c statement_timeout=0 -c idle_in_transaction_session_timeout=0 " +
+            $"-c lock_timeout={(long)LockTimeout.TotalMilliseconds}" + (readOnly ? " -c default_transaction_read_only=on" : "");
         return builder.ConnectionString;
     }
 

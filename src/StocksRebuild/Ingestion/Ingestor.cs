@@ -117,6 +117,8 @@ public static class Ingestor
                     $"job {job.Name} was rolled back and its tables are as they were; the jobs before it are committed.",
                     "run --target=Ingest again: finished jobs change nothing the second time.", e),
                 RunbookException r => r,
+                PostgresException p when StoppedStatement.Explain(p, server) is { } why => new RunbookException(Secrets.Mask(
+                    $"Ingest {job.Name} failed and was rolled back: {p.SqlState}: {p.MessageText}: {why}.", server), p),
                 // The row checks name every refusal they foresee as FILE:LINE: COLUMN; this one the server raised for the job as a whole.
                 PostgresException p => new RunbookException(Secrets.Mask(
                     $"Ingest {job.Name} failed and was rolled back: {p.SqlState}: {p.MessageText}{(p.Where is { } where ? $" ({where})" : "")}. " +

@@ -20,6 +20,7 @@ public static class Flags
         ["sandbox"] = "run against a throwaway local PostgreSQL the tool starts itself",
         ["keep-sandbox"] = "leave the sandbox running at the end and print how to connect",
         ["wait-for-lock"] = "wait this long (e.g. 10m) for another run's lock on the database instead of failing",
+        ["lock-timeout"] = "how long the tool's statements and pg_dump wait for a table lock another session holds before failing (default: 30s)",
         ["source"] = "the source drop folder Ingest reads (default: the shipped sample)",
         ["ignore-extra-files"] = "Ingest: load a drop holding files no job reads, listing them as ignored (default: refuse it)",
         ["ticker-valid-to"] = "Ingest: ticker_history's valid_to is exclusive (the first day no longer held, the default) or inclusive (the last " +

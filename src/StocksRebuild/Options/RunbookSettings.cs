@@ -38,6 +38,8 @@ public sealed record RunbookSettings
     public bool KeepsSandbox { get; init; }
     public bool IsDryRun { get; init; }
     public TimeSpan? WaitForLock { get; init; }
+    /// <summary>--lock-timeout: the tool's own lock_timeout, and pg_dump's --lock-wait-timeout.</summary>
+    public TimeSpan LockTimeout { get; init; } = ServerConnection.DefaultLockTimeout;
     public required string SourceDirectory { get; init; }
     /// <summary>--source as given; null when the default (the shipped sample) stands.</summary>
     public string? GivenSource { get; init; }
@@ -132,6 +134,7 @@ public sealed record RunbookSettings
             IsDryRun = line.Words.Any(a => a is "--dryrun" or "--noop" or "--whatif"
                 || a.StartsWith("--dryrun=true", StringComparison.OrdinalIgnoreCase)),
             WaitForLock = Duration("wait-for-lock"),
+            LockTimeout = Duration("lock-timeout") ?? ServerConnection.DefaultLockTimeout,
             SourceDirectory = PathFlag("source") ?? SampleData.ShippedDrop,
             GivenSource = PathFlag("source"),
             MaxErrors = Count("max-errors") ?? IngestOptions.DefaultMaxErrors,

@@ -28,7 +28,7 @@ public sealed class RunSession : IDisposable
     {
         (Settings, Log) = (settings, log);
         // A sandbox's server comes with Start.
-        if (!settings.UsesSandbox) server = ServerConnection.FromEnvironment();
+        if (!settings.UsesSandbox) server = ServerConnection.FromEnvironment() with { LockTimeout = settings.LockTimeout };
         HandleInterruptions();
     }
 
@@ -79,7 +79,7 @@ public sealed class RunSession : IDisposable
         if (Settings.UsesSandbox && !Settings.IsDryRun)
         {
             Sandbox = SandboxServer.Start(".sandbox", Log);
-            server = Sandbox.Connection;
+            server = Sandbox.Connection with { LockTimeout = Settings.LockTimeout };
         }
         // A standby or a read-only role fails a writing run at its first change: refused before the lock and anything else.
         if (Settings.WritesDatabase && server is not null && Sandbox is null && !Settings.IsDryRun)

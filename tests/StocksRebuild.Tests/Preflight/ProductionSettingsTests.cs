@@ -51,4 +51,37 @@ public sealed class ProductionSettingsTests
         Assert.That(ApplicationSees(database, "statement_timeout"), Is.EqualTo("300ms"), "given back, and still the application's");
         Assert.That(Databases.DataFingerprint(database), Is.EqualTo(Databases.DataFingerprint(Databases.Medium)));
     }
+    /// <summary>
+    /// An application's transaction holding a table lock: the tool waits --lock-timeout for it, then fails the step saying
+    /// it was a lock (never a finding about the drop's rows), with nothing changed; Backup's pg_dump waits as long.
+    /// </summary>
+    [Test]
+    public void ALockAnApplicationHoldsFailsTheStepAfterLockTimeoutSayingSo()
+    {
+        var database = Databases.Seeded();
+        var before = Databases.DataFingerprint(database); // the failed job is logged in ingestion_log, as every job is
+        var plain = new Npgsql.NpgsqlConnectionStringBuilder(TestServer.Connection.ConnectionString(database)) { Options = null, ApplicationName = "app" };
+        using var application = new Npgsql.NpgsqlConnection(plain.ConnectionString);
+        application.Open();
+        using var transaction = application.BeginTransaction();
+        Sql.Execute(application, "LOCK TABLE stocks_research.securities IN ACCESS EXCLUSIVE MODE", transaction: transaction);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var ingest = BuildScript.Run("--target=Ingest", $"--database={database}", "--lock-timeout=1s");
+        Assert.That(ingest.ExitCode, Is.Not.Zero, ingest.ToString());
+        Assert.That(ingest.Output, Does.Contain("Ingest securities failed and was rolled back: 55P03: canceling statement due to lock timeout: " +
+            "another session held a lock the statement needed for longer than the tool's lock_timeout (1.0s, --lock-timeout); nothing is " +
+            "wrong with the data"));
+        Assert.That(ingest.Output, Does.Not.Contain("The server refused the job's load as a whole"));
+
+        var folder = Directory.CreateTempSubdirectory("stocksrebuild-locked-").FullName;
+        var backup = BuildScript.Run("--target=Backup", $"--database={database}", $"--backup-dir={folder}", "--lock-timeout=1s");
+        Assert.That(backup.ExitCode, Is.Not.Zero, backup.ToString());
+        Assert.That(backup.Output, Does.Contain("Another session held a lock on a table longer than --lock-timeout (1.0s)"));
+        Assert.That(Directory.GetFiles(folder, "full_*"), Is.Empty);
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), "neither waited for the application");
+
+        transaction.Rollback();
+        Assert.That(Databases.DataFingerprint(database), Is.EqualTo(before));
+    }
 }
