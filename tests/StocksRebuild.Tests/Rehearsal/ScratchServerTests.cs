@@ -64,6 +64,39 @@ public sealed class ScratchServerTests
         Assert.That(Answers(port), Is.False, "the scratch cluster was stopped");
     }
 
+    /// <summary>
+    /// Live reached through a service file, with PGOPTIONS and PGAPPNAME of the caller's: the scratch cluster has connection
+    /// settings of its own, and nothing of live's reaches it (a service inherited by its pg_restore would send the restore
+    /// to live's server, where libpq gives the service precedence over PGHOST and PGPORT).
+    /// </summary>
+    [Test]
+    public void NothingOfTheLiveServersConnectionSettingsReachesTheScratchCluster()
+    {
+        var live = Databases.Seeded();
+        var backups = NewFolder("service-backups");
+        BackupWriter.Backup(TestServer.Run(), live, backups);
+        var before = Databases.Fingerprint(live);
+        var server = TestServer.Connection;
+        var service = Path.Combine(NewFolder("service"), "pg_service.conf");
+        StocksRebuild.Tools.PrivateFiles.WriteAllText(service, $"[live]\nhost={server.Host}\nport={server.Port}\nuser={server.User}\n" +
+            (server.Password is { } password ? $"password={password}\n" : "") + (server.PassFile is { } passfile ? $"passfile={passfile}\n" : ""));
+        var environment = new Dictionary<string, string>
+        {
+            ["PGSERVICEFILE"] = service, ["PGSERVICE"] = "live", ["PGOPTIONS"] = "-c search_path=nowhere", ["PGAPPNAME"] = "callers-app",
+        };
+
+        var run = BuildScript.RunWith(environment, "--target=Rehearsal", "--scratch=local", $"--database={live}", $"--backup-dir={backups}",
+            $"--report-dir={NewFolder("service-report")}");
+
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        var port = int.Parse(Regex.Match(run.Output, @"a local initdb cluster on 127\.0\.0\.1:(\d+)").Groups[1].Value);
+        Assert.That(port, Is.Not.EqualTo(server.Port));
+        Assert.That(RestoredOnPort(run.Output), Is.EqualTo(port), "pg_restore wrote to the scratch cluster, not to the service's server");
+        Assert.That(run.Output, Does.Not.Contain(server.Password ?? "\0"));
+        Assert.That(Databases.Fingerprint(live), Is.EqualTo(before));
+        Assert.That(ScratchOf(live), Is.Empty, "no scratch database on the live server");
+    }
+
     /// <summary>A scratch server older than live would rehearse a downgrade: refused before initdb runs, live untouched.</summary>
     [Test, Category("BadInput")]
     public void ALocalInitdbOlderThanTheLiveServerIsRefusedNamingBothVersions()
