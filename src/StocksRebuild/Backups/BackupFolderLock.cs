@@ -18,7 +18,12 @@ public sealed class BackupFolderLock : IDisposable
         var path = Path.Combine(directory, LockName);
         try
         {
-            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            // 0600 like everything the tool writes beside backups, though it holds nothing.
+            var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            var stream = new FileStream(path, options);
+            // A lock file an older version made with the umask's mode is made private too.
+            if (!OperatingSystem.IsWindows()) try { File.SetUnixFileMode(path, options.UnixCreateMode!.Value); } catch (UnauthorizedAccessException) { }
             PrivateFiles.WriteAllText(path + ".holder", $"pid {Environment.ProcessId}, host {Environment.MachineName}, since " +
                 $"{DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}Z");
             return new BackupFolderLock(stream);

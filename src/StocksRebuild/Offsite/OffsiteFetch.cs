@@ -12,19 +12,33 @@ public sealed record OffsiteSource(OffsiteRemote Remote, string CacheDirectory);
 /// </summary>
 public static class OffsiteFetch
 {
+    /// <summary>--dryrun: the off-site copy Restore would download, from the remote's listing alone; nothing is downloaded.</summary>
+    public static void Describe(OffsiteSource source, string? wanted, IRunbookLog log, CancellationToken cancellation)
+    {
+        var chosen = Choose(source.Remote, wanted, cancellation);
+        log.Info($"Restore --dryrun: the off-site copy {source.Remote.PathOf(chosen.Name)} ({(wanted is null ? "newest off-site" : "--backup")}, " +
+            $"{chosen.SizeBytes:N0} bytes{(chosen.HasManifest ? ", with its manifest" : ", without a manifest")}) would be downloaded into " +
+            $"{source.CacheDirectory} and verified there before anything is changed; a dry run downloads nothing.");
+    }
+
+    static OffsiteBackup Choose(OffsiteRemote remote, string? wanted, CancellationToken cancellation)
+    {
+        var backups = OffsiteListing.Backups(remote, cancellation);
+        var name = wanted is null ? null : Path.GetFileName(wanted);
+        return name is null
+            ? backups.FirstOrDefault() ?? throw new RunbookException($"No backup matching {BackupName.Pattern} off-site in {remote}. Nothing was " +
+                "changed.")
+            : backups.FirstOrDefault(b => b.Name == name) ?? throw new RunbookException($"--backup={name}: no such backup off-site in {remote} " +
+                $"({backups.Count} there{(backups.Count > 0 ? $", the newest {backups[0].Name}" : "")}). Nothing was changed.");
+    }
+
     /// <summary>The local path of the chosen backup, whole and with its manifest beside it when the remote has one.</summary>
     public static string Fetch(OffsiteSource source, string? wanted, IRunbookLog log, CancellationToken cancellation)
     {
         var started = Stopwatch.StartNew();
         var remote = source.Remote;
-        var backups = OffsiteListing.Backups(remote, cancellation);
-        var name = wanted is null ? null : Path.GetFileName(wanted);
-        var chosen = name is null
-            ? backups.FirstOrDefault() ?? throw new RunbookException($"No backup matching {BackupName.Pattern} off-site in {remote}. Nothing was " +
-                "changed.")
-            : backups.FirstOrDefault(b => b.Name == name) ?? throw new RunbookException($"--backup={name}: no such backup off-site in {remote} " +
-                $"({backups.Count} there{(backups.Count > 0 ? $", the newest {backups[0].Name}" : "")}). Nothing was changed.");
-        log.Info($"VerifyBackup: the off-site copy {remote.PathOf(chosen.Name)} ({(name is null ? "newest off-site" : "--backup")}, " +
+        var chosen = Choose(remote, wanted, cancellation);
+        log.Info($"VerifyBackup: the off-site copy {remote.PathOf(chosen.Name)} ({(wanted is null ? "newest off-site" : "--backup")}, " +
             $"{chosen.SizeBytes:N0} bytes) is the one used");
 
         PrivateFiles.CreateDirectory(source.CacheDirectory);

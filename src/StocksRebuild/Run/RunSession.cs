@@ -388,8 +388,13 @@ public sealed class RunSession : IDisposable
     void DescribeRestore()
     {
         var database = Settings.Database;
-        VerifiedBackup = BackupVerifier.Verify(VerifyOptions(), Log);
-        JudgeManifest(refuse: false);
+        // Off-site, the dry run says which copy would come down; it downloads nothing (the run verifies it once fetched).
+        if (Settings.OffsiteSource is { } offsite) OffsiteFetch.Describe(offsite, Settings.BackupFile, Log, interruption.Token);
+        else
+        {
+            VerifiedBackup = BackupVerifier.Verify(VerifyOptions(), Log);
+            JudgeManifest(refuse: false);
+        }
         if (server is null)
         {
             Log.Info("Restore --dryrun: a new sandbox would be started; no consent is needed there.");

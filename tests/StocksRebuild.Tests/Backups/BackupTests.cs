@@ -29,6 +29,9 @@ public sealed class BackupTests
         if (!OperatingSystem.IsWindows()) Assert.That(File.GetUnixFileMode(path), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite),
             "backups are private to their owner");
         Assert.That(Directory.GetFiles(directory, "*.partial"), Is.Empty);
+        if (!OperatingSystem.IsWindows())
+            Assert.That(File.GetUnixFileMode(Path.Combine(directory, ".stocksrebuild.lock")), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite),
+                "the folder's lock file is private too");
 
         var verified = BackupVerifier.Verify(new VerifyBackupOptions { BackupDirectory = directory, NowUtc = now.AddHours(1) }, new TestLog());
         Assert.That(verified.Path, Is.EqualTo(path));

@@ -93,6 +93,13 @@ public sealed class OffsiteTests : SeededLive
 
         string[] restore = ["--target=Restore", $"--database={restored}", $"--confirm={restored}", $"--backup-dir={folder}", $"--offsite={remote}",
             "--from-offsite"];
+        // A dry run names the copy it would fetch from the listing, and downloads nothing.
+        var dryRun = BuildScript.Run([.. restore, "--dryrun"]);
+        Assert.That(dryRun.ExitCode, Is.EqualTo(0), dryRun.Output);
+        Assert.That(dryRun.Output, Does.Contain($"Restore --dryrun: the off-site copy {remote}/full_").And.Contain("a dry run downloads nothing"));
+        Assert.That(Directory.Exists(Path.Combine(folder, "offsite-cache")) ? Directory.GetFiles(Path.Combine(folder, "offsite-cache"), "full_*") : [],
+            Is.Empty);
+
         var run = BuildScript.Run(restore);
 
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);

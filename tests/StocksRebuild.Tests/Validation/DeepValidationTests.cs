@@ -15,9 +15,14 @@ public sealed class DeepValidationTests
         var run = BuildScript.Run("--target=Validate", "--deep", $"--database={database}");
 
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
-        Assert.That(run.Output, Does.Contain("skipped: amcheck is not installed in this database"));
+        Assert.That(run.Output, Does.Match(@"amcheck\s+stocks_research B-tree indexes\s+warn\s+not run: amcheck is not installed in this database"));
         Assert.That(run.Output, Does.Match(@"full read\s+stocks_research\.prices_daily\s+ok\s+19,512 rows"));
         Assert.That(Databases.Scalar<long>(database, "SELECT count(*) FROM pg_extension WHERE extname = 'amcheck'"), Is.Zero, "Validate only reads");
+
+        // --strict: what --deep was asked to check and could not is a failure.
+        var strict = BuildScript.Run("--target=Validate", "--deep", "--strict", $"--database={database}");
+        Assert.That(strict.ExitCode, Is.Not.Zero, strict.ToString());
+        Assert.That(strict.Output, Does.Contain("amcheck stocks_research B-tree indexes: not run: amcheck is not installed in this database"));
     }
 
     [Test]
