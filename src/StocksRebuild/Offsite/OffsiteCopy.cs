@@ -27,8 +27,25 @@ public static class OffsiteCopy
         var root = document.RootElement;
         var hashes = root.GetProperty("Hashes").EnumerateArray().Select(h => h.GetString()!).ToList();
         var store = new OffsiteStore(remote, hashes);
+        if (root.TryGetProperty("Features", out var kinds) && kinds.TryGetProperty("BucketBased", out var bucketBased) && bucketBased.GetBoolean())
+            RequireBucket(remote, cancellation);
         OffsiteListing.Backups(remote, cancellation);
         return store;
+    }
+
+    /// <summary>
+    /// An object store creates a missing bucket on the first upload: a misspelt --offsite would send the backups to a new
+    /// bucket nobody watches, with the lifecycle and access rules of none. A Backup never creates one; it names it instead.
+    /// </summary>
+    static void RequireBucket(OffsiteRemote remote, CancellationToken cancellation)
+    {
+        var bucket = remote.Folder.TrimStart('/').Split('/')[0];
+        if (bucket.Length == 0) return;
+        var listed = Rclone.List(["--files-only", "--max-depth", "1", $"{remote.Remote}:{bucket}"], out var error, cancellation);
+        if (listed is null && error.Contains("directory not found", StringComparison.Ordinal))
+            throw new RunbookException($"Off-site {remote}: the bucket \"{bucket}\" does not exist on {remote.Remote}; a Backup never creates one (a " +
+                $"misspelt name would send the backups to a new bucket nobody watches). Create it with its retention and access rules " +
+                $"(e.g. rclone mkdir {remote.Remote}:{bucket}), or correct --offsite. Nothing was written.");
     }
 
     public static OffsiteUpload Upload(RunContext run, OffsiteStore store, string backupPath)

@@ -82,6 +82,23 @@ public sealed class OffsiteTests : SeededLive
         Assert.That(BackupManifest.ReadFor(second)!.Sha256, Is.EqualTo(secondSha));
     }
 
+    /// <summary>An object store makes a missing bucket on the first upload: a misspelt one is refused before pg_dump, and not created.</summary>
+    [Test]
+    public void ABucketThatDoesNotExistIsRefusedBeforeTheDumpAndNeverCreated()
+    {
+        var folder = Folder();
+        var remote = $"OFFSITE:no-such-bucket-{Guid.NewGuid():N}"[..40] + "/prod";
+
+        var run = BuildScript.Run("--target=Backup", $"--database={Live}", $"--backup-dir={folder}", $"--offsite={remote}");
+
+        Assert.That(run.ExitCode, Is.Not.Zero, run.Output);
+        Assert.That(run.Output, Does.Contain($"Off-site {remote}: the bucket \"{remote["OFFSITE:".Length..remote.IndexOf('/')]}\" does not exist on " +
+            "OFFSITE; a Backup never creates one"));
+        Assert.That(run.Output, Does.Not.Contain("Backup: pg_dump -Fc of"), "refused before the dump");
+        Assert.That(Directory.Exists(folder) ? Directory.GetFiles(folder, "full_*") : [], Is.Empty);
+        Assert.That(S3Server.Rclone("lsf", "OFFSITE:").StdOut, Is.EqualTo(new[] { S3Server.Bucket + "/" }), "no bucket was created");
+    }
+
     [Test]
     public void RestoreFromOffsiteOnAHostThatLostItsBackupsGivesTheSourcesExactContents()
     {
