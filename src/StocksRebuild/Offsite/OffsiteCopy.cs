@@ -82,15 +82,24 @@ public static class OffsiteCopy
             // Counted before a failed proof is thrown: the manifest that took its name is removed with the dump.
             try { WaitAll([manifestPlaced, proven]); }
             finally { if (manifestPlaced.IsCompletedSuccessfully && manifestPlaced.Result) created.Add(Path.GetFileName(manifestPath)); }
+            // Success is said only of what is there: both final names listed again, each of its local size.
+            var placed = OffsiteListing.Entries(remote, files.Select(f => Path.GetFileName(f)!), hashType: null, cancellation);
+            foreach (var file in files)
+                if (placed.FirstOrDefault(e => e.Name == Path.GetFileName(file)) is not { } entry || entry.Size != new FileInfo(file).Length)
+                    throw new OffsiteUnproven($"{remote.PathOf(Path.GetFileName(file))} is not there with its {new FileInfo(file).Length:N0} bytes " +
+                        "after the copy");
             var upload = new OffsiteUpload(remote, files.Select(f => Path.GetFileName(f)!).ToList(), proven.Result, started.Elapsed);
             run.Log.Info($"Off-site: {remote.PathOf(name)} verified ({proven.Result}) in {started.Elapsed.TotalSeconds:0.00}s.");
             return upload;
         }
         catch (OffsiteUnproven e)
         {
-            // Only a proven copy may carry a backup's name off-site; what this run created is removed, nothing else.
+            // Only a proven copy may carry a backup's name off-site; what this run created is removed, nothing else: an object
+            // under one of those names that is no longer the size this run sent is another's, and stays.
+            var now = OffsiteListing.Entries(remote, created, hashType: null);
             foreach (var object_ in created.OrderBy(n => n.EndsWith(".dump", StringComparison.Ordinal)))
-                Rclone.Run(["deletefile", remote.PathOf(object_)]);
+                if (now.FirstOrDefault(e => e.Name == object_) is { } entry && entry.Size == new FileInfo(files.Single(f => Path.GetFileName(f) == object_)).Length)
+                    Rclone.Run(["deletefile", remote.PathOf(object_)]);
             throw new RunbookException($"Off-site copy of {name} to {remote} could not be verified: {e.Message}. " +
                 (created.Count > 0 ? $"The objects this run sent ({string.Join(", ", created)}) were removed" : "Nothing was sent") +
                 "; the local backup is intact.");
@@ -133,7 +142,10 @@ public static class OffsiteCopy
     {
         public string File { get; } = file;
         public string Name { get; } = Path.GetFileName(file);
-        public string Temporary { get; } = $".{Path.GetFileName(file)}.{Environment.MachineName}-{Environment.ProcessId}.partial";
+        // This run's own: host, pid and a random token, so that a run deletes only what it sent (two containers share pid 1
+        // and often a host name).
+        public string Temporary { get; } =
+            $".{Path.GetFileName(file)}.{Environment.MachineName}-{Environment.ProcessId}-{RandomNumberGenerator.GetHexString(8, lowercase: true)}.partial";
         public bool IsTemporaryLeft { get; private set; }
 
         public void Send(CancellationToken cancellation)
