@@ -48,15 +48,25 @@ public static class BackupWriter
         // The snapshot is exported from an open transaction: pg_dump dumps it, and the manifest's counts are
         // read in it too, so the counts are exactly what the file holds even while the database is written.
         using var connection = server.Open(database);
+        using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
+        var serverVersion = Sql.Scalar<string>(connection, "SHOW server_version", transaction: transaction);
+        // Read in the snapshot pg_dump will dump: the marks replicate, so a standby sees what a run on the primary is doing.
         if (Restore.UnfinishedRestore.Of(connection, database) is { } unfinished)
             throw new RunbookException($"Backup refused: {unfinished.Describe(database)}; a backup of it would restore that partial database. Run " +
                 $"Restore again, or --target=Validate, which compares it with {unfinished.Backup}. Nothing was written.");
-        using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
-        var serverVersion = Sql.Scalar<string>(connection, "SHOW server_version");
         RequirePgDumpNotOlderThanServer(pgDumpVersion, serverVersion);
         var standby = StandbyPoint.Of(connection, transaction);
         if (standby is not null)
         {
+            // The primary's run lock does not reach a standby; an Ingest's jobs each log 'running' first, and that replicates.
+            var running = Sql.Scalar<bool>(connection, "SELECT to_regclass('stocks_research.ingestion_log') IS NOT NULL", transaction: transaction)
+                ? Sql.Query(connection, SqlFiles.Read("backup/ingest_running.sql"), r => $"{r.GetString(0)} since " +
+                    $"{r.GetFieldValue<DateTime>(1).ToUniversalTime():yyyy-MM-dd HH:mm:ss} UTC", transaction: transaction)
+                : [];
+            if (running.Count > 0)
+                throw new RunbookException($"Backup refused: the standby's \"{database}\" shows ingestion running on the primary ({string.Join(", ", running)}): " +
+                    "a backup now would hold some jobs' rows and not the others'. Run it when the Ingest has finished (a job killed on the primary " +
+                    "stays 'running' until the next Ingest there marks it failed). Nothing was written.");
             log.Info($"Backup: {server.Describe(database)} is a standby" + (standby.Primary is { } primary ? $" of {primary}" : "") + $": " +
                 $"{standby.Describe()}. The manifest records it; ages and the recovery point are judged from it.");
             var lag = standby.LastReplayedUtc is { } replayed ? now - replayed : (TimeSpan?)null;

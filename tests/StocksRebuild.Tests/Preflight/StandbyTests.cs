@@ -109,4 +109,50 @@ public sealed class StandbyTests
             Sql.Execute(onStandby, "SELECT pg_wal_replay_resume()");
         }
     }
+    /// <summary>
+    /// The primary's run lock does not reach a standby: a Backup there during an Ingest on the primary would hold some jobs'
+    /// rows and not the others'. Each job's 'running' row replicates, and the Backup refuses while it shows one; once the
+    /// Ingest has finished and replayed, it backs up. (An application's lock holds the Ingest at corporate_actions.)
+    /// </summary>
+    [Test]
+    public void ABackupOnAStandbyDuringAnIngestOnThePrimaryIsRefused()
+    {
+        var target = Databases.Migrated("standby-ingest", primary.Connection);
+        using var application = primary.Connection.Open(target, applicationName: "app");
+        using (var hold = application.BeginTransaction())
+        {
+            Sql.Execute(application, "LOCK TABLE stocks_research.corporate_actions IN ACCESS EXCLUSIVE MODE", transaction: hold);
+            var ingest = Task.Run(() => StocksRebuild.Ingestion.Ingestor.Ingest(TestServer.Run(new TestLog(), primary.Connection), target,
+                new StocksRebuild.Ingestion.IngestOptions { SourceDirectory = Path.Combine(BuildScript.RepositoryRoot, "sample") }));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            bool Running()
+            {
+                try
+                {
+                    using var onStandby = standby.Connection.Open(target);
+                    return Sql.Scalar<long>(onStandby, "SELECT count(*) FROM stocks_research.ingestion_log WHERE job = 'corporate_actions' AND " +
+                        "status = 'running'") > 0;
+                }
+                catch (Npgsql.NpgsqlException) { return false; } // the database not replayed yet
+            }
+            while (!Running() && clock.Elapsed < TimeSpan.FromSeconds(25)) Thread.Sleep(50);
+            var folder = Directory.CreateTempSubdirectory("stocksrebuild-standby-ingest-").FullName;
+
+            var refused = BuildScript.Run(standby.Connection, "--target=Backup", $"--database={target}", $"--backup-dir={folder}");
+
+            Assert.That(refused.ExitCode, Is.Not.Zero, refused.ToString());
+            Assert.That(refused.Output, Does.Contain($"Backup refused: the standby's \"{target}\" shows ingestion running on the primary " +
+                "(corporate_actions since "));
+            Assert.That(Directory.GetFiles(folder, "full_*"), Is.Empty);
+            hold.Rollback();
+            ingest.GetAwaiter().GetResult();
+        }
+        var done = System.Diagnostics.Stopwatch.StartNew();
+        using (var onStandby = standby.Connection.Open(target))
+            while (Sql.Scalar<long>(onStandby, "SELECT count(*) FROM stocks_research.ingestion_log WHERE status = 'running'") > 0
+                   && done.Elapsed < TimeSpan.FromSeconds(25)) Thread.Sleep(50);
+        var after = Directory.CreateTempSubdirectory("stocksrebuild-standby-ingested-").FullName;
+        var backup = BuildScript.Run(standby.Connection, "--target=Backup", $"--database={target}", $"--backup-dir={after}");
+        Assert.That(backup.ExitCode, Is.Zero, backup.ToString());
+    }
 }
