@@ -10,8 +10,9 @@ public static class WritableServer
     public static void Require(ServerConnection server, string maintenanceDatabase, string database, string target)
     {
         using var connection = server.Open(maintenanceDatabase);
-        var (standby, readOnly, source, primary) = Sql.Query(connection, SqlFiles.Read("database/writable.sql"),
-            r => (r.GetBoolean(0), r.GetBoolean(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3))).Single();
+        var (standby, readOnly, source) = Sql.Query(connection, SqlFiles.Read("database/writable.sql"),
+            r => (r.GetBoolean(0), r.GetBoolean(1), r.GetString(2))).Single();
+        var primary = standby ? Backups.StandbyPoint.Of(connection)?.Primary : null;
         if (standby)
             throw new RunbookException($"{target} refused: {server.Describe(maintenanceDatabase)} is a standby (in recovery): it cannot be written, " +
                 $"and {target} writes \"{database}\". Run it against the primary" +
