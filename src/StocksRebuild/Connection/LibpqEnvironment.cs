@@ -78,7 +78,8 @@ public static class LibpqEnvironment
             {
                 if (Followed.TryGetValue(keyword, out var variable)) settings[variable] = value;
                 else if (!Owned.ContainsKey(keyword))
-                    throw new RunbookException($"The service \"{service}\" sets {keyword}={value}: libpq would follow it, and the tool's own connections " +
+                    throw new RunbookException($"The service \"{service}\" sets {keyword}=" +
+                        (keyword.Contains("password", StringComparison.OrdinalIgnoreCase) ? "…" : value) + ": libpq would follow it, and the tool's own connections " +
                         $"(Npgsql) cannot. Keep to {string.Join(", ", Followed.Keys)} in the service the tool uses. Nothing was changed.");
             }
         foreach (var variable in Followed.Values)

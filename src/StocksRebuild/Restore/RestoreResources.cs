@@ -56,8 +56,8 @@ public sealed record RestoreResources(int Jobs, string Connections)
             return new RestoreResources(fitting, $"--jobs capped at {fitting} (the default is {jobs}, one per core): {free} connections free " +
                 $"({figures})");
         throw new RunbookException($"Preflight refused: the restore needs {ConnectionsFor(jobs)} connections beyond those open (pg_restore's " +
-            $"leader and --jobs={jobs}, then Validate's {Validation.Validator.ScanSessions + 2}, and the session guard's), and the role \"{role}\" may open {Math.Max(free, 0)} " +
-            $"now ({figures}). " + (fitting >= 1 && ConnectionsFor(fitting) <= free ? $"Give --jobs={fitting}, or " : "") +
+            $"leader and --jobs={jobs}, then Validate's {Validation.Validator.ScanSessions + 2}, and the session guard's), and the role " +
+            $"\"{role}\" may open {Math.Max(free, 0)} now ({figures}). " + (fitting >= 1 && ConnectionsFor(fitting) <= free ? $"Give --jobs={fitting}, or " : "") +
             $"end idle sessions or raise the limits first.{unchanged}");
     }
 }

@@ -16,6 +16,7 @@ public sealed class SessionGuard : IDisposable
     readonly Task watching;
     readonly List<string> ended = [];
     readonly HashSet<int> seen = [];
+    string? watchFailure;
 
     public SessionGuard(RunContext run, string database)
     {
@@ -48,7 +49,8 @@ public sealed class SessionGuard : IDisposable
         }
         catch (Exception e) when (e is NpgsqlException or RunbookException or InvalidOperationException)
         {
-            lock (ended) ended.Add($"none could be watched for after: {Secrets.Mask(e.Message, run.Server)}");
+            watchFailure = Secrets.Mask(e.Message, run.Server);
+            run.Log.Warning($"\"{database}\" can no longer be watched for other sessions: {watchFailure}");
         }
     }
 
@@ -56,10 +58,13 @@ public sealed class SessionGuard : IDisposable
     public Validation.ValidationReport Judge(Validation.ValidationReport report)
     {
         var found = Ended;
-        Validation.ValidationCheck check = found.Count == 0
-            ? new(Check, database, true, "no session but this run's since DropCreate (others were ended on sight)")
-            : new(Check, database, false, $"{string.Join("; ", found)}: connected during the restore and ended; what it did there cannot " +
-                "be told. Stop it, then run Restore again");
+        Validation.ValidationCheck check = found.Count > 0
+            ? new(Check, database, false, $"{string.Join("; ", found)}: connected during the restore and ended; what it did there cannot " +
+                "be told. Stop it, then run Restore again")
+            : watchFailure is { } failure
+                ? new(Check, database, false, $"the database could not be watched for other sessions ({failure}), so whether only this run " +
+                    "used it cannot be told: run Restore again")
+                : new(Check, database, true, "no session but this run's since DropCreate (others were ended on sight)");
         return report with { Checks = [.. report.Checks, check] };
     }
 
