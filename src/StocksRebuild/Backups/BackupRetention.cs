@@ -86,6 +86,17 @@ public static class BackupRetention
             File.Delete(path);
             log.Info($"Prune: deleted {decision.File} and its manifest: {decision.Reason}");
         }
+        // Under the folder's lock no Backup is writing: a partial file is what a killed one left, and its space is counted.
+        var leftovers = BackupWriter.Leftovers(directory).Select(f => (path: f, bytes: new FileInfo(f).Length)).ToList();
+        foreach (var (path, bytes) in leftovers)
+        {
+            var what = $"{Path.GetFileName(path)} ({bytes:N0} bytes), left by a Backup that did not finish; not a backup";
+            if (!apply) { log.Info($"Prune: would remove {what}"); continue; }
+            File.Delete(path);
+            log.Info($"Prune: removed {what}");
+        }
+        if (leftovers.Count > 0)
+            log.Info($"Prune: {leftovers.Count} partial file(s), {leftovers.Sum(f => f.bytes):N0} bytes, " + (apply ? "removed." : "would be removed."));
         var deleting = decisions.Count(d => d.Delete);
         log.Info(apply
             ? $"Prune: deleted {deleting} of {decisions.Count} backup(s) in {directory}; {decisions.Count - deleting} kept."

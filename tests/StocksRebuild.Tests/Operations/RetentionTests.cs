@@ -40,12 +40,17 @@ public sealed class RetentionTests
     {
         var folder = Folder();
         var dumps = Dumps(folder); // oldest first
+        // What a killed Backup leaves: not a backup, its space counted, removed under the folder's lock with consent.
+        File.WriteAllBytes(Path.Combine(folder, ".full_20991231_2359.dump.partial"), new byte[12345]);
         // The newest no longer passes VerifyBackup: the floor is the next one, even though --keep-for lets it go.
         File.WriteAllBytes(Path.Combine(folder, dumps[^1]), File.ReadAllBytes(Path.Combine(folder, dumps[^1]))[..4000]);
         var run = BuildScript.Run("--target=Prune", $"--backup-dir={folder}", "--keep-for=1d", "--confirm=prune");
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
         Assert.That(run.Output, Does.Contain($"Prune: keep   {dumps[^2]}: kept by the floor: the newest backup that passes VerifyBackup"));
         Assert.That(run.Output, Does.Contain($"Prune: deleted {dumps[0]} and its manifest: allowed by --keep-for=1d0h00m"));
+        Assert.That(run.Output, Does.Contain("Prune: removed .full_20991231_2359.dump.partial (12,345 bytes), left by a Backup that did not finish")
+            .And.Contain("Prune: 1 partial file(s), 12,345 bytes, removed."));
+        Assert.That(File.Exists(Path.Combine(folder, ".full_20991231_2359.dump.partial")), Is.False);
         Assert.That(Dumps(folder), Is.EqualTo(new[] { dumps[^2] }));
         Assert.That(File.Exists(BackupName.ManifestPathFor(Path.Combine(folder, dumps[0]))), Is.False, "the manifest went with its dump");
         Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName), Is.SupersetOf(new[] { "notes.txt", "full_manual.dump",
