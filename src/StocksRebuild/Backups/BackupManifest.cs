@@ -27,7 +27,10 @@ public sealed record BackupManifest
     /// replayed, else the time pg_dump ran (a standby that replayed none since it started: unknown, and said by <see cref="Standby"/>).
     /// </summary>
     [JsonIgnore]
-    public DateTime DataAsOfUtc => Standby?.LastReplayedUtc ?? CreatedUtc;
+    public DateTime DataAsOfUtc => DataAsOf(this, CreatedUtc);
+
+    /// <summary>The one rule for how old a backup's data are: a standby's last replayed transaction, else <paramref name="createdUtc"/>.</summary>
+    public static DateTime DataAsOf(BackupManifest? manifest, DateTime createdUtc) => manifest?.Standby?.LastReplayedUtc ?? createdUtc;
 
     /// <summary>Exact row count per table ("schema.table"), taken in the snapshot pg_dump dumped.</summary>
     public required IReadOnlyDictionary<string, long> RowCounts { get; init; }

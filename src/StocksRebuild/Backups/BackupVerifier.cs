@@ -35,7 +35,7 @@ public sealed record VerifiedBackup(
     BackupManifest? Manifest)
 {
     /// <summary>How recent its data are (the recovery point): a standby's last replayed transaction, else pg_dump's time.</summary>
-    public DateTime DataAsOfUtc => Manifest?.Standby?.LastReplayedUtc ?? CreatedUtc;
+    public DateTime DataAsOfUtc => BackupManifest.DataAsOf(Manifest, CreatedUtc);
 
     /// <summary>Not yet read: the restore beside live reads the data and the sha256 (<see cref="VerifyBackupOptions.ReadDuringRestore"/>).</summary>
     public bool ReadDuringRestore => Sha256 is null;
@@ -87,7 +87,7 @@ public static partial class BackupVerifier
         var (size, toc, contents, created, manifest) = (judged.SizeBytes, judged.Toc!, judged.Contents!, judged.CreatedUtc!.Value, judged.Manifest);
         var pgRestore = PgTools.Find("pg_restore");
         // A standby's backup is as old as the last transaction it had replayed, which may be older than the archive.
-        var dataAsOf = manifest?.Standby?.LastReplayedUtc ?? created;
+        var dataAsOf = BackupManifest.DataAsOf(manifest, created);
         var age = options.NowUtc - dataAsOf;
         if (options.MaxAge is { } maxAge && age > maxAge)
             throw Refuse(path, (dataAsOf == created ? $"pg_dump created it {Durations.Format(age)} ago ({created:yyyy-MM-dd HH:mm:ss} UTC)"

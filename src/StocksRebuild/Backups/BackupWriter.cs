@@ -162,7 +162,6 @@ public static class BackupWriter
         }
     }
 
-
     /// <summary>With --verbose, pg_dump's last lines are its account of work; the failure is in the lines that say error.</summary>
     static string LastErrors(ToolResult result)
     {

@@ -12,11 +12,11 @@ public static class WritableServer
         using var connection = server.Open(maintenanceDatabase);
         var (standby, readOnly, source) = Sql.Query(connection, SqlFiles.Read("database/writable.sql"),
             r => (r.GetBoolean(0), r.GetBoolean(1), r.GetString(2))).Single();
-        var primary = standby ? Backups.StandbyPoint.Of(connection)?.Primary : null;
         if (standby)
             throw new RunbookException($"{target} refused: {server.Describe(maintenanceDatabase)} is a standby (in recovery): it cannot be written, " +
                 $"and {target} writes \"{database}\". Run it against the primary" +
-                (string.IsNullOrEmpty(primary) ? "" : $" (this standby follows {primary})") + ". Nothing was changed.");
+                (Backups.StandbyPoint.Of(connection)?.Primary is { Length: > 0 } primary ? $" (this standby follows {primary})" : "") +
+                ". Nothing was changed.");
         if (readOnly)
             throw new RunbookException($"{target} refused: the role's sessions on {server.Describe(maintenanceDatabase)} are read-only " +
                 $"(default_transaction_read_only = on, set {SetBy(source)}): nothing can be created, dropped or restored. Run as a role whose " +

@@ -87,7 +87,7 @@ public static class OperationalStatus
             if (judged.Refusal is null)
             {
                 // A standby's backup is as old as the last transaction it had replayed.
-                (newest, createdUtc, fromStandby) = (path, judged.Manifest?.Standby?.LastReplayedUtc ?? judged.CreatedUtc!.Value, judged.Manifest?.Standby);
+                (newest, createdUtc, fromStandby) = (path, BackupManifest.DataAsOf(judged.Manifest, judged.CreatedUtc!.Value), judged.Manifest?.Standby);
                 break;
             }
             findings.Add(new("backup", StatusLevel.Critical, $"{Path.GetFileName(path)}: {judged.Refusal}: Restore would refuse it" +
