@@ -20,14 +20,14 @@ public static class Rclone
     /// <summary>Runs rclone; the result's lines are masked and rclone's notice about a missing config file (env-only setups) is dropped.</summary>
     public static ToolResult Run(IEnumerable<string> arguments, CancellationToken cancellation = default)
     {
-        var result = ToolRun.Run(Find(), arguments, ToolEnvironment(), new ToolRunOptions { Cancellation = cancellation, UnsetEnvironment = Unset });
+        var result = ToolRun.Run(Find(), arguments, ToolEnvironment(), new ToolRunOptions { Cancellation = cancellation });
         return new ToolResult(result.ExitCode, result.StdOut, Relayed(result.StdErr));
     }
 
     /// <summary>rclone's stdout as bytes (rclone cat), given to <paramref name="read"/> as it comes; its stderr masked.</summary>
     public static ToolResult Stream(IEnumerable<string> arguments, Action<Stream> read, CancellationToken cancellation)
     {
-        var options = new ToolRunOptions { Cancellation = cancellation, UnsetEnvironment = Unset };
+        var options = new ToolRunOptions { Cancellation = cancellation };
         var start = ToolRun.StartInfo(Find(), arguments, ToolEnvironment(), options);
         var stderr = new List<string>();
         using var process = new System.Diagnostics.Process { StartInfo = start };
@@ -75,13 +75,11 @@ public static class Rclone
         lines.Where(l => !l.Contains("Config file", StringComparison.Ordinal) || !l.Contains("not found - using defaults", StringComparison.Ordinal))
              .Select(Mask).ToList();
 
-    // rclone 1.60's S3 client cannot load AWS_CA_BUNDLE (LoadCustomCABundleError for every request); rclone's own
-    // --ca-cert (RCLONE_CA_CERT) reads the same bundle, so the operator's trust store still applies.
-    static readonly string[] Unset = ["AWS_CA_BUNDLE"];
-
+    // rclone 1.60's S3 client cannot load AWS_CA_BUNDLE (LoadCustomCABundleError for every request), so it is not handed
+    // on (null); rclone's own --ca-cert (RCLONE_CA_CERT) reads the same bundle, so the operator's trust store still applies.
     static Dictionary<string, string?> ToolEnvironment()
     {
-        var environment = new Dictionary<string, string?>();
+        var environment = new Dictionary<string, string?> { ["AWS_CA_BUNDLE"] = null };
         var bundle = System.Environment.GetEnvironmentVariable("AWS_CA_BUNDLE");
         if (!string.IsNullOrEmpty(bundle) && string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable("RCLONE_CA_CERT")))
             environment["RCLONE_CA_CERT"] = bundle;

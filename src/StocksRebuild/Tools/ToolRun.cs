@@ -19,7 +19,6 @@ public sealed record ToolRunOptions
     /// <summary>A cancellable tool runs in a session of its own and is killed by the run when it is stopped.</summary>
     public CancellationToken Cancellation { get; init; }
     public string? WorkingDirectory { get; init; }
-    public IEnumerable<string>? UnsetEnvironment { get; init; }
 }
 
 /// <summary>
@@ -85,7 +84,6 @@ public static class ToolRun
             UseShellExecute = false,
         };
         foreach (var argument in command[1..].Concat(arguments)) start.ArgumentList.Add(argument);
-        foreach (var name in options.UnsetEnvironment ?? []) start.Environment.Remove(name);
         if (environment is not null)
             foreach (var (key, value) in environment)
                 if (value is null) start.Environment.Remove(key); // null: not inherited either

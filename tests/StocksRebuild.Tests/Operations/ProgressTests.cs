@@ -64,13 +64,13 @@ public sealed class ProgressTests
         var database = Databases.Migrated("tty");
         var command = $"./build.sh --target=Ingest --database={database} --source={Drops.Medium}";
         var output = new System.Text.StringBuilder();
-        var result = StocksRebuild.Tools.ToolRun.Run("script", ["-q", "-e", "-c", command, "/dev/null"],
-            TestServer.Connection.ClientEnvironment(database).Where(kv => kv.Key != "PGDATABASE").ToDictionary(),
+        var environment = TestServer.Connection.ClientEnvironment(database).ToDictionary();
+        environment["PGDATABASE"] = null; // the command names its database
+        var result = StocksRebuild.Tools.ToolRun.Run("script", ["-q", "-e", "-c", command, "/dev/null"], environment,
             new StocksRebuild.Tools.ToolRunOptions
             {
                 OnStdOut = line => output.AppendLine(line),
                 WorkingDirectory = BuildScript.RepositoryRoot,
-                UnsetEnvironment = ["PGDATABASE", "PGPASSFILE", "PGSSLMODE"],
             });
         Assert.That(result.ExitCode, Is.Zero, output.ToString());
         // The reader splits at the carriage return each line starts with; what stays is the erase-to-end of every rewrite.

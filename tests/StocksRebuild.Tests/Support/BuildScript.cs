@@ -26,13 +26,12 @@ public static class BuildScript
         Start("dotnet", ["tool", "run", "pwsh", "--", "-NoProfile", "-File", Path.Combine(RepositoryRoot, "build.ps1"), .. arguments],
             TestServer.Connection);
 
-    /// <summary>The caller's own PG* settings are removed, so a run reaches the test server and nothing else.</summary>
-    static readonly string[] CallersConnection = ["PGDATABASE", "PGPASSFILE", "PGSSLMODE", "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD"];
-
     /// <summary>The test server's PG* variables (no database: each run names its own), without colours in the output.</summary>
     static Dictionary<string, string?> Environment(ServerConnection server)
     {
-        var environment = server.ClientEnvironment("postgres").Where(kv => kv.Key != "PGDATABASE").ToDictionary();
+        // Nothing of the caller's libpq settings (each null is unset): a run reaches the test server and nothing else.
+        var environment = server.ClientEnvironment("postgres").ToDictionary();
+        environment["PGDATABASE"] = null;
         environment["NO_COLOR"] = "1";
         return environment;
     }
@@ -52,7 +51,7 @@ public static class BuildScript
             result = ToolRun.Run(program, arguments, environment, new ToolRunOptions
             {
                 OnStdOut = Collect, OnStdErr = Collect, Cancellation = timeout.Token,
-                WorkingDirectory = RepositoryRoot, UnsetEnvironment = CallersConnection,
+                WorkingDirectory = RepositoryRoot,
             });
         }
         catch (OperationCanceledException)
@@ -72,7 +71,7 @@ public static class BuildScript
         void Collect(string line) { lock (output) output.AppendLine(line); }
         var result = ToolRun.Run(Path.Combine(RepositoryRoot, "build.sh"), arguments, Environment(TestServer.Connection), new ToolRunOptions
         {
-            OnStdOut = Collect, OnStdErr = Collect, WorkingDirectory = workingDirectory, UnsetEnvironment = CallersConnection,
+            OnStdOut = Collect, OnStdErr = Collect, WorkingDirectory = workingDirectory,
         });
         var run = new BuildRun(result.ExitCode, output.ToString());
         TestContext.Out.WriteLine(run.Output);
@@ -92,7 +91,7 @@ public static class BuildScript
     {
         var script = Path.Combine(RepositoryRoot, "build.sh");
         var start = ToolRun.StartInfo(ownProcessGroup ? "setsid" : script, ownProcessGroup ? [script, .. arguments] : arguments,
-            Environment(TestServer.Connection), new ToolRunOptions { WorkingDirectory = RepositoryRoot, UnsetEnvironment = CallersConnection });
+            Environment(TestServer.Connection), new ToolRunOptions { WorkingDirectory = RepositoryRoot });
         var process = System.Diagnostics.Process.Start(start)!;
         process.StandardInput.Close(); // as for every tool: a prompt must fail, not wait
         return new RunningBuild(process);
