@@ -5,7 +5,7 @@ namespace StocksRebuild.Restore;
 /// application reconnecting to its name as its owner (CONNECT revoked from PUBLIC keeps other roles out, not the owner's
 /// nor a superuser) would read a half-restored database, or write into it what the backup does not hold. Every other
 /// session found on it is ended at once (polled ten times a second) and named; Validate then fails, since what it did
-/// there cannot be told.
+/// there cannot be told. A session of the owner's role shorter than one poll can pass unseen: the check says what it saw.
 /// </summary>
 public sealed class SessionGuard : IDisposable
 {
@@ -64,7 +64,8 @@ public sealed class SessionGuard : IDisposable
             : watchFailure is { } failure
                 ? new(Check, database, false, $"the database could not be watched for other sessions ({failure}), so whether only this run " +
                     "used it cannot be told: run Restore again")
-                : new(Check, database, true, "no session but this run's since DropCreate (others were ended on sight)");
+                : new(Check, database, true, "no other session seen on it since DropCreate (looked for ten times a second; other roles " +
+                    "cannot connect)");
         return report with { Checks = [.. report.Checks, check] };
     }
 
