@@ -11,6 +11,9 @@ WITH me AS (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_use
     CROSS JOIN me
     WHERE a.datname = @database
       AND a.pid <> pg_catalog.pg_backend_pid()
+      -- A client's session, not a parallel worker of one: Validate's own queries run on workers that carry no application name.
+      AND a.leader_pid IS NULL
+      AND coalesce(a.backend_type, 'client backend') = 'client backend'
       AND NOT starts_with(coalesce(a.application_name, ''), 'StocksRebuild'))
 SELECT pid, coalesce(usename, ''), coalesce(application_name, ''), coalesce(host(client_addr), 'local'),
        CASE WHEN may_end THEN pg_catalog.pg_terminate_backend(pid) ELSE false END AS ended
